@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -94,7 +96,7 @@ pub(crate) fn spawn(
         let me = std::process::id();
         let mut followed: HashMap<String, Followed> = HashMap::new();
         let mut next_key = FIRST_KEY;
-        while !tx.is_closed() {
+        while !tx.is_closed() && !wake.stopped() {
             // Validation's runs are its checks, told in its report (the review overlay), not
             // runs a person started: they are not followed, only recorded when abandoned.
             let runs: Vec<InFlight> = inflight::list(&root)
@@ -171,6 +173,23 @@ struct Wake {
     /// `None` where no watch could be had: then nothing tells of a new run.
     _watch: Option<notify::RecommendedWatcher>,
     watching: bool,
+    /// The queue's reader is gone, or the runtime is ending (which drops the task that waits
+    /// for the reader, and waits for this thread in turn): the poller stops.
+    stopping: Arc<AtomicBool>,
+}
+
+/// Tells the poller to stop when dropped: when the reader is gone, and also when the runtime
+/// drops the task before that.
+struct StopOnDrop {
+    stopping: Arc<AtomicBool>,
+    tell: std::sync::mpsc::Sender<()>,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let _ = self.tell.send(());
+    }
 }
 
 impl Wake {
@@ -178,10 +197,15 @@ impl Wake {
     /// tells once `tx`'s reader is gone.
     fn on_arrivals(root: &Path, tx: &mpsc::Sender<InheritedEvent>) -> Self {
         let (tell, told) = std::sync::mpsc::channel();
-        let (gone, tell_gone) = (tx.clone(), tell.clone());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = StopOnDrop {
+            stopping: Arc::clone(&stopping),
+            tell: tell.clone(),
+        };
+        let gone = tx.clone();
         tokio::spawn(async move {
+            let _stop = stop;
             gone.closed().await;
-            let _ = tell_gone.send(());
         });
         let watch = inflight::running_folder(root).ok().and_then(|folder| {
             // A run's file made or gone. Not a look at the folder: each look of ours opens
@@ -201,14 +225,20 @@ impl Wake {
             told,
             watching: watch.is_some(),
             _watch: watch,
+            stopping,
         }
+    }
+
+    /// The poller is to stop (`stopping`).
+    fn stopped(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     /// Waits before the next look: `POLL`, and while nothing is in flight (`quiet`), until
     /// the watch tells of a change or `QUIET_BEAT` passed. Changes told meanwhile are one look.
     fn wait(&self, quiet: bool) {
         std::thread::sleep(POLL);
-        if quiet && self.watching {
+        if quiet && self.watching && !self.stopped() {
             let _ = self.told.recv_timeout(QUIET_BEAT);
         }
         while self.told.try_recv().is_ok() {}
@@ -255,6 +285,37 @@ mod tests {
     use super::*;
     use crate::proc_stat::ProcessId;
     use crate::runner::inflight::Marker;
+
+    /// A runtime that ends while the poller waits on the watch does not wait for it: its
+    /// blocking thread ends too (`QUIET_BEAT` is ten minutes here).
+    #[test]
+    fn a_quiet_poller_ends_with_its_runtime() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        let writer = SharedStore::new(Store::open(&root).expect("the store"));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (tx, rx) = mpsc::channel(16);
+        let poller = {
+            let _runtime = runtime.enter();
+            spawn(root, writer, tx)
+        };
+        std::thread::sleep(POLL * 3);
+        assert!(!poller.is_finished(), "waiting on the watch");
+        let (ended, told) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(runtime);
+            let _ = ended.send(());
+        });
+        assert!(
+            told.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "the runtime ended within a minute, not the ten of the beat"
+        );
+        drop(rx);
+    }
 
     /// With nothing in flight the poller waits on the watch, not a beat (`QUIET_BEAT` is ten
     /// minutes here): a run another process starts is still told, and its end once recorded.
