@@ -283,8 +283,6 @@ fn recorded(root: &Path, reader: &mut Option<Store>, log_dir: &str) -> Option<Ru
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proc_stat::ProcessId;
-    use crate::runner::inflight::Marker;
 
     /// A runtime that ends while the poller waits on the watch does not wait for it: its
     /// blocking thread ends too (`QUIET_BEAT` is ten minutes here).
@@ -334,20 +332,7 @@ mod tests {
             .arg("120")
             .spawn()
             .expect("a starter");
-        let _marker = Marker::reserve(&root, "elsewhere", |log_dir| InFlight {
-            tool: "elsewhere".into(),
-            version: "1.0.0".into(),
-            tier: crate::model::Tier::Approved,
-            input: "{}".into(),
-            started_at: crate::clock::now_rfc3339(),
-            origin: RunOrigin::Cli,
-            client: None,
-            log_dir,
-            starter: ProcessId::of(starter.id()).expect("the starter's stat"),
-            helper: None,
-            finished: None,
-        })
-        .expect("in flight");
+        let _marker = inflight::started_elsewhere(&root, "elsewhere", starter.id());
         let told = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await;
         let _ = starter.kill();
         let _ = starter.wait();

@@ -657,6 +657,26 @@ fn last_sign_of_life(dir: &Path, marker: &Path, started_at: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// For tests: a run of `tool` in flight at `root`, started by the process `starter` (a
+/// child standing in for another toolbench process).
+#[cfg(test)]
+pub(crate) fn started_elsewhere(root: &Path, tool: &str, starter: u32) -> Marker {
+    Marker::reserve(root, tool, |log_dir| InFlight {
+        tool: tool.into(),
+        version: "1.0.0".into(),
+        tier: crate::model::Tier::Approved,
+        input: "{}".into(),
+        started_at: crate::clock::now_rfc3339(),
+        origin: crate::model::RunOrigin::Cli,
+        client: None,
+        log_dir,
+        starter: crate::proc_stat::ProcessId::of(starter).expect("the starter's stat"),
+        helper: None,
+        finished: None,
+    })
+    .expect("in flight")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1392,7 +1392,7 @@ mod tests {
     #[test]
     fn a_flood_from_every_source_stays_within_the_queue_and_loses_nothing_that_must_be_seen() {
         use crate::proc_stat::ProcessId;
-        use crate::runner::inflight::{self, InFlight, Marker};
+        use crate::runner::inflight;
         const RUNS: usize = 5_000;
         const VALIDATIONS: usize = 5_000;
         const TOOLS_VALIDATED: usize = 50;
@@ -1408,20 +1408,7 @@ mod tests {
             .arg("120")
             .spawn()
             .expect("a starter");
-        let marker = Marker::reserve(&root, "elsewhere", |log_dir| InFlight {
-            tool: "elsewhere".into(),
-            version: "1.0.0".into(),
-            tier: crate::model::Tier::Approved,
-            input: "{}".into(),
-            started_at: crate::clock::now_rfc3339(),
-            origin: RunOrigin::Cli,
-            client: None,
-            log_dir,
-            starter: ProcessId::of(starter.id()).expect("the starter's stat"),
-            helper: None,
-            finished: None,
-        })
-        .expect("in flight");
+        let marker = inflight::started_elsewhere(&root, "elsewhere", starter.id());
         let log_dir = marker.log_dir().to_string();
         let (runtime, ui_runtime, _, mut rx) = started(workbench);
 
