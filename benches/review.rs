@@ -186,21 +186,21 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
         .enable_all()
         .build()
         .expect("runtime");
-    let confinement = Workbench::at(dir.path(), None)
+    let workspace = Workbench::at(dir.path(), None)
         .expect("opened")
-        .confinement()
+        .with_program(PathBuf::from(EXE))
+        .workspace()
         .clone();
     bencher.bench_local(|| {
         for i in 0..CASES {
             let request = RunRequest {
-                root: dir.path().to_path_buf(),
+                workspace: workspace.clone(),
+                background: false,
                 entry: entry.clone(),
                 input: Some(format!("{{\"n\": {i}}}")),
                 origin: RunOrigin::Validation,
                 client: None,
-                exe: PathBuf::from(EXE),
                 preforked: Default::default(),
-                confinement: confinement.clone(),
                 reach: runner::Reach::Withheld,
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();

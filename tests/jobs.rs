@@ -281,7 +281,9 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
 async fn a_run_whose_helper_cannot_start_is_stored_once_and_leaves_nothing_in_flight() {
     let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
     let mut request = run_request(ws.path(), &entry);
-    request.exe = ws.path().join("no-such-helper");
+    request.workspace = request
+        .workspace
+        .with_program(ws.path().join("no-such-helper"));
     let job = RunJob::new(request, store_of(ws.path()));
     let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
         .await

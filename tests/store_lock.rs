@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use common::{sample_workspace, stderr, stdout, toolbench_command, validate};
 use toolbench::model::ToolId;
 use toolbench::model::review_command::ReviewCommand;
-use toolbench::review::ReviewContext;
 use toolbench::workbench::Workbench;
 
 /// How long anything here may wait before the test gives up instead of hanging.
@@ -215,11 +214,9 @@ fn another_thread_reads_the_store_while_a_decision_waits_on_its_git_commit() {
 
     let workbench = Workbench::at(&root, None).expect("opened");
     let store = workbench.store().expect("store");
-    let ctx = ReviewContext {
-        git_auto_commit: true,
-        who: "ana".into(),
-        ..workbench.review()
-    };
+    // The workspace's settings name ana and commit each decision.
+    let ctx = workbench.review();
+    assert_eq!(ctx.who, "ana");
     let deciding = {
         let store = store.clone();
         std::thread::spawn(move || {

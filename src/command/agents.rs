@@ -19,7 +19,7 @@ pub(super) async fn propose(
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        let root = &ctx.review.root;
+        let root = ctx.review.root();
         let landed = propose::propose(root, &proposal, &client, &store, ctx.proposal_limits)?;
         Ok(Applied::Proposed(landed))
     })
@@ -41,8 +41,8 @@ pub(super) async fn request(
             None => is_valid_name(&request.name)
                 .then(|| {
                     crate::lookup::active_in_usual_folder(
-                        &ctx.review.root,
-                        ctx.review.scan_limits,
+                        ctx.review.root(),
+                        ctx.review.scan_limits(),
                         &ToolId::named(&request.name),
                     )
                 })

@@ -17,7 +17,7 @@ pub(super) async fn hold(ctx: &Context, call: NewCall) -> Result<Applied, Comman
         let store = ctx.store.get()?;
         let store = &mut store.lock();
         let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
-        rules.retain(|rule| crate::signature::rule_holds(&ctx.review.root, rule));
+        rules.retain(|rule| crate::signature::rule_holds(ctx.review.root(), rule));
         let by_rule = crate::approvals::pattern::first_match(&rules, &call.arguments).map(|r| r.id);
         let id = store.insert_call(&call)?;
         if let Some(rule) = by_rule {
@@ -72,8 +72,8 @@ pub(super) async fn answer(
     blocking(move || {
         let binding = Binding {
             seen: seen.as_ref(),
-            root: &ctx.review.root,
-            limits: ctx.review.scan_limits,
+            root: ctx.review.root(),
+            limits: ctx.review.scan_limits(),
         };
         let store = ctx.store.get()?;
         let call =

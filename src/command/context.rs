@@ -39,10 +39,15 @@ pub struct Context {
     pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
     /// A sandbox helper forked ahead for the first run (`toolbench run`); empty elsewhere.
     pub(crate) preforked: PreforkedHelper,
-    /// The workspace's services, which the service commands launch and talk to.
-    pub(crate) services: Services,
     /// `[mcp] max_proposal_kb` and the `[catalog]` limits an agent's proposal is held to.
     pub(crate) proposal_limits: ProposalLimits,
+}
+
+impl Context {
+    /// The workspace's services, which the service commands launch and talk to.
+    pub(crate) fn services(&self) -> Services {
+        Services::new(self.review.workspace().clone())
+    }
 }
 
 /// `jobs::blocking` for a command's file and store work.

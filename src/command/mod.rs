@@ -253,8 +253,8 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
                 let ctx = ctx.clone();
                 blocking(move || match folder {
                     Some(folder) => Ok(lookup::tool_in(
-                        &ctx.review.root,
-                        ctx.review.scan_limits,
+                        ctx.review.root(),
+                        ctx.review.scan_limits(),
                         &folder,
                         &tool,
                     )?),
@@ -354,7 +354,7 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
 /// The tool `spec` names to run: the active one in its usual folder, which needs no store,
 /// or else what `find` answers.
 fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
-    match lookup::active_in_usual_folder(&ctx.review.root, ctx.review.scan_limits, spec) {
+    match lookup::active_in_usual_folder(ctx.review.root(), ctx.review.scan_limits(), spec) {
         Some(entry) => Ok(entry),
         None => find(ctx, spec),
     }
@@ -365,8 +365,8 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
 fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce() -> Comparing {
     let (catalog, root, limits) = (
         ctx.catalog.clone(),
-        ctx.review.root.clone(),
-        ctx.review.scan_limits,
+        ctx.review.root().to_path_buf(),
+        ctx.review.scan_limits(),
     );
     let (entry, mut store) = (entry.clone(), store.clone());
     move || {
@@ -446,11 +446,11 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
 /// Seals the active tools of a workspace never opened here as they are, and records each
 /// acceptance as a decision of the person's, in one entry of the decision log.
 fn accept(ctx: &Context, only: &[String], dry_run: bool) -> Result<Applied, CommandError> {
-    let root = &ctx.review.root;
+    let root = ctx.review.root();
     let active = crate::catalog::scan::scan_tiers(
         root,
         &[Tier::Core, Tier::Approved],
-        ctx.review.scan_limits,
+        ctx.review.scan_limits(),
     );
     let who = &ctx.review.who;
     if dry_run {
@@ -517,8 +517,8 @@ fn tools_named(
     tiers: &[Tier],
 ) -> Result<Vec<ToolEntry>, CommandError> {
     Ok(lookup::tools_named(
-        &ctx.review.root,
-        ctx.review.scan_limits,
+        ctx.review.root(),
+        ctx.review.scan_limits(),
         &mut ctx.store.get()?.lock(),
         spec,
         tiers,
@@ -560,7 +560,7 @@ fn prepared_run(
             tier: entry.tier,
         });
     }
-    crate::seal::check(&ctx.review.root, &entry).map_err(|reason| match ctx.origin {
+    crate::seal::check(ctx.review.root(), &entry).map_err(|reason| match ctx.origin {
         RunOrigin::Mcp => CommandError::AwaitsReview {
             tool: entry.id(),
             why: reason.for_agent(),
@@ -576,15 +576,9 @@ fn prepared_run(
         Reach::Withheld
     };
     let request = RunRequest {
-        root: ctx.review.root.clone(),
-        entry,
-        input,
-        origin: ctx.origin,
         client: ctx.client.clone(),
-        exe: ctx.review.exe.clone(),
         preforked: ctx.preforked.clone(),
-        confinement: ctx.review.confinement.clone(),
-        reach,
+        ..ctx.review.run_request(entry, input, ctx.origin, reach)
     };
     Ok(RunJob::new(request, ctx.recorder.clone()))
 }
@@ -602,8 +596,8 @@ async fn call(
             let shared = ctx.store.get()?;
             let store = &mut shared.lock();
             // Runs handed off by `toolbench run` count in the ranking once stored.
-            crate::runner::inflight::close_abandoned(&ctx.review.root, store)?;
-            let entries = lookup::scan_all(&ctx.review.root, ctx.review.scan_limits, store);
+            crate::runner::inflight::close_abandoned(ctx.review.root(), store)?;
+            let entries = lookup::scan_all(ctx.review.root(), ctx.review.scan_limits(), store);
             let stats = store.tool_stats()?;
             Ok(call_candidates(entries, &capability, &stats))
         })

@@ -25,20 +25,20 @@ pub(super) async fn launch(
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        let entry = ctx.services.find_service(&store, &tool)?;
+        let entry = ctx.services().find_service(&store, &tool)?;
         check_gate(&entry, &ctx.run_policy, asker(&ctx), confirmed)?;
         // An agent is told that a person must review it, never how to approve it.
         if ctx.origin == RunOrigin::Mcp
-            && let Err(sealed) = crate::seal::check(&ctx.review.root, &entry)
+            && let Err(sealed) = crate::seal::check(ctx.review.root(), &entry)
         {
             return Err(CommandError::AwaitsReview {
                 tool: entry.id(),
                 why: sealed.for_agent(),
             });
         }
-        let launched = ctx
-            .services
-            .launch(&store, &entry, &instance, &ctx.review.confinement)?;
+        let launched =
+            ctx.services()
+                .launch(&store, &entry, &instance, &ctx.review.confinement())?;
         Ok(Applied::Launched(Box::new(launched)))
     })
     .await
@@ -48,7 +48,7 @@ pub(super) async fn stop(ctx: &Context, instance: String) -> Result<Applied, Com
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        Ok(Applied::Stopped(ctx.services.stop(&store, &instance)?))
+        Ok(Applied::Stopped(ctx.services().stop(&store, &instance)?))
     })
     .await
 }
@@ -62,9 +62,9 @@ pub(super) async fn send(
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        let confinement = &ctx.review.confinement;
+        let confinement = &ctx.review.confinement();
         let sent = ctx
-            .services
+            .services()
             .send(&store, &instance, &message, &context, confinement);
         // After the answer: a failed exchange was recorded too.
         store.lock().trim_log();
@@ -77,9 +77,9 @@ pub(super) async fn send(
 pub(super) async fn define(ctx: &Context, definition: Definition) -> Result<Applied, CommandError> {
     let ctx = ctx.clone();
     blocking(move || {
-        let root = &ctx.review.root;
+        let root = ctx.review.root();
         let updated = define::existing(root, &definition.name)?.is_some();
-        let path = define::write(root, &ctx.review.confinement, definition)?;
+        let path = define::write(root, &ctx.review.confinement(), definition)?;
         Ok(Applied::ServiceDefined { path, updated })
     })
     .await
@@ -91,7 +91,7 @@ pub(super) async fn check_undefinable(ctx: &Context, name: String) -> Result<(),
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        let entry = ctx.services.find_service(&store, &name)?;
+        let entry = ctx.services().find_service(&store, &name)?;
         if !entry.tier.is_active() {
             return Err(ServiceError::Refused(format!(
                 "{name}: no active service of that name ({} is in {}/)",

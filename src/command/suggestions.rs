@@ -18,7 +18,7 @@ use crate::suggest::answer::{self, Accepted};
 pub(super) async fn refresh(ctx: &Context) -> Result<Applied, CommandError> {
     let ctx = ctx.clone();
     blocking(move || {
-        let root = &ctx.review.root;
+        let root = ctx.review.root();
         let store = ctx.store.get()?;
         let is_active = |e: &ToolEntry| e.tier.is_active() && e.error.is_none();
         let active: Vec<ToolEntry> = match &ctx.catalog {
@@ -30,7 +30,7 @@ pub(super) async fn refresh(ctx: &Context) -> Result<Applied, CommandError> {
                 .collect(),
             None => {
                 let scanned =
-                    crate::lookup::scan_all(root, ctx.review.scan_limits, &mut store.lock());
+                    crate::lookup::scan_all(root, ctx.review.scan_limits(), &mut store.lock());
                 scanned.into_iter().filter(is_active).collect()
             }
         };

@@ -427,7 +427,7 @@ async fn validate(commands: Context, request: ValidationRequest) -> ValidationEv
     // Only what a person asked for is waited for; the rest steps back for whatever a person
     // runs meanwhile.
     if !force {
-        ctx.review.confinement = ctx.review.confinement.in_background();
+        ctx.review = ctx.review.in_background();
     }
     let command = Command::Validate {
         tool: ToolId::content(&tool.name, &tool.version, &tool.content_hash),

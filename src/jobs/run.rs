@@ -309,7 +309,7 @@ impl Job {
         recorder: Recorder,
         cancelled: watch::Receiver<bool>,
     ) -> Result<RecordedRun, RunJobError> {
-        let root = request.root.clone();
+        let root = request.workspace.root().to_path_buf();
         let (events_tx, mut events) = mpsc::channel(EVENTS_IN_FLIGHT);
         // Its own task: while an observer holds the output back, the run's timeout and
         // cancellation must still fire.

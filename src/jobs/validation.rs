@@ -39,7 +39,7 @@ pub(crate) async fn validate_and_record(
     seed: Option<u64>,
 ) -> Result<Validated, ValidateError> {
     let recorded = Recorded::default();
-    let runs = recording(&review.root, store, &recorded);
+    let runs = recording(review.root(), store, &recorded);
     // A candidate's declared packages are locked first: the lock is part of what is judged.
     let (locked, unresolved) = match crate::review::resolve::lock_candidate(review, entry).await {
         Ok(locked) => (locked, None),

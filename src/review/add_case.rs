@@ -48,7 +48,7 @@ pub(crate) fn add_case(
         }
     }
     // The candidate's folder is its author's: opened beneath the root, never through a link.
-    let folder = Dir::open(&ctx.root)?.open_dir(Path::new(&relative(&ctx.root, &entry.path)))?;
+    let folder = Dir::open(ctx.root())?.open_dir(Path::new(&relative(ctx.root(), &entry.path)))?;
     let file = free_case_name(&entry.path).ok_or_else(|| {
         ReviewError::refused(ACTION, spec, format!("it holds {MAX_CASES} cases already"))
     })?;

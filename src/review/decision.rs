@@ -2,84 +2,115 @@
 //! (`steps`) and what follows them (`git`) all use: who decides where ([`ReviewContext`]) and
 //! what a decision did (`model::decided`). It depends on none of them.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::catalog::scan::ScanLimits;
-use crate::config::{Config, ValidateSettings};
+use crate::config::Config;
+use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::confinement::Confinement;
+use crate::runner::workspace_handle::WorkspaceHandle;
+use crate::runner::{Reach, RunRequest};
 
 /// Who decides, in which workspace, and what happens around a decision: the workbench's
-/// settings that decisions, validation and the evolver read (never the config file again).
+/// settings that decisions, validation and the evolver read (never the config file again),
+/// borrowed from the one handle on the workspace.
 #[derive(Debug, Clone)]
 pub struct ReviewContext {
-    pub root: PathBuf,
+    workspace: Arc<WorkspaceHandle>,
     /// The reviewer's name, recorded with every decision.
     pub who: String,
-    /// Commit each decision when the root is inside a git work tree.
-    pub git_auto_commit: bool,
-    /// The configured evolver argv (empty: evolve makes a plain copy).
-    pub evolve_command: Vec<String>,
-    /// `[evolve] network`: the evolver may reach the network.
-    pub evolve_network: bool,
-    /// `[evolve] pass_env`: variables the evolver gets from our environment.
-    pub evolve_pass_env: Vec<String>,
-    /// The toolbench binary, which confines the evolver and validation's runs.
-    pub exe: PathBuf,
-    /// `[catalog]` limits of the scans a decision makes.
-    pub scan_limits: ScanLimits,
-    /// What validation's checkers and runs and the evolver may see and use.
-    pub confinement: Confinement,
-    /// `[validate]`: the inputs validation tries besides a tool's test cases.
-    pub validate: ValidateSettings,
-    /// `[dependencies]`: where tools' packages are resolved from, and with which `uv`.
-    pub dependencies: crate::config::DependencySettings,
+    /// Its checkers', runs' and evolver's work is work nobody waits for (background
+    /// validation): it steps back for what a person runs meanwhile.
+    background: bool,
 }
 
 impl ReviewContext {
     /// `root`'s context with the built-in settings, deciding as `who`: for tests.
     #[cfg(test)]
     pub(crate) fn new(root: &Path, who: &str) -> Self {
-        let config = Config::defaults().expect("the built-in settings parse");
-        let exe = crate::workbench::this_program().expect("this program");
-        let confinement = Confinement::new(root, &config, None);
         ReviewContext {
             who: who.to_string(),
-            ..Self::for_runs(root, &config, &exe, confinement)
+            ..Self::for_runs(WorkspaceHandle::for_tests(root))
         }
     }
 
-    pub(crate) fn from_config(
-        root: &Path,
-        config: &Config,
-        exe: &Path,
-        confinement: Confinement,
-    ) -> Self {
+    /// The context of the workspace's reviewer, named by its settings.
+    pub(crate) fn of_reviewer(workspace: Arc<WorkspaceHandle>) -> Self {
         ReviewContext {
-            who: config.reviewer_name(),
-            ..Self::for_runs(root, config, exe, confinement)
+            who: workspace.config().reviewer_name(),
+            ..Self::for_runs(workspace)
         }
     }
 
     /// The context of a command that only runs tools (`toolbench run`): it decides nothing,
     /// so the reviewer's name, which may take a look in the user database, is not looked up.
-    pub(crate) fn for_runs(
-        root: &Path,
-        config: &Config,
-        exe: &Path,
-        confinement: Confinement,
-    ) -> Self {
+    pub(crate) fn for_runs(workspace: Arc<WorkspaceHandle>) -> Self {
         ReviewContext {
-            root: root.to_path_buf(),
+            workspace,
             who: String::new(),
-            git_auto_commit: config.git_auto_commit,
-            evolve_command: config.evolve_command.clone(),
-            evolve_network: config.evolve_network,
-            evolve_pass_env: config.evolve_pass_env.clone(),
-            exe: exe.to_path_buf(),
-            scan_limits: config.catalog,
-            confinement,
-            validate: config.validate,
-            dependencies: config.dependencies.clone(),
+            background: false,
+        }
+    }
+
+    /// The same context for work nobody waits for: what a person runs meanwhile gets the CPU
+    /// and the disk first.
+    pub(crate) fn in_background(self) -> Self {
+        ReviewContext {
+            background: true,
+            ..self
+        }
+    }
+
+    /// The handle on the workspace this context decides in.
+    pub(crate) fn workspace(&self) -> &Arc<WorkspaceHandle> {
+        &self.workspace
+    }
+
+    pub fn root(&self) -> &Path {
+        self.workspace.root()
+    }
+
+    /// The workspace's settings: `[evolve]`, `[validate]`, `[dependencies]`, `[git]` …
+    pub(crate) fn config(&self) -> &Config {
+        self.workspace.config()
+    }
+
+    /// The toolbench binary, which confines the evolver and validation's runs.
+    pub(crate) fn exe(&self) -> &Path {
+        self.workspace.program()
+    }
+
+    /// `[catalog]` limits of the scans a decision makes.
+    pub(crate) fn scan_limits(&self) -> ScanLimits {
+        self.workspace.scan_limits()
+    }
+
+    /// What validation's checkers and runs and the evolver may see and use: the workspace's
+    /// confinement, marked as background work when this context's is.
+    pub(crate) fn confinement(&self) -> Cow<'_, Confinement> {
+        self.workspace.confinement_of(self.background)
+    }
+
+    /// The request to run `entry` on `input` for `origin` in this context's workspace, as
+    /// background work when this context's is, given `reach` of what it declares.
+    pub(crate) fn run_request(
+        &self,
+        entry: ToolEntry,
+        input: Option<String>,
+        origin: RunOrigin,
+        reach: Reach,
+    ) -> RunRequest {
+        RunRequest {
+            workspace: self.workspace.clone(),
+            background: self.background,
+            entry,
+            input,
+            origin,
+            client: None,
+            preforked: Default::default(),
+            reach,
         }
     }
 }

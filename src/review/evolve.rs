@@ -188,7 +188,7 @@ fn evolve_from(
     let new_version = new_version.to_string();
     let dir_name = format!("{}-{new_version}", entry.name);
     let target = format!("{}/{dir_name}", Tier::Experimental.dir_name());
-    if ctx.root.join(&target).symlink_metadata().is_ok() {
+    if ctx.root().join(&target).symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
             action,
             entry.id(),
@@ -206,7 +206,7 @@ fn evolve_from(
             format!(
                 "{}@{new_version} already exists ({}); evolve that version instead",
                 entry.name,
-                relative(&ctx.root, &twin.path)
+                relative(ctx.root(), &twin.path)
             ),
         ));
     }
@@ -228,8 +228,8 @@ fn evolve_from(
     };
     let command: Vec<String> = with
         .map(<[String]>::to_vec)
-        .unwrap_or_else(|| ctx.evolve_command.clone());
-    let command = absolute_command(&command, &ctx.root);
+        .unwrap_or_else(|| ctx.config().evolve_command.clone());
+    let command = absolute_command(&command, ctx.root());
     let origin = if resubmitting {
         // Whoever changed it is not known: the candidate is no person's work.
         manifest.provenance.origin.unwrap_or(Origin::Ai)
@@ -305,18 +305,18 @@ fn evolve_from(
     // Stage the candidate, then rename it in through the journal.
     let mut intent = Intent::new(action, &lock);
     let staged = format!("{}/{dir_name}", intent.staging_relative());
-    if let Err(e) = stage(&ctx.root, &entry, &sources, &staged) {
-        let _ = std::fs::remove_dir_all(intent.staging_dir(&ctx.root));
+    if let Err(e) = stage(ctx.root(), &entry, &sources, &staged) {
+        let _ = std::fs::remove_dir_all(intent.staging_dir(ctx.root()));
         return Err(e);
     }
-    let to_hash = hash_tool_folder(&ctx.root.join(&staged));
+    let to_hash = hash_tool_folder(&ctx.root().join(&staged));
     intent.moves.push(Move {
         from: staged,
         to: target.clone(),
     });
     // The changed folder leaves the tier; the approved content, when kept, comes back.
     let restored_copy = if resubmitting {
-        let folder = relative(&ctx.root, &entry.path);
+        let folder = relative(ctx.root(), &entry.path);
         let staging = intent.staging_relative();
         intent.moves.push(Move {
             from: folder.clone(),
@@ -351,11 +351,11 @@ fn evolve_from(
         from_hash: Some(entry.content_hash.clone()),
         to_hash: Some(to_hash),
     });
-    std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
-        .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
-    let versions = VersionStore::new(&ctx.root);
+    std::fs::create_dir_all(ctx.root().join(Tier::Experimental.dir_name()))
+        .map_err(|e| ReviewError::io(&ctx.root().join(Tier::Experimental.dir_name()), &e))?;
+    let versions = VersionStore::new(ctx.root());
     let records = journal::commit(
-        &ctx.root,
+        ctx.root(),
         &mut store.clone(),
         &lock,
         &mut intent,
@@ -374,7 +374,7 @@ fn evolve_from(
     }
     let mut affected = vec![target.clone()];
     if resubmitting {
-        affected.push(relative(&ctx.root, &entry.path));
+        affected.push(relative(ctx.root(), &entry.path));
     }
     let decision = Decision {
         action: records
@@ -406,14 +406,14 @@ fn evolve_from(
 /// was never approved here, and leaves its tier.
 fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore>, ReviewError> {
     const ACTION: &str = RESUBMIT.spec().phrase;
-    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    let seal = crate::seal::read(ctx.root(), &entry.name)?;
     match crate::seal::drift_of(entry, seal.as_ref()) {
         None => Err(ReviewError::refused(
             ACTION,
             entry.id(),
             format!(
                 "{} is as it was approved; there is no change to send to review",
-                relative(&ctx.root, &entry.path)
+                relative(ctx.root(), &entry.path)
             ),
         )),
         // Seals never give the signature drifts; read as no approval on record.
@@ -424,13 +424,13 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
             | crate::model::Drift::SignatureInvalid { .. }
             | crate::model::Drift::SignerNotAllowed { .. },
         ) => Ok(None),
-        Some(crate::model::Drift::NotAccepted) => Err(crate::seal::not_accepted(&ctx.root).into()),
+        Some(crate::model::Drift::NotAccepted) => Err(crate::seal::not_accepted(ctx.root()).into()),
         Some(crate::model::Drift::Modified { .. }) => {
             let Some(seal) = seal else {
                 return Ok(None);
             };
             let snapshot = VersionStore::relative_path(&seal.name, &seal.version, &seal.hash);
-            if !ctx.root.join(&snapshot).is_dir() {
+            if !ctx.root().join(&snapshot).is_dir() {
                 return Err(ReviewError::refused(
                     ACTION,
                     entry.id(),
@@ -591,8 +591,9 @@ pub(crate) fn run_evolver(
     if command.is_empty() {
         return Err(EvolverError::EmptyCommand);
     }
-    let confinement = ctx.confinement.clone();
+    let confinement = ctx.confinement().into_owned();
     let env = ctx
+        .config()
         .evolve_pass_env
         .iter()
         .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
@@ -608,7 +609,7 @@ pub(crate) fn run_evolver(
         argv: command.to_vec(),
         stdin: Some(request.to_string().into_bytes()),
         env,
-        network: ctx.evolve_network,
+        network: ctx.config().evolve_network,
         visible,
         // A program the person configured: it reads what the sandbox leaves, as it would.
         only_visible: false,
@@ -623,8 +624,8 @@ pub(crate) fn run_evolver(
         .build()
         .map_err(EvolverError::Runtime)?;
     let finished = runtime.block_on(confined_program::run(
-        &ctx.root,
-        &ctx.exe,
+        ctx.root(),
+        ctx.exe(),
         &confinement,
         program,
     ))?;

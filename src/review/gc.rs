@@ -56,7 +56,7 @@ pub(crate) fn gc(
     let cutoff = SystemTime::now()
         .checked_sub(Duration::from_secs(days_unused.saturating_mul(86_400)))
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = scan(ctx.root(), ctx.scan_limits());
     // The archives below find their tools through the index: this scan is all they need.
     let _ = store.with_store(|store| store.save_index(catalog.entries()));
     let mut candidates = Vec::new();
@@ -109,7 +109,7 @@ pub(crate) fn gc(
         environments: Vec::new(),
     };
     if dry_run {
-        report.environments = crate::runner::packages::unused(&ctx.root, &locks_in_use(&catalog));
+        report.environments = crate::runner::packages::unused(ctx.root(), &locks_in_use(&catalog));
         return Ok(report);
     }
     for candidate in &report.candidates {
@@ -121,9 +121,9 @@ pub(crate) fn gc(
         }
     }
     // After the archives: what they took out of use goes too.
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = scan(ctx.root(), ctx.scan_limits());
     report.environments =
-        crate::runner::packages::remove_unused(&ctx.root, &locks_in_use(&catalog));
+        crate::runner::packages::remove_unused(ctx.root(), &locks_in_use(&catalog));
     Ok(report)
 }
 

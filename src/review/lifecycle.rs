@@ -97,22 +97,22 @@ pub fn approve(
     refuse_links_out(ACTION, &entry)?;
     let active = active_in(&catalog, Tier::Approved, &name);
     // Compared with what a person approved of it, never its folder as it is now.
-    let compared = active.map(|active| compared_with(&ctx.root, ctx.scan_limits, active));
+    let compared = active.map(|active| compared_with(ctx.root(), ctx.scan_limits(), active));
     store.with_store(|store| {
         refuse_unaccepted(ACTION, store, &entry, compared.as_ref(), accepted)
     })?;
     let target = tier_slot(Tier::Approved, &name);
     refuse_occupied(ACTION, ctx, &entry, &target, active)?;
-    ensure_tier(&ctx.root, Tier::Approved)?;
+    ensure_tier(ctx.root(), Tier::Approved)?;
 
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
     let mut snapshots = Vec::new();
     if let Some(active) = active {
-        ensure_tier(&ctx.root, Tier::Archived)?;
+        ensure_tier(ctx.root(), Tier::Archived)?;
         intent.moves.push(Move {
-            from: relative(&ctx.root, &active.path),
-            to: free_slot(&ctx.root, Tier::Archived, active),
+            from: relative(ctx.root(), &active.path),
+            to: free_slot(ctx.root(), Tier::Archived, active),
         });
         let why = format!("superseded by {}", entry.version);
         intent.decisions.push(record(
@@ -128,7 +128,7 @@ pub fn approve(
             snapshots.push(active.clone());
         }
     }
-    let copy = replace_with_frozen_copy(&mut intent, &ctx.root, &entry, &target);
+    let copy = replace_with_frozen_copy(&mut intent, ctx.root(), &entry, &target);
     intent.decisions.push(record(
         ctx,
         &at,
@@ -140,9 +140,9 @@ pub fn approve(
     let activated = activate_version(&entry, &at);
     intent.versions.push(activated.clone());
     snapshots.push(entry.clone());
-    let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)?;
+    let versions = VersionStore::new(ctx.root());
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        take_snapshots(ctx.root(), &snapshots)?;
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
 
@@ -167,17 +167,17 @@ fn approve_in_place(
 ) -> Result<Decision, ReviewError> {
     const KIND: DecisionKind = DecisionKind::Approve;
     const ACTION: &str = KIND.spec().phrase;
-    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    let seal = crate::seal::read(ctx.root(), &entry.name)?;
     // With signatures on, content no allowed reviewer signed is approved where it is to sign
     // it; content that is signed has nothing left to approve.
-    let signature = crate::signature::Standing::load(&ctx.root).signature_of(&ctx.root, entry);
+    let signature = crate::signature::Standing::load(ctx.root()).signature_of(ctx.root(), entry);
     if let Some(crate::model::Signature::Signed { principal, .. }) = &signature {
         return Err(ReviewError::refused(
             ACTION,
             entry.id(),
             format!(
                 "{} is active and its content is signed by {}; there is nothing to approve",
-                relative(&ctx.root, &entry.path),
+                relative(ctx.root(), &entry.path),
                 crate::text::visible(principal)
             ),
         ));
@@ -188,19 +188,19 @@ fn approve_in_place(
             entry.id(),
             format!(
                 "{} is active and unchanged since it was approved; there is nothing to approve",
-                relative(&ctx.root, &entry.path)
+                relative(ctx.root(), &entry.path)
             ),
         ));
     }
     store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, entry))?;
     // What was accepted before is the content its seal names, kept as a snapshot.
-    let compared = compared_with(&ctx.root, ctx.scan_limits, entry);
+    let compared = compared_with(ctx.root(), ctx.scan_limits(), entry);
     store.with_store(|store| refuse_unaccepted(ACTION, store, entry, Some(&compared), accepted))?;
     refuse_links_out(ACTION, entry)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
-    let target = relative(&ctx.root, &entry.path);
-    let copy = replace_with_frozen_copy(&mut intent, &ctx.root, entry, &target);
+    let target = relative(ctx.root(), &entry.path);
+    let copy = replace_with_frozen_copy(&mut intent, ctx.root(), entry, &target);
     intent.decisions.push(record(
         ctx,
         &at,
@@ -211,10 +211,10 @@ fn approve_in_place(
     ));
     let activated = activate_version(entry, &at);
     intent.versions.push(activated.clone());
-    let versions = VersionStore::new(&ctx.root);
+    let versions = VersionStore::new(ctx.root());
     let snapshots = [entry.clone()];
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)?;
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        take_snapshots(ctx.root(), &snapshots)?;
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
     let mut decision = decided(KIND.spec().records, entry, entry.tier, &target);
@@ -257,7 +257,7 @@ fn refuse_unvalidated(
     if store.has_validation_of(&entry.content_hash)? {
         return Ok(());
     }
-    let folder = relative(&ctx.root, &entry.path);
+    let folder = relative(ctx.root(), &entry.path);
     let now = crate::model::short_hash(&entry.content_hash);
     let reason = match store.validated_hash_at(&folder)? {
         Some(judged) => format!(
@@ -316,8 +316,8 @@ pub(crate) fn request_changes(
     let at = crate::clock::now_rfc3339();
     let path = entry.path.join(REVIEW_FILE);
     write_in_workspace(
-        &ctx.root,
-        &relative(&ctx.root, &path),
+        ctx.root(),
+        &relative(ctx.root(), &path),
         review_text(ctx, &entry, &feedback, &at).as_bytes(),
     )?;
     let changed = InPlace {
@@ -353,7 +353,7 @@ pub(crate) fn promote(
             format!(
                 "a core tool named {} exists ({}); archive it first or roll it back",
                 core.name,
-                relative(&ctx.root, &core.path)
+                relative(ctx.root(), &core.path)
             ),
         ));
     }
@@ -383,11 +383,11 @@ pub(super) fn move_active(
 ) -> Result<Decision, ReviewError> {
     let target = tier_slot(to, &entry.name);
     refuse_occupied(action, ctx, &entry, &target, None)?;
-    ensure_tier(&ctx.root, to)?;
+    ensure_tier(ctx.root(), to)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(action, &lock);
     intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
+        from: relative(ctx.root(), &entry.path),
         to: target.clone(),
     });
     intent
@@ -396,8 +396,8 @@ pub(super) fn move_active(
     let activated = activate_version(&entry, &at);
     intent.versions.push(activated.clone());
     let snapshots = [entry.clone()];
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        take_snapshots(ctx.root(), &snapshots)
     })?;
     let mut decision = decided(recorded, &entry, to, &target);
     decision.reason = reason;
@@ -446,12 +446,12 @@ fn move_to_archive(
     let catalog = named(ctx, store, spec, tiers);
     let found = resolve(&catalog, spec, tiers, verb)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, verb, found)?;
-    ensure_tier(&ctx.root, Tier::Archived)?;
+    ensure_tier(ctx.root(), Tier::Archived)?;
     let at = crate::clock::now_rfc3339();
-    let target = free_slot(&ctx.root, Tier::Archived, &entry);
+    let target = free_slot(ctx.root(), Tier::Archived, &entry);
     let mut intent = Intent::new(verb, &lock);
     intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
+        from: relative(ctx.root(), &entry.path),
         to: target.clone(),
     });
     intent.decisions.push(record(
@@ -469,8 +469,8 @@ fn move_to_archive(
         intent.kept.push(kept);
         snapshots.push(entry.clone());
     }
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        take_snapshots(ctx.root(), &snapshots)
     })?;
     let mut decision = decided(action, &entry, Tier::Archived, &target);
     decision.reason = reason;
@@ -555,7 +555,7 @@ pub(super) fn restore_recorded_as(
                 format!(
                     "{} is active in {former}/ ({}, version {}); archive it first or use rollback",
                     entry.name,
-                    relative(&ctx.root, &active.path),
+                    relative(ctx.root(), &active.path),
                     active.version
                 ),
             ));
@@ -576,26 +576,26 @@ pub(super) fn restore_recorded_as(
                 format!(
                     "{} is already in experimental/ ({})",
                     entry.id(),
-                    relative(&ctx.root, &twin.path)
+                    relative(ctx.root(), &twin.path)
                 ),
             ));
         }
-        free_slot(&ctx.root, Tier::Experimental, &entry)
+        free_slot(ctx.root(), Tier::Experimental, &entry)
     };
-    ensure_tier(&ctx.root, former)?;
+    ensure_tier(ctx.root(), former)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
     // Into an active tier as a frozen copy of its snapshot, like every activation.
     let copy = if former.is_active() {
         Some(replace_with_frozen_copy(
             &mut intent,
-            &ctx.root,
+            ctx.root(),
             &entry,
             &target,
         ))
     } else {
         intent.moves.push(Move {
-            from: relative(&ctx.root, &entry.path),
+            from: relative(ctx.root(), &entry.path),
             to: target.clone(),
         });
         None
@@ -605,10 +605,10 @@ pub(super) fn restore_recorded_as(
         .push(record(ctx, &at, action, &entry, former, reason.clone()));
     let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
     intent.versions.extend(activated.clone());
-    let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
+    let versions = VersionStore::new(ctx.root());
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
         if let (Some(activated), Some(copy)) = (&activated, &copy) {
-            take_snapshots(&ctx.root, std::slice::from_ref(&entry))?;
+            take_snapshots(ctx.root(), std::slice::from_ref(&entry))?;
             versions.copy_out(&activated.snapshot, copy, &activated.content_hash)?;
         }
         Ok(())
@@ -636,7 +636,7 @@ pub(crate) fn rollback(
     let current = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     let tier = current.tier;
     let chosen = store.with_store(|store| choose_rollback_target(store, &current, to))?;
-    let versions = VersionStore::new(&ctx.root);
+    let versions = VersionStore::new(ctx.root());
     if !versions.absolute(&chosen.snapshot).is_dir() {
         return Err(ReviewError::refused(
             ACTION,
@@ -648,8 +648,8 @@ pub(crate) fn rollback(
         ));
     }
     let target = tier_slot(tier, &current.name);
-    if relative(&ctx.root, &current.path) != target
-        && ctx.root.join(&target).symlink_metadata().is_ok()
+    if relative(ctx.root(), &current.path) != target
+        && ctx.root().join(&target).symlink_metadata().is_ok()
     {
         return Err(ReviewError::refused(
             ACTION,
@@ -657,13 +657,13 @@ pub(crate) fn rollback(
             format!("{target} exists and is not the active {}", current.name),
         ));
     }
-    ensure_tier(&ctx.root, Tier::Archived)?;
+    ensure_tier(ctx.root(), Tier::Archived)?;
 
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(KIND.name(), &lock);
     intent.moves.push(Move {
-        from: relative(&ctx.root, &current.path),
-        to: free_slot(&ctx.root, Tier::Archived, &current),
+        from: relative(ctx.root(), &current.path),
+        to: free_slot(ctx.root(), Tier::Archived, &current),
     });
     // The archived copy of that very content moves back; otherwise a copy of the snapshot.
     let archived_copy = catalog.entries().iter().find(|e| {
@@ -674,7 +674,7 @@ pub(crate) fn rollback(
     }
     let staged = format!("{}/{}", intent.staging_relative(), current.name);
     let source = match archived_copy {
-        Some(copy) => relative(&ctx.root, &copy.path),
+        Some(copy) => relative(ctx.root(), &copy.path),
         None => staged.clone(),
     };
     intent.moves.push(Move {
@@ -713,8 +713,8 @@ pub(crate) fn rollback(
         ..chosen.clone()
     });
     let from_snapshot = archived_copy.is_none();
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)?;
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        take_snapshots(ctx.root(), &snapshots)?;
         if from_snapshot {
             versions.copy_out(&chosen.snapshot, &staged, &chosen.content_hash)?;
         }

@@ -32,7 +32,8 @@ pub(crate) async fn lock_candidate(
     let Ok(Some(declared)) = crate::catalog::deps::read_declared(&entry.path, manifest) else {
         return Ok(None);
     };
-    let direct_allowed = review.dependencies.allow_direct && manifest.dependencies.allow_direct;
+    let direct_allowed =
+        review.config().dependencies.allow_direct && manifest.dependencies.allow_direct;
     if declared.direct().next().is_some() && !direct_allowed {
         return Ok(None);
     }
@@ -41,14 +42,15 @@ pub(crate) async fn lock_candidate(
     {
         return Ok(None);
     }
+    let confinement = review.confinement();
     let packager = Packager::new(
-        &review.root,
-        &review.exe,
-        &review.confinement,
-        &review.dependencies,
+        review.root(),
+        review.exe(),
+        &confinement,
+        &review.config().dependencies,
     )
     .map_err(|e| e.to_string())?;
-    let sources = Sources::of(&review.dependencies, &manifest.dependencies);
+    let sources = Sources::of(&review.config().dependencies, &manifest.dependencies);
     let text = packager
         .resolve(&declared, &sources)
         .await
@@ -56,18 +58,18 @@ pub(crate) async fn lock_candidate(
     // The candidate's folder is its author's: opened beneath the root, never through a link.
     let relative = entry
         .path
-        .strip_prefix(&review.root)
+        .strip_prefix(review.root())
         .map_err(|_| format!("{} is outside the workspace", entry.path.display()))?;
-    let folder = Dir::open(&review.root)
+    let folder = Dir::open(review.root())
         .and_then(|root| root.open_dir(relative))
         .map_err(|e| format!("cannot write {LOCK_FILE}: {e}"))?;
     folder
         .write(Path::new(LOCK_FILE), text.as_bytes(), 0o644)
         .map_err(|e| format!("cannot write {LOCK_FILE}: {e}"))?;
     Ok(Some(crate::catalog::scan::load_tool(
-        &review.root,
+        review.root(),
         entry.tier,
         &entry.path,
-        review.scan_limits,
+        review.scan_limits(),
     )))
 }

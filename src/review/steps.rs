@@ -29,14 +29,14 @@ pub(super) fn begin(
     store: &mut impl StoreAccess,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
-    let recovered = if journal::needs_recovery(&ctx.root) {
+    let recovered = if journal::needs_recovery(ctx.root()) {
         store
-            .with_store(|store| journal::recover(&ctx.root, store))?
+            .with_store(|store| journal::recover(ctx.root(), store))?
             .lines()
     } else {
         Vec::new()
     };
-    let lock = ToolLock::acquire(&ctx.root, &tool.name)?;
+    let lock = ToolLock::acquire(ctx.root(), &tool.name)?;
     Ok((lock, recovered))
 }
 
@@ -49,8 +49,8 @@ pub(super) fn named(
     tiers: &[Tier],
 ) -> Catalog {
     Catalog::new(lookup::tools_named(
-        &ctx.root,
-        ctx.scan_limits,
+        ctx.root(),
+        ctx.scan_limits(),
         store,
         tool,
         tiers,
@@ -64,8 +64,8 @@ pub(super) fn named_everywhere(
     tool: &ToolId,
 ) -> Catalog {
     Catalog::new(lookup::rescan_named(
-        &ctx.root,
-        ctx.scan_limits,
+        ctx.root(),
+        ctx.scan_limits(),
         store,
         &tool.name,
     ))
@@ -178,7 +178,7 @@ pub(super) fn refuse_unsealed(
     ctx: &ReviewContext,
     entry: &ToolEntry,
 ) -> Result<(), ReviewError> {
-    crate::seal::check(&ctx.root, entry)
+    crate::seal::check(ctx.root(), entry)
         .map_err(|e| ReviewError::refused(action, entry.id(), e.to_string()))
 }
 
@@ -190,7 +190,7 @@ pub(super) fn refuse_occupied(
     target: &str,
     leaving: Option<&ToolEntry>,
 ) -> Result<(), ReviewError> {
-    let path = ctx.root.join(target);
+    let path = ctx.root().join(target);
     let freed = leaving.is_some_and(|l| l.path == path);
     if !freed && path.symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
@@ -226,7 +226,7 @@ pub(super) fn wrap_if_bare(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let target = format!("{}/{}", Tier::Experimental.dir_name(), entry.name);
-    if ctx.root.join(&target).symlink_metadata().is_ok() {
+    if ctx.root().join(&target).symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
             action,
             entry.id(),
@@ -236,7 +236,7 @@ pub(super) fn wrap_if_bare(
     let mut intent = Intent::new("wrap", lock);
     let staged = format!("{}/{}", intent.staging_relative(), entry.name);
     intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
+        from: relative(ctx.root(), &entry.path),
         to: format!("{staged}/{file_name}"),
     });
     intent.moves.push(Move {
@@ -244,22 +244,22 @@ pub(super) fn wrap_if_bare(
         to: target.clone(),
     });
     let text = render_inferred_manifest(manifest);
-    journal::commit(&ctx.root, store, lock, &mut intent, || {
+    journal::commit(ctx.root(), store, lock, &mut intent, || {
         write_in_workspace(
-            &ctx.root,
+            ctx.root(),
             &format!("{staged}/{MANIFEST_FILE}"),
             text.as_bytes(),
         )
     })?;
-    let wrapped = ctx.root.join(&target);
+    let wrapped = ctx.root().join(&target);
     lookup::reindex(
-        &ctx.root,
-        ctx.scan_limits,
+        ctx.root(),
+        ctx.scan_limits(),
         store,
         &[entry.path.clone(), wrapped.clone()],
     );
     Ok((
-        load_tool(&ctx.root, Tier::Experimental, &wrapped, ctx.scan_limits),
+        load_tool(ctx.root(), Tier::Experimental, &wrapped, ctx.scan_limits()),
         true,
     ))
 }
@@ -357,7 +357,7 @@ pub(super) fn keep_version(
     if entry.is_broken() || entry.content_hash.is_empty() {
         return Ok(None);
     }
-    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    let seal = crate::seal::read(ctx.root(), &entry.name)?;
     if crate::seal::drift_of(entry, seal.as_ref()).is_some() {
         return Ok(None);
     }
@@ -472,7 +472,7 @@ pub(super) fn record_in_place(
     );
     row.to_hash = Some(crate::catalog::scan::hash_tool_folder(&entry.path));
     let records = store.with_store(|store| store.record_decisions(&[row], &[], &[]))?;
-    let location = relative(&ctx.root, &entry.path);
+    let location = relative(ctx.root(), &entry.path);
     let mut decision = decided(action, &entry, Tier::Experimental, &location);
     decision.reason = Some(reason);
     decision.wrapped = wrapped;
@@ -505,11 +505,11 @@ pub(super) fn after_decision(
     let paths: Vec<_> = decision
         .affected
         .iter()
-        .map(|path| ctx.root.join(path))
+        .map(|path| ctx.root().join(path))
         .collect();
-    lookup::reindex(&ctx.root, ctx.scan_limits, store, &paths);
-    if ctx.git_auto_commit {
-        match git::commit_decision(&ctx.root, &ctx.who, &decision) {
+    lookup::reindex(ctx.root(), ctx.scan_limits(), store, &paths);
+    if ctx.config().git_auto_commit {
+        match git::commit_decision(ctx.root(), &ctx.who, &decision) {
             Ok(commit) => decision.commit = commit,
             Err(warning) => decision.warnings.push(warning.to_string()),
         }

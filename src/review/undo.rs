@@ -136,7 +136,7 @@ fn decided_content(
     let reason = match here.first() {
         Some(other) => format!(
             "{name} changed since: {} holds {name}@{} ({}), not the {} it left there",
-            relative(&ctx.root, &other.path),
+            relative(ctx.root(), &other.path),
             other.version,
             short_hash(&other.content_hash),
             short_hash(hash)
@@ -187,7 +187,7 @@ fn undo_approval(
                 "{}@{} is in experimental/ already ({}); reject or archive it first",
                 name,
                 current.version,
-                relative(&ctx.root, &twin.path)
+                relative(ctx.root(), &twin.path)
             ),
         ));
     }
@@ -208,15 +208,15 @@ fn undo_approval(
             .find(|v| v.content_hash == hash),
         None => None,
     };
-    let versions = VersionStore::new(&ctx.root);
+    let versions = VersionStore::new(ctx.root());
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
     let staging = intent.staging_relative();
-    let target = free_slot(&ctx.root, Tier::Experimental, &current);
+    let target = free_slot(ctx.root(), Tier::Experimental, &current);
     let candidate = format!("{staging}/candidate");
-    ensure_tier(&ctx.root, Tier::Experimental)?;
+    ensure_tier(ctx.root(), Tier::Experimental)?;
     intent.moves.push(Move {
-        from: relative(&ctx.root, &current.path),
+        from: relative(ctx.root(), &current.path),
         to: format!("{staging}/approved"),
     });
     intent.moves.push(Move {
@@ -232,7 +232,7 @@ fn undo_approval(
                 refuse_links_out(ACTION, copy)?;
             }
             let comeback = match archived {
-                Some(copy) => Comeback::Archived(relative(&ctx.root, &copy.path)),
+                Some(copy) => Comeback::Archived(relative(ctx.root(), &copy.path)),
                 None if versions.absolute(&kept.snapshot).is_dir() => {
                     Comeback::Snapshot(format!("{staging}/superseded"))
                 }
@@ -308,8 +308,8 @@ fn undo_approval(
             ..kept.clone()
         });
     }
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        copy_as_candidate(&ctx.root, &current, &candidate)?;
+    let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
+        copy_as_candidate(ctx.root(), &current, &candidate)?;
         if let Some((kept, Comeback::Snapshot(staged))) = &comeback {
             versions.copy_out(&kept.snapshot, staged, &kept.content_hash)?;
         }
@@ -372,7 +372,7 @@ fn demote(
             format!(
                 "{} is active in approved/ ({}, version {}); archive it first",
                 entry.name,
-                relative(&ctx.root, &active.path),
+                relative(ctx.root(), &active.path),
                 active.version
             ),
         ));
@@ -475,7 +475,7 @@ mod tests {
                 self.root(),
                 tier,
                 &self.root().join(folder),
-                self.ctx.scan_limits,
+                self.ctx.scan_limits(),
             )
         }
 
@@ -658,10 +658,8 @@ mod tests {
             "{stale}"
         );
         // Someone else's decision.
-        let other = ReviewContext {
-            who: "bo".into(),
-            ..bench.ctx.clone()
-        };
+        let mut other = bench.ctx.clone();
+        other.who = "bo".into();
         let theirs = crate::review::apply(
             &other,
             &bench.store,

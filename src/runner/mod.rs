@@ -20,6 +20,7 @@ pub(crate) mod progress;
 pub(crate) mod record;
 pub mod stop;
 pub(crate) mod work_dir;
+pub(crate) mod workspace_handle;
 
 #[cfg(target_os = "linux")]
 pub mod sandbox;
@@ -156,21 +157,29 @@ pub(crate) const BAD_INPUT_EXIT: i32 = 65;
 /// Everything needed to run one tool once.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
-    pub root: PathBuf,
+    /// The workspace: its root, this program (the sandbox helper) and what its runs may see
+    /// and use.
+    pub workspace: Arc<workspace_handle::WorkspaceHandle>,
+    /// Work nobody waits for (background validation): it steps back for what a person runs.
+    pub background: bool,
     pub entry: ToolEntry,
     /// JSON text for `stdin-json` and `args`; ignored for `none`.
     pub input: Option<String>,
     pub origin: RunOrigin,
     /// The MCP client that asked for the run, for runs from MCP.
     pub client: Option<String>,
-    /// The toolbench binary, which doubles as the sandbox helper.
-    pub exe: PathBuf,
-    /// A helper the front end forked ahead, used instead of starting `exe` when present.
+    /// A helper the front end forked ahead, used instead of starting the program when present.
     pub preforked: PreforkedHelper,
-    /// What the workspace's runs may see and use; built once by the caller from its config.
-    pub confinement: confinement::Confinement,
     /// What the run is given of what the tool declares.
     pub reach: Reach,
+}
+
+impl RunRequest {
+    /// What this run may see and use: its workspace's confinement, as background work when it
+    /// is.
+    pub(crate) fn confinement(&self) -> std::borrow::Cow<'_, confinement::Confinement> {
+        self.workspace.confinement_of(self.background)
+    }
 }
 
 /// The result of a run that started.
@@ -256,7 +265,7 @@ fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants
     let home = confinement::home();
     grants::resolve(
         &manifest.permissions,
-        request.confinement.project.as_deref(),
+        request.workspace.confinement().project.as_deref(),
         home.as_deref(),
     )
     .map_err(|reason| RunError::Permissions {
@@ -284,10 +293,10 @@ pub async fn execute(
     } else {
         let alone = request.reach == Reach::WithheldAlone;
         Some(
-            apart::hold(&request.root, alone)
+            apart::hold(request.workspace.root(), alone)
                 .await
                 .map_err(|e| RunError::RunDir {
-                    path: crate::workspace::state_dir(&request.root).join("locks"),
+                    path: crate::workspace::state_dir(request.workspace.root()).join("locks"),
                     reason: format!("cannot keep unreviewed runs apart: {e}"),
                 })?,
         )
@@ -304,12 +313,13 @@ pub async fn execute(
         }
     })?;
     // Before the run is recorded: without its whole environment it does not start.
-    let packages = packages::for_run(&request.root, &tool_dir, &manifest).map_err(|why| {
-        RunError::NoEnvironment {
-            tool: request.entry.id(),
-            why,
-        }
-    })?;
+    let packages =
+        packages::for_run(request.workspace.root(), &tool_dir, &manifest).map_err(|why| {
+            RunError::NoEnvironment {
+                tool: request.entry.id(),
+                why,
+            }
+        })?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
     let mut marker = record_start(&request, &manifest, &input, &started_at)?;
     if !marker.owe_record() {
@@ -321,7 +331,7 @@ pub async fn execute(
     }
     crate::pause_point::pause_point("run-written-down");
     let log_dir = Some(marker.log_dir().to_string());
-    let run_dir = inflight::run_folder(&request.root, marker.log_dir());
+    let run_dir = inflight::run_folder(request.workspace.root(), marker.log_dir());
     let scratch = run_dir.join("scratch");
     let grants = declared.unwrap_or_else(|| withheld_grants(&manifest, &scratch));
     let report_path = run_dir.join("report.json");
@@ -356,7 +366,7 @@ pub async fn execute(
         packages::add_site_env(&mut env, site);
         visible.push(site.clone());
     }
-    let mut policy = request.confinement.policy(confinement::Jail {
+    let mut policy = request.confinement().policy(confinement::Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
         memory_mb: manifest.run.memory_mb,
@@ -391,7 +401,7 @@ pub async fn execute(
     let clock = Instant::now();
     let started = HelperProcess::start(
         &request.preforked,
-        &request.exe,
+        request.workspace.program(),
         &policy,
         &argv,
         stdin_bytes.is_some(),
@@ -558,7 +568,7 @@ fn tool_taken_away(request: &RunRequest, status: RunStatus) -> Option<(RunStatus
     }
     let folder = entry
         .path
-        .strip_prefix(&request.root)
+        .strip_prefix(request.workspace.root())
         .unwrap_or(&entry.path)
         .display();
     let what = if std::fs::symlink_metadata(&entry.path).is_err() {
@@ -604,7 +614,7 @@ fn record_start(
     started_at: &str,
 ) -> Result<inflight::Marker, RunError> {
     let refuse = |reason: String| RunError::RunDir {
-        path: crate::workspace::state_dir(&request.root).join("running"),
+        path: crate::workspace::state_dir(request.workspace.root()).join("running"),
         reason: format!("cannot record the run before it starts: {reason}"),
     };
     let starter = crate::proc_stat::ProcessId::of(std::process::id())
@@ -628,7 +638,8 @@ fn record_start(
         helper,
         finished: None,
     };
-    inflight::Marker::reserve(&request.root, &manifest.name, run).map_err(|e| refuse(e.to_string()))
+    inflight::Marker::reserve(request.workspace.root(), &manifest.name, run)
+        .map_err(|e| refuse(e.to_string()))
 }
 
 fn finished(
@@ -668,7 +679,7 @@ fn base_record(
         origin: request.origin,
         client: request.client.clone(),
         project: (manifest.permissions.uses_project() && !request.reach.withheld())
-            .then_some(request.confinement.project.as_ref())
+            .then_some(request.workspace.confinement().project.as_ref())
             .flatten()
             .map(|project| project.display().to_string()),
         log_dir: None,

@@ -51,8 +51,8 @@ impl Services {
         let spec: ToolId = name.parse()?;
         let tiers = [Tier::Core, Tier::Approved, Tier::Experimental];
         let named = crate::lookup::tools_named(
-            &self.root,
-            self.scan_limits,
+            self.root(),
+            self.workspace.scan_limits(),
             &mut store.lock(),
             &spec,
             &tiers,
@@ -88,7 +88,7 @@ impl Services {
                 entry.tier
             )));
         }
-        crate::seal::check(&self.root, entry)
+        crate::seal::check(self.root(), entry)
             .map_err(|e| ServiceError::Refused(format!("{} will not launch: {e}", entry.id())))?;
         let previous = self.settle_previous(store, instance, &manifest.name)?;
         let held: Vec<(u16, String)> = store
@@ -99,7 +99,7 @@ impl Services {
             .collect();
         let wanted = Port::parse(&service.port)
             .map_err(|e| ServiceError::Refused(format!("{}: [service] port: {e}", entry.id())))?;
-        let port = ports::choose(wanted, previous, self.settings.port_range, &held)
+        let port = ports::choose(wanted, previous, self.settings().port_range, &held)
             .map_err(|e| ServiceError::Refused(format!("instance {instance}: {e}")))?;
         let tool_dir = entry.folder();
         let argv = service_argv(&manifest, &service, &tool_dir, port)?;
@@ -133,7 +133,7 @@ impl Services {
         policy.service_port = Some(port);
         policy.service_logs = Some(ServiceLogs {
             dir: dir.clone(),
-            max_bytes: self.settings.log_mb.saturating_mul(1024 * 1024),
+            max_bytes: self.settings().log_mb.saturating_mul(1024 * 1024),
         });
 
         let row = InstanceRow {
@@ -151,7 +151,7 @@ impl Services {
                 .instance(instance)?
                 .and_then(|r| r.last_exchange_at),
             log_dir: dir
-                .strip_prefix(&self.root)
+                .strip_prefix(self.root())
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             sandbox: String::new(),
@@ -161,14 +161,19 @@ impl Services {
             ClaimError::Store(e) => ServiceError::Refused(e.to_string()),
             other => ServiceError::Refused(format!("instance {instance}: {other}")),
         })?;
-        let (stdout_log, stderr_log) = super::log_paths(&self.root, instance);
+        let (stdout_log, stderr_log) = super::log_paths(self.root(), instance);
         let stderr_start = logs::end(&dir, LogStream::Stderr);
         // Where this launch's output starts: the boundary `tools logs` and the Output pane show.
         let logs_from = [logs::end(&dir, LogStream::Stdout), stderr_start];
         let launch = store
             .lock()
             .record_launch(instance, &row.started_at, port, logs_from)?;
-        let spawned = match process::spawn(&self.exe, &policy, &argv, (&stdout_log, &stderr_log)) {
+        let spawned = match process::spawn(
+            self.workspace.program(),
+            &policy,
+            &argv,
+            (&stdout_log, &stderr_log),
+        ) {
             Ok(spawned) => spawned,
             Err(reason) => return Err(self.fail(store, instance, launch, reason.into())),
         };
@@ -245,7 +250,7 @@ impl Services {
         mut spawned: Spawned,
         wait: &WaitHealthy<'_>,
     ) -> Result<String, StartFailure> {
-        let timeout = Duration::from_secs(self.settings.health_timeout_secs);
+        let timeout = Duration::from_secs(self.settings().health_timeout_secs);
         let deadline = Instant::now() + timeout;
         // Whether a probe was answered by a listener outside the service's tree.
         let mut answered_by_another = false;
@@ -314,7 +319,7 @@ impl Services {
     fn stop_spawned(&self, spawned: &mut Spawned) {
         process::stop(
             spawned.id,
-            Duration::from_secs(self.settings.stop_grace_secs),
+            Duration::from_secs(self.settings().stop_grace_secs),
         );
         let _ = spawned.child.wait();
     }
@@ -354,7 +359,7 @@ impl Services {
         let row = known(&store.lock(), instance)?;
         let outcome = match (row.pid, row.start_ticks) {
             (Some(pid), Some(start_ticks)) if row.state != InstanceState::Stopped => {
-                let grace = Duration::from_secs(self.settings.stop_grace_secs);
+                let grace = Duration::from_secs(self.settings().stop_grace_secs);
                 process::stop(ProcessId { pid, start_ticks }, grace)
             }
             _ => Stopped::NotRunning,
@@ -382,11 +387,11 @@ impl Services {
             return Ok(());
         };
         let Some(entry) =
-            crate::lookup::active_in_usual_folder(&self.root, self.scan_limits, &spec)
+            crate::lookup::active_in_usual_folder(self.root(), self.workspace.scan_limits(), &spec)
         else {
             return Ok(());
         };
-        crate::seal::check(&self.root, &entry).map_err(|e| {
+        crate::seal::check(self.root(), &entry).map_err(|e| {
             ServiceError::Refused(format!(
                 "instance {} runs {}, which changed since it was launched: {e}; stop it (tools stop {})",
                 row.name,
@@ -422,7 +427,7 @@ impl Services {
             row = launched.row.clone();
             relaunched = Some(launched);
         }
-        let timeout = Duration::from_secs(self.settings.send_timeout_secs);
+        let timeout = Duration::from_secs(self.settings().send_timeout_secs);
         let at = crate::clock::now_rfc3339();
         let clock = Instant::now();
         let result = adapter::exchange(row.port, &adapter::request_line(message, context), timeout);

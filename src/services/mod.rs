@@ -19,9 +19,10 @@ pub(crate) mod process;
 pub(crate) mod reconcile;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::catalog::scan::ScanLimits;
-use crate::config::{Config, ServiceSettings};
+use crate::config::ServiceSettings;
+use crate::runner::workspace_handle::WorkspaceHandle;
 
 pub(crate) use instances::{Launched, Sent};
 
@@ -55,31 +56,38 @@ impl From<String> for ServiceError {
     }
 }
 
-/// What launching, stopping and talking to the services of one workspace needs.
+/// What launching, stopping and talking to the services of one workspace needs: the handle on
+/// that workspace, borrowed.
 #[derive(Debug, Clone)]
 pub(crate) struct Services {
-    pub(crate) root: PathBuf,
-    /// The toolbench binary, which is also the sandbox helper.
-    pub(crate) exe: PathBuf,
-    pub(crate) settings: ServiceSettings,
-    pub(crate) scan_limits: ScanLimits,
+    workspace: Arc<WorkspaceHandle>,
 }
 
 impl Services {
-    /// The services of the workspace at `root`, launched by `exe` (the sandbox helper) within
-    /// the confinement each launch is given (its caller's).
-    pub(crate) fn new(root: &Path, config: &Config, exe: &Path) -> Self {
-        Services {
-            root: root.to_path_buf(),
-            exe: exe.to_path_buf(),
-            settings: config.services,
-            scan_limits: config.catalog,
-        }
+    /// The services of `workspace`, launched by its program (the sandbox helper) within the
+    /// confinement each launch is given (its caller's).
+    pub(crate) fn new(workspace: Arc<WorkspaceHandle>) -> Self {
+        Services { workspace }
+    }
+
+    /// The handle on the workspace these services belong to.
+    #[cfg(test)]
+    pub(crate) fn workspace(&self) -> &Arc<WorkspaceHandle> {
+        &self.workspace
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        self.workspace.root()
+    }
+
+    /// `[services]`: ports, logs and the waits of launches, stops and exchanges.
+    fn settings(&self) -> &ServiceSettings {
+        &self.workspace.config().services
     }
 
     /// An instance's folder: its logs, report and scratch.
     pub(crate) fn instance_dir(&self, instance: &str) -> PathBuf {
-        instance_dir(&self.root, instance)
+        instance_dir(self.root(), instance)
     }
 }
 

@@ -35,7 +35,7 @@ pub mod ui;
 mod verdict_lines;
 mod web_page;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -203,7 +203,6 @@ fn limit_malloc_arenas() {
 /// library's door (`command::apply`); long reads open read-only connections of their own
 /// (`Store::open_reader`).
 struct UiRuntime {
-    root: PathBuf,
     serving: Arc<Serving>,
     /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
     /// event queue.
@@ -215,6 +214,11 @@ struct UiRuntime {
 }
 
 impl UiRuntime {
+    /// The workspace's root, borrowed from the one handle the served workbench holds.
+    fn root(&self) -> &Path {
+        self.serving.workbench().root()
+    }
+
     /// Serves `workbench` from `catalog` (the cached index the app shows), its runs batched
     /// by the writer thread. The pollers start later (`events`).
     fn start(
@@ -225,7 +229,6 @@ impl UiRuntime {
     ) -> Result<Self, crate::model::StoreError> {
         let serving = workbench.serve(runtime, catalog, RunOrigin::Tui, Recording::Batched)?;
         Ok(Self {
-            root: serving.workbench().root().to_path_buf(),
             serving: Arc::new(serving),
             output,
             following: service_feed::Following::default(),
@@ -285,7 +288,7 @@ async fn event_loop(
     // `.` runs the last run again after a restart too: the store keeps the runs started here.
     app.reading_last_run();
     {
-        let (tx, root) = (tx.clone(), ui_runtime.root.clone());
+        let (tx, root) = (tx.clone(), ui_runtime.root().to_path_buf());
         tokio::task::spawn_blocking(move || {
             let file = root
                 .join(crate::workspace::STATE_DIR)
@@ -306,7 +309,7 @@ async fn event_loop(
     // event until then (`app::Held`); the watch, and the scan it starts, wait for it too.
     let rest_due = app.rest.is_some();
     if rest_due {
-        let (tx, root) = (tx.clone(), ui_runtime.root.clone());
+        let (tx, root) = (tx.clone(), ui_runtime.root().to_path_buf());
         tokio::spawn(async move {
             // Through a reader of its own: the writer stays free for what starts meanwhile.
             let loaded = tokio::task::spawn_blocking(move || {
@@ -371,7 +374,7 @@ async fn event_loop(
                         Some(pager) => {
                             // As for the editor: no key meant for the pager is read here.
                             terminal_events.stop();
-                            let run_dir = ui_runtime.root.join(&log_dir);
+                            let run_dir = ui_runtime.root().join(&log_dir);
                             let paged = guard
                                 .step_aside(|| {
                                     external_editor::page_run_log(&pager, &run_dir, &name)
@@ -588,7 +591,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
-            let root = ui_runtime.root.clone();
+            let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
                 let reader = read_or_say(&tx, "recent runs", Store::open_reader(&root).map(Some));
                 let recent_runs = reader
@@ -643,7 +646,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             };
             let (tx, root, loads) = (
                 tx.clone(),
-                ui_runtime.root.clone(),
+                ui_runtime.root().to_path_buf(),
                 ui_runtime.history.clone(),
             );
             tokio::task::spawn_blocking(move || {
@@ -659,7 +662,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         Effect::LoadDestination { command, entry } => {
             let tx = tx.clone();
-            let root = ui_runtime.root.clone();
+            let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
                 let destination =
                     match crate::workbench::reads::destination(&root, &command, &entry) {
@@ -676,7 +679,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         Effect::PauseValidation(paused) => ui_runtime.serving.pause_validation(paused),
         Effect::LoadStats => {
             let tx = tx.clone();
-            let root = ui_runtime.root.clone();
+            let root = ui_runtime.root().to_path_buf();
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
                 let result = Store::open_reader(&root)
@@ -709,7 +712,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         Effect::LoadResource(resource) => {
             let tx = tx.clone();
-            let root = ui_runtime.root.clone();
+            let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
                 let table = Store::open_reader(&root)
                     .and_then(|store| overlays::resources::load(&store, resource));
@@ -789,7 +792,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         Effect::LoadInputHistory { path, tool } => {
             let tx = tx.clone();
-            let root = ui_runtime.root.clone();
+            let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
                 let inputs = Store::open_reader(&root).and_then(|store| {
                     store.recent_inputs(
@@ -955,6 +958,7 @@ mod tests {
     use crate::config::Config;
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
+    use std::path::PathBuf;
     use crate::model::{RunRecord, Severity, Tier};
     use std::collections::HashMap;
 

@@ -25,6 +25,7 @@ use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
 use crate::runner::confinement::Confinement;
 use crate::runner::helper_process::PreforkedHelper;
+use crate::runner::workspace_handle::WorkspaceHandle;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::project::{self, ProjectSource};
@@ -95,11 +96,9 @@ const HANDED_OFF_BATCH: usize = 64;
 
 /// A workspace, opened once by a front end.
 pub struct Workbench {
-    root: PathBuf,
+    /// Root, settings, this program and the confinement, shared with every context made here.
+    workspace: Arc<WorkspaceHandle>,
     source: RootSource,
-    config: Config,
-    program: PathBuf,
-    confinement: Confinement,
     store: StoreOnDemand,
     /// What the start-of-process recovery did or could not do, for the front end to tell.
     notices: Vec<String>,
@@ -129,7 +128,7 @@ impl Drop for Workbench {
             // The store's connection is closed first, so its log is checkpointed into the
             // copy's source. A backup that fails is tried again by the next command.
             self.store.close();
-            let _ = crate::store::backup::backup_if_due(&crate::workspace::state_dir(&self.root));
+            let _ = crate::store::backup::backup_if_due(&crate::workspace::state_dir(self.root()));
         }
     }
 }
@@ -152,11 +151,8 @@ impl Workbench {
         let confinement = Confinement::new(&root, &config, Some(project.path));
         let workbench = Self {
             store: StoreOnDemand::new(&root),
-            root,
+            workspace: WorkspaceHandle::new(root, config, program, confinement),
             source,
-            config,
-            program,
-            confinement,
             notices: project
                 .passed_over
                 .map(|line| format!("warning: {line}"))
@@ -194,7 +190,7 @@ impl Workbench {
     /// The same workbench with its runs confined by `program`: for tests and benchmarks,
     /// whose own process is not toolbench.
     pub fn with_program(mut self, program: PathBuf) -> Self {
-        self.program = program;
+        self.workspace = self.workspace.with_program(program);
         self
     }
 
@@ -202,18 +198,18 @@ impl Workbench {
     /// died, services that died, then decisions a crash interrupted. A workspace without a store is given one only to
     /// record runs left behind.
     fn checked(mut self) -> Result<Self, OpenError> {
-        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        let state = crate::workspace::state_dir(self.root()).join(crate::store::STATE_FILE);
         let needed =
-            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(&self.root);
+            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(self.root());
         if needed {
             match self.store.get() {
                 Ok(shared) => {
                     let store = &mut shared.lock();
                     // A store that cannot be written now keeps them for the next start.
-                    let _ = crate::runner::inflight::close_abandoned(&self.root, store);
+                    let _ = crate::runner::inflight::close_abandoned(self.root(), store);
                     // Proposals that landed as their server died get their row: their agent
                     // is told of them as of any other.
-                    let recorded = crate::review::propose::recover_landings(&self.root, store);
+                    let recorded = crate::review::propose::recover_landings(self.root(), store);
                     // And the staging folders of those killed before they announced theirs,
                     // at once or after a first frame (`Opening`).
                     self.staging_due.store(true, Ordering::Relaxed);
@@ -242,12 +238,12 @@ impl Workbench {
 
     /// `Opening::ForRun`'s check: the store is opened only for a backlog of runs.
     fn checked_for_run(self) -> Self {
-        let backlog = crate::runner::inflight::backlog(&self.root);
+        let backlog = crate::runner::inflight::backlog(self.root());
         if (backlog.abandoned > 0 || backlog.handed_off >= HANDED_OFF_BATCH)
             && let Ok(shared) = self.store.get()
         {
             // A store that cannot be written now leaves them for the next start.
-            let _ = crate::runner::inflight::close_abandoned(&self.root, &mut shared.lock());
+            let _ = crate::runner::inflight::close_abandoned(self.root(), &mut shared.lock());
         }
         self
     }
@@ -255,14 +251,14 @@ impl Workbench {
     /// Finishes decisions a crash interrupted, so what the front end reads or decides is
     /// settled. A failure is a notice: reading must still work.
     fn recovered(mut self) -> Self {
-        if !crate::review::journal::needs_recovery(&self.root) {
+        if !crate::review::journal::needs_recovery(self.root()) {
             return self;
         }
         let report = self
             .store
             .get()
             .map_err(crate::review::ReviewError::from)
-            .and_then(|shared| crate::review::journal::recover(&self.root, &mut shared.lock()));
+            .and_then(|shared| crate::review::journal::recover(self.root(), &mut shared.lock()));
         match report {
             Ok(report) => self.notices.extend(report.lines()),
             Err(e) => self.notices.push(format!("warning: {e}")),
@@ -274,7 +270,7 @@ impl Workbench {
     /// `experimental/` (`propose::forget_unannounced`), if the opening's checks left that due.
     fn sweep_staging(&self) {
         if self.staging_due.swap(false, Ordering::Relaxed) {
-            crate::review::propose::forget_unannounced(&self.root);
+            crate::review::propose::forget_unannounced(self.root());
         }
     }
 
@@ -285,7 +281,7 @@ impl Workbench {
     /// one that could start meanwhile, is alive, so its staging folder is kept.
     pub(crate) fn sweep_staging_in_background(&self) {
         if self.staging_due.swap(false, Ordering::Relaxed) {
-            let root = self.root.clone();
+            let root = self.root().to_path_buf();
             let _ = std::thread::Builder::new()
                 .name("toolbench-tidy".into())
                 .spawn(move || crate::review::propose::forget_unannounced(&root));
@@ -293,7 +289,7 @@ impl Workbench {
     }
 
     pub(crate) fn root(&self) -> &Path {
-        &self.root
+        self.workspace.root()
     }
 
     pub(crate) fn source(&self) -> RootSource {
@@ -301,17 +297,22 @@ impl Workbench {
     }
 
     pub(crate) fn config(&self) -> &Config {
-        &self.config
+        self.workspace.config()
     }
 
     /// What every sandboxed process of the workspace may see and use.
     pub fn confinement(&self) -> &Confinement {
-        &self.confinement
+        self.workspace.confinement()
+    }
+
+    /// The one handle on the workspace, which every context made here shares.
+    pub fn workspace(&self) -> &Arc<WorkspaceHandle> {
+        &self.workspace
     }
 
     /// The folder tools that declare `[permissions] project` work on.
     pub(crate) fn project(&self) -> Option<&Path> {
-        self.confinement.project.as_deref()
+        self.confinement().project.as_deref()
     }
 
     /// Where [`Self::project`] came from.
@@ -335,7 +336,7 @@ impl Workbench {
         if let Some(store) = self.store.if_opened() {
             return Some(store);
         }
-        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        let state = crate::workspace::state_dir(self.root()).join(crate::store::STATE_FILE);
         state.is_file().then(|| self.store.get().ok()).flatten()
     }
 
@@ -343,7 +344,7 @@ impl Workbench {
     /// background, rather than at its end.
     pub(crate) fn back_up_in_background(&self) {
         self.back_up_at_exit.store(false, Ordering::Relaxed);
-        let state_dir = crate::workspace::state_dir(&self.root);
+        let state_dir = crate::workspace::state_dir(self.root());
         let _ = std::thread::Builder::new()
             .name("backup".into())
             .spawn(move || crate::store::backup::backup_if_due(&state_dir));
@@ -351,12 +352,7 @@ impl Workbench {
 
     /// Who decides and what happens around a decision, from this workspace's settings.
     pub fn review(&self) -> ReviewContext {
-        ReviewContext::from_config(
-            &self.root,
-            &self.config,
-            &self.program,
-            self.confinement.clone(),
-        )
+        ReviewContext::of_reviewer(self.workspace.clone())
     }
 
     /// The live catalog, once served (`serve`).
@@ -389,7 +385,7 @@ impl Workbench {
             return Ok(Events::ended());
         };
         self.hub.start(
-            &self.root,
+            self.root(),
             self.live(),
             store.as_ref(),
             || self.store_written(),
@@ -407,7 +403,7 @@ impl Workbench {
 
     fn store_writes(&self) -> &StoreWrites {
         self.store_writes
-            .get_or_init(|| StoreWrites::start(&self.root))
+            .get_or_init(|| StoreWrites::start(self.root()))
     }
 
     /// Waits for this process's call `id` to be answered (or to leave the store): one looker
@@ -428,7 +424,7 @@ impl Workbench {
 
     /// What launching, stopping and talking to this workspace's services needs.
     pub(crate) fn services(&self) -> Services {
-        Services::new(&self.root, &self.config, &self.program)
+        Services::new(self.workspace.clone())
     }
 
     /// The context of `origin`'s commands, on the process's one write connection (opened,
@@ -455,12 +451,7 @@ impl Workbench {
         if needs_id || self.store.if_opened().is_some() {
             return self.caller(RunOrigin::Cli);
         }
-        let review = ReviewContext::for_runs(
-            &self.root,
-            &self.config,
-            &self.program,
-            self.confinement.clone(),
-        );
+        let review = ReviewContext::for_runs(self.workspace.clone());
         Ok(self.context(review, Recorder::HandOff, RunOrigin::Cli))
     }
 
@@ -474,7 +465,7 @@ impl Workbench {
     /// `recorder`.
     fn context(&self, review: ReviewContext, recorder: Recorder, origin: RunOrigin) -> Context {
         Context {
-            run_policy: self.config.run_policy(),
+            run_policy: self.config().run_policy(),
             review,
             recorder,
             store: self.store.clone(),
@@ -484,8 +475,7 @@ impl Workbench {
             cancelled: None,
             progress: None,
             preforked: PreforkedHelper::default(),
-            services: self.services(),
-            proposal_limits: crate::review::propose::ProposalLimits::of(&self.config),
+            proposal_limits: crate::review::propose::ProposalLimits::of(self.config()),
         }
     }
 
@@ -502,20 +492,21 @@ impl Workbench {
     pub(crate) fn scan(&self) -> Catalog {
         let mut entries = match self.store() {
             Ok(store) => {
-                let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store.lock());
+                let entries =
+                    lookup::scan_all(self.root(), self.config().catalog, &mut store.lock());
                 // A store this scan made is whole: the day's copy of it (with the index) is
                 // made as this process ends, not by the next command on one tool.
                 self.back_up_at_exit.store(true, Ordering::Relaxed);
                 entries
             }
             Err(_) => scan_workspace(
-                &self.root,
-                self.config.catalog,
+                self.root(),
+                self.config().catalog,
                 &KnownHashes::default(),
                 &ScanProgress::default(),
             ),
         };
-        crate::seal::SealBook::load(&self.root).mark(&mut entries);
+        crate::seal::SealBook::load(self.root()).mark(&mut entries);
         Catalog::new(entries)
     }
 
@@ -530,9 +521,9 @@ impl Workbench {
         // The seals are read (or stat'ed along those kept) beside the scan of the tools:
         // neither needs anything of the other until the entries are marked.
         let (mut entries, (book, keep)) = std::thread::scope(|scope| {
-            let root = &self.root;
+            let root = self.root();
             let seals = scope.spawn(|| crate::seal::SealBook::load_known(root, &kept));
-            let entries = lookup::scan_listing(root, self.config.catalog, &mut store.lock());
+            let entries = lookup::scan_listing(root, self.config().catalog, &mut store.lock());
             let seals = seals
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -550,7 +541,7 @@ impl Workbench {
     /// One tool, read fresh from disk. Only the folders the cached index knows for its name
     /// are read (`lookup`), so a command on one tool does not scan a large workspace.
     pub(crate) fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {
-        let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
+        let named = lookup::tools_named(self.root(), self.config().catalog, store, spec, Tier::ALL);
         Ok(Catalog::new(named).find(spec)?.clone())
     }
 
@@ -560,12 +551,12 @@ impl Workbench {
         let mut entry = match self.existing_store() {
             Some(store) => self.find(spec, &mut store.lock())?,
             // A workspace never written to: the usual folders of the name, else a scan.
-            None => match lookup::in_usual_folders(&self.root, self.config.catalog, spec) {
+            None => match lookup::in_usual_folders(self.root(), self.config().catalog, spec) {
                 Some(named) => Catalog::new(named).find(spec)?.clone(),
                 None => self.scan().find(spec)?.clone(),
             },
         };
-        let book = crate::seal::SealBook::load(&self.root);
+        let book = crate::seal::SealBook::load(self.root());
         book.mark(std::slice::from_mut(&mut entry));
         Ok(entry)
     }
@@ -619,7 +610,7 @@ mod tests {
         assert_eq!(given.project(), Some(project.path()));
         let caller = given.caller(RunOrigin::Cli).expect("store");
         assert_eq!(
-            caller.review.confinement.project.as_deref(),
+            caller.review.confinement().project.as_deref(),
             Some(project.path())
         );
 
@@ -632,17 +623,29 @@ mod tests {
     }
 
     #[test]
-    fn every_caller_confines_with_the_one_program_path() {
+    fn every_context_borrows_the_one_handle_on_the_workspace() {
         let dir = workspace();
         let workbench = Workbench::at(dir.path(), None)
             .expect("opened")
             .with_program(PathBuf::from("/opt/toolbench"));
+        let shared = workbench.workspace();
+        assert_eq!(shared.program(), Path::new("/opt/toolbench"));
         let caller = workbench.caller(RunOrigin::Tui).expect("store");
-        assert_eq!(caller.review.exe, Path::new("/opt/toolbench"));
-        assert_eq!(workbench.review().exe, Path::new("/opt/toolbench"));
-        assert_eq!(workbench.services().exe, Path::new("/opt/toolbench"));
         let run = workbench.run_caller(false).expect("context");
-        assert_eq!(run.review.exe, Path::new("/opt/toolbench"));
+        let device = workbench.device_caller("phone").expect("context");
+        for review in [
+            &caller.review,
+            &run.review,
+            &device.review,
+            &workbench.review(),
+        ] {
+            assert!(Arc::ptr_eq(review.workspace(), shared), "a copy");
+        }
+        assert!(Arc::ptr_eq(caller.services().workspace(), shared), "a copy");
+        assert!(
+            Arc::ptr_eq(workbench.services().workspace(), shared),
+            "a copy"
+        );
     }
 
     #[test]

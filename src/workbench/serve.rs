@@ -98,8 +98,8 @@ impl Workbench {
             self.hub.validation_listener(runtime),
         );
         let live = Arc::new(LiveCatalog::new(
-            &self.root,
-            self.config.catalog,
+            self.root(),
+            self.config().catalog,
             catalog,
             Some(store.clone()),
         ));
@@ -185,8 +185,8 @@ impl Serving {
         saved: impl Fn(Result<(), String>) + Send + Sync + 'static,
     ) {
         let request = ScanRequest {
-            root: self.workbench.root.clone(),
-            limits: self.workbench.config.catalog,
+            root: self.workbench.root().to_path_buf(),
+            limits: self.workbench.config().catalog,
             known: KnownHashes::reusing(shown),
             stream,
         };
@@ -215,11 +215,11 @@ impl Serving {
     /// Reads the tools at `paths` (relative to the root) again into the live catalog, which
     /// tells the change as it tells the watch's. Reads the disk: off the async workers.
     pub(crate) fn reload(&self, paths: &[impl AsRef<Path>]) {
-        let root = &self.workbench.root;
+        let root = self.workbench.root();
         let paths = paths.iter().map(|path| root.join(path)).collect();
         self.keep(crate::watch::reload_paths(
             root,
-            self.workbench.config.catalog,
+            self.workbench.config().catalog,
             paths,
         ));
     }

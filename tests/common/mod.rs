@@ -237,17 +237,17 @@ pub fn run_request(
     entry: &toolbench::model::ToolEntry,
 ) -> toolbench::runner::RunRequest {
     toolbench::runner::RunRequest {
-        root: root.to_path_buf(),
+        workspace: toolbench::workbench::Workbench::at(root, None)
+            .expect("opened")
+            .with_program(bin())
+            .workspace()
+            .clone(),
+        background: false,
         entry: entry.clone(),
         input: None,
         origin: toolbench::model::RunOrigin::Cli,
         client: None,
-        exe: bin(),
         preforked: Default::default(),
-        confinement: toolbench::workbench::Workbench::at(root, None)
-            .expect("opened")
-            .confinement()
-            .clone(),
         reach: toolbench::runner::Reach::Declared,
     }
 }

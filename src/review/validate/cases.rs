@@ -1,7 +1,7 @@
 //! Test cases: every `tests/*.toml` of a tool run in the sandbox and judged against its
 //! expectations (DESIGN §1), plus the output schema check over the runs they made.
 
-use crate::runner::confinement::Confinement;
+use crate::review::ReviewContext;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink};
 use crate::catalog::manifest::{ManifestError, read_text_capped};
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
-use crate::runner::{self, RunError, RunRequest};
+use crate::runner::{self, RunError};
 use crate::text::shorten;
 
 /// Cases of one tool that run at the same time; each is its own sandboxed process.
@@ -51,10 +51,8 @@ pub(crate) struct CaseRun {
 /// Runs every case of `entry`, each run going to `runs` as it ends. Nothing runs for broken,
 /// prohibited or bare-script tools.
 pub(crate) async fn run_all(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
-    exe: &Path,
-    confinement: &Confinement,
     runs: &RunSink,
 ) -> Vec<CaseRun> {
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
@@ -73,7 +71,7 @@ pub(crate) async fn run_all(
             async move {
                 match load_case(&entry.path, &path, input_mode) {
                     Ok(case) => {
-                        let ran = run_case(root, entry, exe, confinement, &case, cancel).await;
+                        let ran = run_case(review, entry, &case, cancel).await;
                         if let Some(record) = &ran.record {
                             runs.ended(record.clone()).await;
                         }
@@ -216,25 +214,18 @@ pub(crate) fn parse_case(
 }
 
 async fn run_case(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
-    exe: &Path,
-    confinement: &Confinement,
     case: &TestCase,
     cancel: tokio::sync::watch::Receiver<bool>,
 ) -> CaseRun {
-    let request = RunRequest {
-        root: root.to_path_buf(),
-        entry: entry.clone(),
-        input: Some(case.input.clone()),
-        origin: RunOrigin::Validation,
-        client: None,
-        exe: exe.to_path_buf(),
-        preforked: Default::default(),
-        confinement: confinement.clone(),
-        // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
-        reach: runner::Reach::Withheld,
-    };
+    // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
+    let request = review.run_request(
+        entry.clone(),
+        Some(case.input.clone()),
+        RunOrigin::Validation,
+        runner::Reach::Withheld,
+    );
     let ran = runner::execute(request, None, cancel).await;
     match ran {
         Ok(outcome) => {

@@ -57,7 +57,7 @@ pub(crate) async fn check(
     entry: &ToolEntry,
     tool_dir: &Path,
 ) -> (Check, Vec<Finding>) {
-    let settings = &review.dependencies;
+    let settings = &review.config().dependencies;
     let declared = match declared(entry, tool_dir, settings) {
         Err(failed) => return (failed, Vec::new()),
         Ok(declared) => declared,
@@ -109,7 +109,8 @@ pub(crate) async fn check(
         Err(e) => return (fail(format!("{LOCK_FILE}: cannot read: {e}")), Vec::new()),
     };
     let findings = super::security::scan_lock(&lock, &text, settings, &sources);
-    let packager = match Packager::new(&review.root, &review.exe, &review.confinement, settings) {
+    let confinement = review.confinement();
+    let packager = match Packager::new(review.root(), review.exe(), &confinement, settings) {
         Ok(packager) => packager,
         Err(e) => return (fail(e.to_string()), findings),
     };

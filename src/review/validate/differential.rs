@@ -123,7 +123,7 @@ async fn both(
     input: &str,
 ) -> Option<(TrialOutcome, TrialOutcome)> {
     let fresh = private_copy::copy(
-        &trials.root,
+        trials.review.root(),
         &candidate.entry,
         &candidate.entry.content_hash,
     )

@@ -141,7 +141,7 @@ pub(crate) async fn validate(
     seed: Option<u64>,
     runs: &RunSink,
 ) -> Result<ValidationReport, ValidateError> {
-    let (root, exe) = (review.root.as_path(), review.exe.as_path());
+    let (root, exe) = (review.root(), review.exe());
     let judged = content_hash_of(entry);
     let links = links_check(entry);
     // A tool whose links lead out never runs (nor copies): its static checks are all it gets.
@@ -177,15 +177,13 @@ pub(crate) async fn validate(
         security::check(&security_findings, sources.len()),
         &unscanned,
     );
-    let settings = review.validate;
-    let confinement = &review.confinement;
-    let checkers = program::Checkers::new(root, exe, &tool_dir, confinement);
+    let settings = review.config().validate;
+    let confinement = review.confinement();
+    let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
     // The generated and replayed inputs share one budget.
     let deadline = Instant::now() + Duration::from_secs(settings.budget_secs);
     let trials = trial::Trials {
-        root: root.to_path_buf(),
-        exe: exe.to_path_buf(),
-        confinement: confinement.clone(),
+        review: review.clone(),
         runs: runs.clone(),
     };
     let seed = seed.unwrap_or_else(|| generated::seed_of(&judged));
@@ -195,7 +193,7 @@ pub(crate) async fn validate(
         lint::check(&checkers, &sources),
         async {
             if runnable {
-                cases::run_all(root, tool, exe, confinement, runs).await
+                cases::run_all(review, tool, runs).await
             } else {
                 Vec::new()
             }
@@ -215,7 +213,7 @@ pub(crate) async fn validate(
     // its folder as it is now; only approved content answers real inputs.
     let approved = active
         .as_ref()
-        .and_then(|active| permissions::approved_of(root, review.scan_limits, active));
+        .and_then(|active| permissions::approved_of(root, review.scan_limits(), active));
     let baseline = match (&active, &approved) {
         (_, Some(approved)) => Some(approved.clone()),
         (Some(active), None) => Some(permissions::granted_nothing(active)),
@@ -450,12 +448,12 @@ pub(crate) async fn validate_cached(
     // cases run.
     // Another seed asks for other inputs than the cached report tried.
     // A cached verdict does not build an environment that went missing: validate again.
-    let unbuilt = crate::runner::packages::environment_of(&review.root, &entry.folder())
+    let unbuilt = crate::runner::packages::environment_of(review.root(), &entry.folder())
         .is_some_and(|env| !env.built);
     let found = if force || seed.is_some() || unbuilt {
         None
     } else {
-        cached(&store.lock(), &review.root, entry)?
+        cached(&store.lock(), review.root(), entry)?
     };
     if let Some(report) = found {
         return Ok(report);

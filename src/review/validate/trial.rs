@@ -1,20 +1,16 @@
 //! One input given to one tool in the sandbox, for validation's own inputs (generated from the
 //! schema, replayed from its lineage's history), and what about the run counts as a failure.
 
-use std::path::PathBuf;
-
 use super::RunSink;
 use crate::model::{RunOrigin, RunStatus, ToolEntry};
-use crate::runner::confinement::Confinement;
-use crate::runner::{self, RunError, RunRequest};
+use crate::review::ReviewContext;
+use crate::runner::{self, RunError};
 
 /// What validation needs to run a tool: the workspace, the sandbox helper and its settings,
 /// and where each run goes as it ends.
 #[derive(Clone)]
 pub(crate) struct Trials {
-    pub(crate) root: PathBuf,
-    pub(crate) exe: PathBuf,
-    pub(crate) confinement: Confinement,
+    pub(crate) review: ReviewContext,
     pub(crate) runs: RunSink,
 }
 
@@ -52,18 +48,13 @@ impl Trials {
     }
 
     async fn run_with(&self, entry: &ToolEntry, input: &str, reach: runner::Reach) -> TrialOutcome {
-        let request = RunRequest {
-            root: self.root.clone(),
-            entry: entry.clone(),
-            input: Some(input.to_string()),
-            origin: RunOrigin::Validation,
-            client: None,
-            exe: self.exe.clone(),
-            preforked: Default::default(),
-            confinement: self.confinement.clone(),
-            // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
+        // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
+        let request = self.review.run_request(
+            entry.clone(),
+            Some(input.to_string()),
+            RunOrigin::Validation,
             reach,
-        };
+        );
         let (_cancel, cancel) = runner::cancel_pair();
         match runner::execute(request, None, cancel).await {
             Ok(outcome) => {
