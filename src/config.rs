@@ -152,11 +152,11 @@ impl WebSettings {
         };
         Some(format!("{scheme}://{authority}"))
     }
+}
 
-    /// The link a pairing code opens on the page; `None` as for [`Self::page_address`].
-    pub(crate) fn pairing_link(&self, code: &str) -> Option<String> {
-        Some(format!("{}/pair?code={code}", self.page_address()?))
-    }
+/// The link that redeems a pairing `code` on the page at `page` (`WebSettings::page_address`).
+pub(crate) fn pairing_link(page: &str, code: &str) -> String {
+    format!("{page}/pair?code={code}")
 }
 
 /// A certificate and its private key, as PEM files.
@@ -972,6 +972,30 @@ pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_is_reached_by_its_host_else_its_address_and_over_https_with_tls() {
+        let mut web = WebSettings {
+            listen: "127.0.0.1:7878".parse().expect("address"),
+            tls: None,
+            host: None,
+            with_workbench: false,
+        };
+        assert_eq!(web.page_address().as_deref(), Some("http://127.0.0.1:7878"));
+        web.listen = "0.0.0.0:7443".parse().expect("address");
+        assert_eq!(web.page_address(), None, "every address names no page");
+        web.host = Some("box.example.net".into());
+        web.tls = Some(TlsFiles {
+            cert: "c.pem".into(),
+            key: "k.pem".into(),
+        });
+        let page = web.page_address().expect("named");
+        assert_eq!(page, "https://box.example.net:7443");
+        assert_eq!(
+            pairing_link(&page, "c0de"),
+            "https://box.example.net:7443/pair?code=c0de"
+        );
+    }
 
     #[test]
     fn defaults_come_from_assets() {

@@ -956,6 +956,41 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
     assert!(stderr(&out).contains("192.0.2.1:80: not a loopback address"));
 }
 
+/// A page on every address with no name devices reach it by gets no pairing link: one line,
+/// no link, and nothing of the refusal left in the store; with `--host` the link names it.
+#[test]
+fn web_pair_on_every_address_needs_the_host_devices_reach_it_by() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+    }
+    let config = tempfile::tempdir().expect("config dir");
+    let pair = |extra: &[&str]| {
+        let mut args = vec!["web", "pair", "--listen", "0.0.0.0:7999"];
+        args.extend_from_slice(extra);
+        toolbench_command(dir.path(), config.path(), &args)
+            .output()
+            .expect("run")
+    };
+    let out = pair(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("0.0.0.0:7999: the page listens on every address") && err.contains("--host"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty(), "no link: {}", stdout(&out));
+    let out = pair(&["--host", "box.lan"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("http://box.lan:7999/pair?code="),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("as device-1"), "{}", stderr(&out));
+}
+
 #[test]
 fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
     let bench = Bench::new();

@@ -81,23 +81,18 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             host,
             no_qr,
         }) => {
-            let mut web = ws.config().web.clone();
-            web.listen = listen.unwrap_or(web.listen);
-            web.host = host.or(web.host);
-            // Refused before a code is made for nothing.
-            crate::web::pairing_link(&web, "")?;
-            let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
+            let command = Command::PairingCode { name, listen, host };
+            let Applied::PairingCode(code) = apply(&ws, command)? else {
                 return Err(unexpected());
             };
-            let link = crate::web::pairing_link(&web, &code.code)?;
             // A script reading stdout gets the link alone.
             let drawn = (!no_qr && term::stdout_is_terminal())
-                .then(|| crate::qr::drawn(&link))
+                .then(|| crate::qr::drawn(&code.link))
                 .flatten();
             for line in drawn.unwrap_or_default() {
                 outln!("{line}");
             }
-            outln!("{link}");
+            outln!("{}", code.link);
             errln!(
                 "toolbench web: open the link on the device to pair it as {}; it works once, until {}",
                 code.device,

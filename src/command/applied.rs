@@ -118,12 +118,13 @@ pub struct CallReport {
     pub(crate) succeeded: Option<Arc<RecordedRun>>,
 }
 
-/// A code a person carries to the device they pair.
+/// A code a person carries to the device they pair, and the page's link that redeems it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairingCode {
     pub(crate) code: String,
     pub(crate) device: String,
     pub(crate) expires_at: String,
+    pub(crate) link: String,
 }
 
 /// The session a redeemed code opened: `secret` goes to the device, never to the store.

@@ -2,6 +2,7 @@
 //! once for a session, and the session's end. Codes and session secrets are random bytes
 //! from the OS; the store keeps only their hashes.
 
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use super::applied::Applied;
@@ -19,11 +20,21 @@ pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 const CODE_BYTES: usize = 16;
 const SECRET_BYTES: usize = 32;
 
-/// Makes a pairing code for the device `name` (else `device-N`, the first free N).
+/// Makes a pairing code for the device `name` (else `device-N`, the first free N), and its link
+/// on the page served at `listen` and reached by `host` (each else as `[web]` says). Refused
+/// before a code is made when no device could reach that page by its address.
 pub(super) async fn pairing_code(
     ctx: &Context,
     name: Option<String>,
+    listen: Option<SocketAddr>,
+    host: Option<String>,
 ) -> Result<Applied, CommandError> {
+    let mut web = ctx.review.config().web.clone();
+    web.listen = listen.unwrap_or(web.listen);
+    web.host = host.or(web.host);
+    let Some(page) = web.page_address() else {
+        return Err(DeviceError::NoHost(web.listen).into());
+    };
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
@@ -48,6 +59,7 @@ pub(super) async fn pairing_code(
             &expires_at,
         )?;
         Ok(Applied::PairingCode(PairingCode {
+            link: crate::config::pairing_link(&page, &code),
             code,
             device,
             expires_at,
@@ -146,6 +158,50 @@ mod tests {
         for bad in ["", "a b", "<b>", &"x".repeat(33), "é"] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// The link names the host devices reach the page by and its scheme; a page on every
+    /// address with no host named is refused in one line before any code is made.
+    #[test]
+    fn a_pairing_code_comes_with_the_pages_link_or_is_refused_where_no_device_reaches_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let workbench = crate::workbench::Workbench::at(dir.path(), None).expect("opened");
+        let ctx = workbench
+            .caller(crate::model::RunOrigin::Cli)
+            .expect("context");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let code = |listen: &str, host: Option<&str>| {
+            let command = super::super::Command::PairingCode {
+                name: None,
+                listen: Some(listen.parse().expect("address")),
+                host: host.map(str::to_string),
+            };
+            runtime.block_on(super::super::apply(&ctx, command))
+        };
+        let refused = code("0.0.0.0:7443", None).expect_err("no name to reach it by");
+        let line = refused.to_string();
+        assert!(
+            line.starts_with("0.0.0.0:7443: ")
+                && line.contains("[web] host")
+                && !line.contains('\n'),
+            "{line}"
+        );
+        let made = |applied: Result<Applied, CommandError>| match applied {
+            Ok(Applied::PairingCode(code)) => code,
+            other => panic!("no code: {other:?}"),
+        };
+        let first = made(code("0.0.0.0:7443", Some("box.example.net")));
+        assert_eq!(first.device, "device-1", "the refusal made no code");
+        assert_eq!(
+            first.link,
+            format!("http://box.example.net:7443/pair?code={}", first.code)
+        );
+        let second = made(code("127.0.0.1:7878", None));
+        assert_eq!(
+            second.link,
+            format!("http://127.0.0.1:7878/pair?code={}", second.code)
+        );
     }
 
     #[test]

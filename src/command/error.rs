@@ -77,6 +77,10 @@ pub enum DeviceError {
     Unknown(String),
     #[error("the pairing code is unknown, used or expired")]
     CodeRefused,
+    #[error(
+        "{0}: the page listens on every address, so a pairing link needs the name devices reach it by: set [web] host (or give `toolbench web pair --host NAME`)"
+    )]
+    NoHost(std::net::SocketAddr),
     #[error("no randomness from the OS: {0}")]
     Random(getrandom::Error),
 }

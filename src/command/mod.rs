@@ -27,6 +27,7 @@ pub use error::{CommandError, DeviceError};
 pub(crate) use gate::check_gate;
 
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -173,8 +174,13 @@ pub enum Command {
     /// or those named in `only`); `dry_run` lists them and accepts nothing.
     Accept { only: Vec<String>, dry_run: bool },
     /// A one-time code that pairs a device with the review page, for the device `name`
-    /// (else `device-N`).
-    PairingCode { name: Option<String> },
+    /// (else `device-N`), and the link that redeems it on the page: served at `listen` and
+    /// reached by `host` when given, else where `[web]` says.
+    PairingCode {
+        name: Option<String>,
+        listen: Option<SocketAddr>,
+        host: Option<String>,
+    },
     /// Redeems a pairing code for a session of its device.
     Pair { code: String },
     /// Ends the session of a paired device.
@@ -345,7 +351,9 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         Command::RefreshSuggestions => suggestions::refresh(ctx).await,
         Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,
         Command::DismissSuggestion { id, reason } => suggestions::dismiss(ctx, id, reason).await,
-        Command::PairingCode { name } => devices::pairing_code(ctx, name).await,
+        Command::PairingCode { name, listen, host } => {
+            devices::pairing_code(ctx, name, listen, host).await
+        }
         Command::Pair { code } => devices::pair(ctx, code).await,
         Command::RevokeDevice { name } => devices::revoke(ctx, name).await,
     }

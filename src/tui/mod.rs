@@ -818,40 +818,38 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             }
         }
         Effect::PairDevice => {
-            let web = ui_runtime.serving.workbench().config().web.clone();
+            let served_here = ui_runtime.serving.workbench().config().web.with_workbench;
             let (ctx, tx) = (ui_runtime.serving.commands().clone(), tx.clone());
             tokio::spawn(async move {
-                let pairing = pairing(&ctx, &web).await;
+                let pairing = pairing(&ctx, served_here).await;
                 let _ = tx.send(AppEvent::Paired(pairing)).await;
             });
         }
     }
 }
 
-/// A pairing code for a new device, as the link (and QR code) of the page `web` describes;
-/// refused before a code is made when no device could reach that page by its address.
+/// A pairing code for a new device, as the link (and QR code) of the page `[web]` describes;
+/// `served_here`: this workbench serves that page (`[web] with_workbench`).
 async fn pairing(
     ctx: &command::Context,
-    web: &crate::config::WebSettings,
+    served_here: bool,
 ) -> Result<crate::tui::overlays::pair::Pairing, String> {
-    if web.page_address().is_none() {
-        return Err(format!(
-            "[web] listen = {}: every address, so a pairing link needs the name devices reach it by: set [web] host",
-            web.listen
-        ));
-    }
-    let code = match command::apply(ctx, Command::PairingCode { name: None }).await {
+    let command = Command::PairingCode {
+        name: None,
+        listen: None,
+        host: None,
+    };
+    let code = match command::apply(ctx, command).await {
         Ok(Applied::PairingCode(code)) => code,
         Ok(_) => return Err("no pairing code was made".to_string()),
         Err(e) => return Err(format!("pairing: {e}")),
     };
-    let link = web.pairing_link(&code.code).unwrap_or_default();
     Ok(crate::tui::overlays::pair::Pairing {
-        qr: crate::qr::drawn(&link),
-        link,
+        qr: crate::qr::drawn(&code.link),
+        link: code.link,
         device: code.device,
         expires_at: code.expires_at,
-        served_here: web.with_workbench,
+        served_here,
     })
 }
 
@@ -1550,24 +1548,16 @@ mod tests {
         );
     }
 
-    /// `D`'s pairing: a code made through the library, as the link `[web]` describes; a page
-    /// listening on every address with no host named is refused before any code is made.
+    /// `D`'s pairing: a code made through the library, as the link `[web]` describes, with
+    /// its QR code.
     #[test]
-    fn a_pairing_is_the_pages_link_and_is_refused_where_no_device_could_reach_it() {
+    fn a_pairing_is_the_pages_link_and_its_qr_code() {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let workbench = Workbench::at(dir.path(), None).expect("opened");
         let ctx = workbench.caller(RunOrigin::Tui).expect("context");
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let mut web = workbench.config().web.clone();
-        web.listen = "0.0.0.0:7878".parse().expect("address");
-        let refused = runtime.block_on(pairing(&ctx, &web)).expect_err("refused");
-        assert!(
-            refused.contains("[web] host") && !refused.contains('\n'),
-            "{refused}"
-        );
-        web.listen = "127.0.0.1:7878".parse().expect("address");
-        let first = runtime.block_on(pairing(&ctx, &web)).expect("paired");
+        let first = runtime.block_on(pairing(&ctx, false)).expect("paired");
         assert_eq!(first.device, "device-1");
         assert!(
             first.link.starts_with("http://127.0.0.1:7878/pair?code=") && first.qr.is_some(),

@@ -18,10 +18,6 @@ pub(crate) enum WebError {
         field: &'static str,
         reason: String,
     },
-    #[error(
-        "{0}: listens on every address, so a pairing link needs the name devices reach it by: give --host NAME (or [web] host)"
-    )]
-    NoHost(SocketAddr),
     #[error("{addr}: cannot listen: {reason}")]
     Listen { addr: SocketAddr, reason: String },
     #[error("cannot start the async runtime: {0}")]

@@ -41,12 +41,6 @@ pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
     runtime.block_on(server::serve(ws, web.listen, tls.map(Arc::new)))
 }
 
-/// The link a pairing code opens on the page served as `web` says: by its `host` when one is
-/// named, else at the address it listens on, which must then be one a device can reach.
-pub(crate) fn pairing_link(web: &WebSettings, code: &str) -> Result<String, WebError> {
-    web.pairing_link(code).ok_or(WebError::NoHost(web.listen))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,35 +55,5 @@ mod tests {
         let err = serve(ws, &web).expect_err("refused").to_string();
         assert!(err.contains("TLS") && err.contains("SSH tunnel"), "{err}");
         assert!(!err.contains('\n'));
-    }
-
-    #[test]
-    fn a_pairing_link_names_the_host_devices_reach_and_its_scheme() {
-        let mut web = WebSettings {
-            listen: "127.0.0.1:7878".parse().expect("address"),
-            tls: None,
-            host: None,
-            with_workbench: false,
-        };
-        let link = |web: &WebSettings| pairing_link(web, "c0de").map_err(|e| e.to_string());
-        assert_eq!(
-            link(&web).as_deref(),
-            Ok("http://127.0.0.1:7878/pair?code=c0de")
-        );
-        web.listen = "0.0.0.0:7443".parse().expect("address");
-        let err = link(&web).expect_err("no name to reach it by");
-        assert!(
-            err.contains("0.0.0.0:7443") && err.contains("--host"),
-            "{err}"
-        );
-        web.host = Some("box.example.net".into());
-        web.tls = Some(crate::config::TlsFiles {
-            cert: "c.pem".into(),
-            key: "k.pem".into(),
-        });
-        assert_eq!(
-            link(&web).as_deref(),
-            Ok("https://box.example.net:7443/pair?code=c0de")
-        );
     }
 }
