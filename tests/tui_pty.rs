@@ -282,6 +282,56 @@ fn y_writes_the_content_hash_to_the_terminal_as_osc_52() {
     session.type_keys("q");
 }
 
+/// The workbench asks the terminal to bracket pastes, and a pasted text is typed, never
+/// obeyed: its line break neither ends the filter nor opens the one match, a pasted `q` does
+/// not quit, and the terminal is given back with bracketed paste off.
+#[test]
+fn a_paste_is_typed_into_the_filter_and_never_obeyed_as_keys() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let bracketed = |session: &Session| {
+        session
+            .screen
+            .lock()
+            .map(|p| p.screen().bracketed_paste())
+            .unwrap_or(false)
+    };
+    assert!(bracketed(&session), "bracketed paste asked for");
+
+    session.type_keys("/");
+    session.wait_for("enter keep");
+    session.type_keys("\x1b[200~slug\r\x1b[201~");
+    let screen = session.wait_for("/slug ");
+    assert!(screen.contains("slugify"), "{screen}");
+    // Typed, the same Enter would open slugify's dialog: give it the time it would take.
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = session.contents();
+    assert!(
+        !screen.contains("Run slugify"),
+        "the break opened it:\n{screen}"
+    );
+
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    session.type_keys("\x1b[200~q\x1b[201~");
+    session.wait_for("nothing here takes it");
+    assert!(
+        session.child.try_wait().expect("wait").is_none(),
+        "a pasted q quit the workbench"
+    );
+
+    session.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "toolbench did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!bracketed(&session), "bracketed paste left on");
+}
+
 /// The launch dialog offers the inputs the store holds for the tool (a run from the command
 /// line here), `ctrl-p` brings one back, and `.` runs the workbench's last run again.
 #[test]

@@ -38,6 +38,7 @@ use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
 use super::overlays::undo::{LastDecision, UndoState};
 pub(crate) use super::panes::catalog::{Filter, ScanState};
+use super::paste::{self, Field};
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
@@ -1172,6 +1173,7 @@ impl App {
     fn on_terminal(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            Event::Paste(text) => self.on_paste(&text),
             Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(width, height) => {
                 self.size = Rect::new(0, 0, width, height);
@@ -1184,17 +1186,10 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
-        if self.command.is_some() {
-            self.command_key(key);
+        if self.editing_the_filter() && self.edit_filter(&key) {
             return;
         }
-        if self.resource_filter_key(&key) {
-            return;
-        }
-        if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
-            return;
-        }
-        if self.palette_key(&key) || self.search_key(&key) || self.help_filter_key(&key) {
+        if self.type_key(&key) {
             return;
         }
         if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
@@ -1215,6 +1210,53 @@ impl App {
         });
         if let Some(action) = action {
             self.perform(action);
+        }
+    }
+
+    /// The Catalog's filter line has the keys (no overlay or command line over it).
+    fn editing_the_filter(&self) -> bool {
+        self.filter.editing && self.overlay.is_none() && self.command.is_none()
+    }
+
+    /// A key typed into a one-line field other than the Catalog's filter: the command line, a
+    /// view's filter, the palette, a search, the help's filter. False when none is being
+    /// typed in, or it leaves the key to the keymap.
+    fn type_key(&mut self, key: &KeyEvent) -> bool {
+        if self.command.is_some() {
+            self.command_key(*key);
+            return true;
+        }
+        self.resource_filter_key(key)
+            || self.palette_key(key)
+            || self.search_key(key)
+            || self.help_filter_key(key)
+    }
+
+    /// A paste (the terminal brackets it) is text, never a command: it goes whole into the
+    /// field being typed in, and never reaches the keymap, so no pasted letter runs, decides or
+    /// quits and no pasted line break submits (`tui::paste`). Where nothing takes text it is
+    /// dropped, and the status line says so.
+    fn on_paste(&mut self, text: &str) {
+        self.dirty = true;
+        let taken = if self.editing_the_filter() {
+            // One search for the whole paste, not one for each of its characters.
+            let query = self.filter.query.clone() + &paste::typed(text, Field::Line);
+            self.set_query(query);
+            true
+        } else if self.command.is_none() && self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
+            self.overlay
+                .as_mut()
+                .is_some_and(|dialog| dialog.paste(text))
+        } else {
+            paste::typed(text, Field::Line)
+                .chars()
+                .all(|c| self.type_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+        };
+        if !taken {
+            self.notify(
+                "pasted text goes into a text field: nothing here takes it (/ filters)".into(),
+                Level::Info,
+            );
         }
     }
 

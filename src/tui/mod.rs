@@ -22,6 +22,7 @@ pub(crate) mod layout;
 mod message_log;
 pub mod overlays;
 mod panes;
+pub(crate) mod paste;
 mod preview_cache;
 pub mod quality_history;
 pub(crate) mod run_history;
@@ -956,9 +957,9 @@ mod tests {
     use crate::config::Config;
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
-    use std::path::PathBuf;
     use crate::model::{RunRecord, Severity, Tier};
     use std::collections::HashMap;
+    use std::path::PathBuf;
 
     /// Waits for the first event `pick` accepts, skipping the others.
     fn wait_for<T>(

@@ -5,7 +5,9 @@
 
 use std::io::{Write, stdout};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
 
@@ -19,6 +21,8 @@ impl TerminalGuard {
     pub(crate) fn enter(mouse: bool) -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
         install_panic_hook();
+        // A paste arrives as one text, never as keys (`App::on_paste`).
+        execute!(stdout(), EnableBracketedPaste)?;
         if mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
@@ -34,7 +38,8 @@ impl TerminalGuard {
         execute!(
             stdout(),
             crossterm::terminal::EnterAlternateScreen,
-            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+            EnableBracketedPaste
         )?;
         if self.mouse {
             execute!(stdout(), EnableMouseCapture)?;
@@ -61,9 +66,10 @@ pub(crate) fn send(bytes: &[u8]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Leaves mouse capture, the alternate screen and raw mode. Safe to call more than once.
+/// Leaves mouse capture, bracketed paste, the alternate screen and raw mode. Safe to call more
+/// than once.
 pub(crate) fn restore() {
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     let _ = stdout().flush();
 }

@@ -164,6 +164,25 @@ pub(crate) enum Overlay {
 
 impl Overlay {
     /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
+    /// Types a paste into the dialog's field that has the keys; false where none takes text.
+    pub(super) fn paste(&mut self, text: &str) -> bool {
+        use crate::tui::paste::{self, Field};
+        match self {
+            Overlay::Accept(state) => paste::into_area(&mut state.confirm, text, Field::Line),
+            Overlay::Suggestions(state) => state
+                .reason
+                .as_mut()
+                .is_some_and(|reason| paste::into_area(reason, text, Field::Line)),
+            Overlay::Launch(launch) => launch.paste(text),
+            Overlay::MarkFailure(mark) => mark.paste(text),
+            Overlay::Decision(decision) => decision.paste(text),
+            Overlay::Evolve(evolve) => evolve.paste(text),
+            Overlay::CallAnswer(answer) => answer.paste(text),
+            Overlay::Service(dialog) => dialog.paste(text),
+            _ => false,
+        }
+    }
+
     pub(super) fn is_dialog(&self) -> bool {
         if let Overlay::Suggestions(state) = self {
             return state.reason.is_some();

@@ -1806,6 +1806,7 @@ mod marks;
 mod mouse;
 mod pager;
 mod pair;
+mod paste;
 mod permissions;
 mod preview;
 mod progress;

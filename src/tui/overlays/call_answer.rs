@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::approvals::{CallDecision, SeenCall, answer::check_arguments, pattern};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
+use crate::tui::paste::{self, Field};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -83,8 +84,25 @@ impl CallAnswerState {
         matches!(self.kind, CallAnswer::Edit(_))
     }
 
+    /// Types a paste into the answer: the arguments' editor takes its lines, a reason one line.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        let field = if self.is_editor() {
+            Field::Lines
+        } else {
+            Field::Line
+        };
+        paste::into_area(&mut self.text, text, field);
+        self.check();
+        true
+    }
+
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         self.text.input(key);
+        self.check();
+    }
+
+    /// What keeps the arguments typed so far from being given, shown as they are edited.
+    fn check(&mut self) {
         self.problem = self
             .submitted()
             .err()

@@ -10,6 +10,7 @@ use crate::model::decisions::DecisionKind;
 use crate::model::decisions::Destination;
 use crate::model::decisions::TextRole;
 use crate::model::requests::RequestRow;
+use crate::tui::paste::{self, Field};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -235,6 +236,19 @@ impl DecisionState {
     /// Moves between the reason and the typed word.
     pub(crate) fn switch_field(&mut self) {
         self.editing_confirm = self.confirm.is_some() && !self.editing_confirm;
+    }
+
+    /// Types a paste into the field that has the keys, one line (Enter submits); false when
+    /// the decision takes no text.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        let takes_text = self.takes_text();
+        let taken = match (&mut self.confirm, self.editing_confirm) {
+            (Some(confirm), true) => paste::into_area(confirm, text, Field::Line),
+            _ if takes_text => paste::into_area(&mut self.text, text, Field::Line),
+            _ => false,
+        };
+        self.problem = None;
+        taken
     }
 
     /// Types into the field that has the keys.

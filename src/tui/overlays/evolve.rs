@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
+use crate::tui::paste::{self, Field};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -121,6 +122,19 @@ impl EvolveState {
         let count = self.files.as_ref().map_or(0, Vec::len);
         if count > 0 {
             self.selected = (self.selected as isize + delta).rem_euclid(count as isize) as usize;
+        }
+    }
+
+    /// Types a paste into the hint (one line) or the file being edited (its lines).
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        self.problem = None;
+        match self.focus {
+            EvolveFocus::Hint => paste::into_area(&mut self.hint, text, Field::Line),
+            EvolveFocus::Editor => self
+                .files
+                .as_mut()
+                .and_then(|f| f.get_mut(self.selected))
+                .is_some_and(|file| paste::into_area(&mut file.editor, text, Field::Lines)),
         }
     }
 

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::model::input_schema;
 use crate::model::{InputMode, Manifest, ToolEntry};
+use crate::tui::paste::{self, Field};
 use crate::workbench::reads::schema_of;
 
 mod draw;
@@ -252,6 +253,22 @@ impl LaunchState {
             area.input(key);
         }
         self.check();
+    }
+
+    /// Types a paste into the field that has the keys: the input's editor takes its lines,
+    /// the confirmation one line. False when the tool takes no input and asks nothing.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        let (target, field) = if self.editing_confirm {
+            (self.confirm.as_mut(), Field::Line)
+        } else {
+            (self.editor.as_mut(), Field::Lines)
+        };
+        let Some(area) = target else {
+            return false;
+        };
+        paste::into_area(area, text, field);
+        self.check();
+        true
     }
 
     pub(crate) fn switch_field(&mut self) {

@@ -6,6 +6,7 @@ use ratatui_textarea::TextArea;
 use crate::command::Command;
 use crate::model::{Severity, ToolId};
 use crate::quality::FailureReport;
+use crate::tui::paste::{self, Field};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -79,6 +80,18 @@ impl MarkFailureState {
             .iter()
             .find(|t| t.starts_with(typed))
             .cloned()
+    }
+
+    /// Types a paste into the text field that has the keys (one line each); false on the
+    /// severity, which is chosen, not typed.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        let area = match self.field {
+            0 => &mut self.scenario,
+            1 => &mut self.error,
+            2 => &mut self.tag,
+            _ => return false,
+        };
+        paste::into_area(area, text, Field::Line)
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {

@@ -4,6 +4,7 @@
 use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
+use crate::tui::paste::{self, Field};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -77,6 +78,12 @@ impl ServiceDialogState {
             });
         }
         Ok(text)
+    }
+
+    /// Types a paste into the dialog's one line.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        self.problem = None;
+        paste::into_area(&mut self.text, text, Field::Line)
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
