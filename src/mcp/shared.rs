@@ -194,13 +194,9 @@ impl ServerState {
         let entry = match known {
             Some(entry) => entry,
             None => {
-                let (root, limits) = (
-                    self.workbench().root().to_path_buf(),
-                    self.workbench().config().catalog,
-                );
-                let spec = crate::model::ToolId::named(name);
+                let (shared, spec) = (Arc::clone(self), crate::model::ToolId::named(name));
                 tokio::task::spawn_blocking(move || {
-                    crate::lookup::active_in_usual_folder(&root, limits, &spec)
+                    shared.workbench().active_in_usual_folder(&spec)
                 })
                 .await
                 .ok()??
@@ -214,12 +210,8 @@ impl ServerState {
         if let Err(why) = super::listing::listed(&fresh) {
             return Some(Err(super::listing::refusal(&fresh, &why)));
         }
-        let update = crate::watch::WatchUpdate::Tools {
-            updated: vec![fresh],
-            removed: Vec::new(),
-        };
         let shared = Arc::clone(self);
-        tokio::task::spawn_blocking(move || shared.serving.keep(update))
+        tokio::task::spawn_blocking(move || shared.serving.keep_tool(fresh))
             .await
             .ok()?;
         self.refresh_listing();

@@ -545,6 +545,12 @@ impl Workbench {
         Ok(Catalog::new(named).find(spec)?.clone())
     }
 
+    /// The active tool `spec` names in its usual folder (`core/NAME`, else `approved/NAME`),
+    /// read fresh from disk without the store; `None` when neither holds it.
+    pub(crate) fn active_in_usual_folder(&self, spec: &ToolId) -> Option<ToolEntry> {
+        lookup::active_in_usual_folder(self.root(), self.config().catalog, spec)
+    }
+
     /// `find` for a command that only reads: a workspace without a store is scanned instead of
     /// being given one.
     pub(crate) fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, LookupError> {

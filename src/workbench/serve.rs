@@ -224,6 +224,15 @@ impl Serving {
         ));
     }
 
+    /// Folds `entry`, a tool read again from disk, into the live catalog and tells it, as the
+    /// watch would.
+    pub(crate) fn keep_tool(&self, entry: ToolEntry) {
+        self.keep(WatchUpdate::Tools {
+            updated: vec![entry],
+            removed: Vec::new(),
+        });
+    }
+
     /// Folds `update` into the live catalog and tells it, as the watch would. Reads the disk
     /// for a rescan: off the async workers.
     pub(crate) fn keep(&self, update: WatchUpdate) {
