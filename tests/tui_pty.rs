@@ -175,6 +175,19 @@ impl Session {
         self.wait_for(&format!(" of {} ", runs + 1));
     }
 
+    /// Types `q` and waits for the workbench to end, within ten seconds.
+    fn quit(&mut self) -> portable_pty::ExitStatus {
+        self.type_keys("q");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "toolbench did not quit on q");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn type_keys(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush");
@@ -238,15 +251,7 @@ fn filter_help_and_quit_in_a_real_terminal() {
     session.type_keys("\x7f\x7f\x7f\x7f?");
     std::thread::sleep(Duration::from_millis(200));
 
-    session.type_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = session.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "toolbench did not quit on q");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = session.quit();
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_millis(100));
     let parser = session.screen.lock().expect("screen");
@@ -322,12 +327,7 @@ fn a_paste_is_typed_into_the_filter_and_never_obeyed_as_keys() {
         "a pasted q quit the workbench"
     );
 
-    session.type_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while session.child.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < deadline, "toolbench did not quit on q");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    session.quit();
     std::thread::sleep(Duration::from_millis(100));
     assert!(!bracketed(&session), "bracketed paste left on");
 }
@@ -869,12 +869,7 @@ fn opening_the_workbench_seals_nothing_until_the_person_accepts() {
     let seal = ws.path().join(".toolbench/seals/keeper.json");
     assert!(seal.is_file(), "sealed as the person saw it");
     std::fs::write(folder.join("run.sh"), "echo CHANGED\n").expect("edit");
-    session.type_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while session.child.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < deadline, "toolbench did not quit on q");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    session.quit();
 
     let out = common::toolbench(ws.path(), &["run", "keeper"]);
     assert!(!out.status.success(), "the edited tool ran");
@@ -1008,12 +1003,7 @@ fn quitting_with_a_run_in_flight_asks_and_records_it_cancelled() {
         session.child.try_wait().expect("try_wait").is_none(),
         "one q with a run in flight must not quit"
     );
-    session.type_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while session.child.try_wait().expect("try_wait").is_none() {
-        assert!(Instant::now() < deadline, "the workbench did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    session.quit();
     // Read through the CLI, which stores nothing left behind before it lists: what it shows
     // is what the workbench recorded itself.
     let store = ws.path().join(".toolbench/state.db");

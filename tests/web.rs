@@ -901,10 +901,7 @@ fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
 
 #[test]
 fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
-    }
+    let dir = empty_workspace();
     let config = tempfile::tempdir().expect("config dir");
     // The workspace's file may not say where the page is served or where its links lead: an
     // agent writing it could send the pairing code to a server of its own.
@@ -960,10 +957,7 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
 /// no link, and nothing of the refusal left in the store; with `--host` the link names it.
 #[test]
 fn web_pair_on_every_address_needs_the_host_devices_reach_it_by() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
-    }
+    let dir = empty_workspace();
     let config = tempfile::tempdir().expect("config dir");
     let pair = |extra: &[&str]| {
         let mut args = vec!["web", "pair", "--listen", "0.0.0.0:7999"];

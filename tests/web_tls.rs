@@ -54,10 +54,7 @@ impl Drop for Served {
 
 impl Served {
     fn start(listen: &str) -> Served {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for tier in ["core", "approved", "experimental", "archived"] {
-            std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
-        }
+        let dir = common::empty_workspace();
         let config = tempfile::tempdir().expect("config dir");
         let (cert, key) = certificate(config.path(), "page");
         std::fs::write(
@@ -218,10 +215,7 @@ fn beyond_loopback_the_page_is_served_with_a_certificate() {
 
 #[test]
 fn a_key_of_another_certificate_or_a_missing_file_is_named_in_one_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
-    }
+    let dir = common::empty_workspace();
     let config = tempfile::tempdir().expect("config dir");
     let (cert, _) = certificate(config.path(), "one");
     let (_, other_key) = certificate(config.path(), "two");

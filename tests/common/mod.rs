@@ -63,6 +63,15 @@ pub fn sample_workspace() -> tempfile::TempDir {
     dir
 }
 
+/// A workspace of four empty tier folders in a temp dir.
+pub fn empty_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+    }
+    dir
+}
+
 /// A copy of the sample workspace as a clone brings it: never opened here, so none of its
 /// active tools runs before a person accepts them.
 pub fn never_opened_sample() -> tempfile::TempDir {
