@@ -56,7 +56,6 @@ use crate::model::review_command::ReviewCommand;
 use crate::model::run_output::Stream;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::quality_of;
-use crate::runner::RunError;
 use crate::workbench::reads::{self, arrival_key};
 
 use crate::model::StoreError;
@@ -190,10 +189,11 @@ pub enum AppEvent {
         key: u64,
         error: crate::command::CommandError,
     },
-    /// A run ended with the summary of its protections, or could not start.
+    /// A run ended with the summary of its protections, or could not start (why, in one
+    /// line).
     RunFinished {
         key: u64,
-        result: Result<(Box<RunRecord>, String), RunError>,
+        result: Result<(Box<RunRecord>, String), String>,
     },
     /// Another toolbench process started a run: shown read-only, followed from its logs.
     InheritedRun {
@@ -1072,7 +1072,7 @@ impl App {
         }
     }
 
-    fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), RunError>) {
+    fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), String>) {
         let Some(view) = self.runs.iter_mut().find(|r| r.key == key) else {
             return;
         };
@@ -1086,7 +1086,7 @@ impl App {
                 view.finish(RunState::Finished(record));
                 self.notify(message, Level::Info);
             }
-            Err(e) => self.refuse_run(key, one_line(&e)),
+            Err(why) => self.refuse_run(key, why),
         }
     }
 

@@ -74,7 +74,7 @@ pub(crate) async fn follow_run(
             },
             RunJobEvent::NotStarted(reason) => AppEvent::RunFinished {
                 key,
-                result: Err(reason),
+                result: Err(crate::error_chain::one_line(&reason)),
             },
             RunJobEvent::Finished(outcome) => AppEvent::RunFinished {
                 key,

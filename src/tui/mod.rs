@@ -89,7 +89,7 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     limit_malloc_arenas();
     // The screen is the workbench's: ssh-keygen may not ask a passphrase on it.
-    crate::signature::detach_from_terminal();
+    workbench.hold_the_terminal();
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref())?;
     let theme = Theme::load(dir.as_deref())?;
@@ -132,7 +132,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         app.notify(workbench.notices().join("; "), app::Level::Info);
     }
     // Reviewers the workspace lists that this machine has not accepted (signatures on).
-    if let Some(line) = crate::signature::signers_line(workbench.root()) {
+    if let Some(line) = workbench.signers_line() {
         app.notify(line, app::Level::Error);
     }
     // The day's backup of the store, if due, off the screen's path.

@@ -320,6 +320,19 @@ impl Workbench {
         self.project_source
     }
 
+    /// This front end holds the terminal (the workbench UI): a signing key that needs a
+    /// passphrase typed is refused instead of asking on the screen (ssh-agent and security
+    /// keys still sign).
+    pub(crate) fn hold_the_terminal(&self) {
+        crate::signature::detach_from_terminal();
+    }
+
+    /// One line when signatures are on and the workspace's reviewers changed since a person
+    /// accepted them here (or were never accepted), for a front end to say as it opens.
+    pub(crate) fn signers_line(&self) -> Option<String> {
+        crate::signature::signers_line(self.root())
+    }
+
     /// What opening settled or could not settle (interrupted decisions), one line each.
     pub(crate) fn notices(&self) -> &[String] {
         &self.notices
