@@ -1058,7 +1058,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "seal", 1),
     ("cli", "services", 6),
     ("cli", "signature", 8),
-    ("cli", "store", 2),
+    ("cli", "store", 1),
     ("cli", "tui", 1),
     ("cli", "web", 1),
     ("cli", "workspace", 2),

@@ -10,7 +10,6 @@ use crate::approvals::{CallDecision, pattern};
 use crate::command::{Applied, Command};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub(crate) struct CallsArgs {
@@ -63,7 +62,7 @@ enum CallsAction {
 
 pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
     match args.action {
-        None => list(&ws.store()?.lock(), args.json, args.all),
+        None => list(ws, args.json, args.all),
         Some(CallsAction::Approve {
             id,
             always,
@@ -100,7 +99,7 @@ pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
             outln!("rejected call #{id} ({}@{})", call.tool, call.version);
             Ok(())
         }
-        Some(CallsAction::Rules { json, all }) => rules(&ws.store()?.lock(), json, all),
+        Some(CallsAction::Rules { json, all }) => rules(ws, json, all),
         Some(CallsAction::Revoke { rule }) => {
             let Applied::RuleRevoked(rule) = apply(ws, Command::RevokeRule { id: rule })? else {
                 return Err(unexpected());
@@ -124,8 +123,8 @@ fn answer(ws: &Workbench, id: i64, decision: CallDecision) -> Result<Box<CallRow
     }
 }
 
-fn list(store: &Store, json: bool, all: bool) -> CliResult {
-    let calls = store.calls(all)?;
+fn list(ws: &Workbench, json: bool, all: bool) -> CliResult {
+    let calls = ws.calls(all)?;
     if json {
         return print_json(&calls);
     }
@@ -185,8 +184,8 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-fn rules(store: &Store, json: bool, all: bool) -> CliResult {
-    let rules = store.rules(all)?;
+fn rules(ws: &Workbench, json: bool, all: bool) -> CliResult {
+    let rules = ws.rules(all)?;
     if json {
         return print_json(&rules);
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
+use crate::model::calls::{CallRow, RuleRow};
 use crate::model::decisions::Destination;
 use crate::model::deps::Environment;
 use crate::model::health::HealthAlert;
@@ -20,6 +21,19 @@ use crate::model::validation_report::{Check, CheckKind, CheckStatus};
 use crate::model::{SchemaSource, StoreError, ToolEntry};
 use crate::review::{Caution, ReviewError};
 use crate::store::Store;
+
+impl super::Workbench {
+    /// The agents' calls waiting for a person, oldest first; with `all`, every call, newest
+    /// first.
+    pub(crate) fn calls(&self, all: bool) -> Result<Vec<CallRow>, StoreError> {
+        self.store()?.lock().calls(all)
+    }
+
+    /// The "approve always" rules, newest first; revoked ones only with `all`.
+    pub(crate) fn rules(&self, all: bool) -> Result<Vec<RuleRow>, StoreError> {
+        self.store()?.lock().rules(all)
+    }
+}
 
 /// The review queue's one order, for every front end (`review::queue`).
 pub(crate) use crate::review::queue::arrival_key;
