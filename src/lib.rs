@@ -37,8 +37,6 @@ pub mod suggest;
 #[cfg(test)]
 mod test_fixtures;
 pub(crate) mod text;
-pub(crate) mod tool_diff;
-pub(crate) mod tool_files;
 pub mod tui;
 pub mod watch;
 pub(crate) mod web;

@@ -1082,16 +1082,12 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "review", 1),
     ("tui", "services", 3),
     ("tui", "store", 2),
-    ("tui", "tool_diff", 2),
-    ("tui", "tool_files", 2),
     ("tui", "workspace", 2),
     ("web", "approvals", 2),
     ("web", "catalog", 2),
     ("web", "config", 2),
     ("web", "jobs", 1),
     ("web", "review", 1),
-    ("web", "tool_diff", 2),
-    ("web", "tool_files", 1),
 ];
 
 #[test]

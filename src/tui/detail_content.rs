@@ -14,9 +14,9 @@ use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::model::{Manifest, ToolEntry};
-use crate::tool_diff;
-pub(crate) use crate::tool_files::{ListedFile, text_files};
-use crate::tool_files::{ToolFiles, preview_head};
+use crate::workbench::tool_diff;
+pub(crate) use crate::workbench::tool_files::{ListedFile, text_files};
+use crate::workbench::tool_files::{ToolFiles, preview_head};
 
 /// Files shown per tool; a tool folder with more is unusual and the rest stay listed.
 const MAX_SOURCES: usize = 40;

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use super::theme::Theme;
 use crate::diff::{Hunk, Kind};
 use crate::text::visible;
-use crate::tool_diff::{FileDiff, ToolDiff};
+use crate::workbench::tool_diff::{FileDiff, ToolDiff};
 
 /// The old and new number of a diff line; `None` for a line that is no line of a file (a
 /// file's or hunk's header, a note).

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::waiting::{CALLS_PER_PAGE, CallShown, CandidateShown, DiffShown, Waiting};
 use crate::diff::Kind;
 use crate::model::requests::RequestRow;
-use crate::tool_diff::FileDiff;
+use crate::workbench::tool_diff::FileDiff;
 
 /// The page's stylesheet: one column that fits a phone's 360 px and stays readable at a
 /// desktop's width; nothing is said by colour alone.

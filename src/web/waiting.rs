@@ -12,10 +12,10 @@ use crate::model::requests::RequestRow;
 use crate::model::review_queue::QueueItem;
 use crate::model::review_queue::ReviewItem;
 use crate::model::validation_report::Check;
-use crate::tool_diff::{self, ToolDiff};
-use crate::tool_files::ToolFiles;
 use crate::workbench::Workbench;
 use crate::workbench::reads;
+use crate::workbench::tool_diff::{self, ToolDiff};
+use crate::workbench::tool_files::ToolFiles;
 
 /// Waiting calls on one page.
 pub(super) const CALLS_PER_PAGE: usize = 20;

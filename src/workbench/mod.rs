@@ -36,6 +36,8 @@ pub(crate) mod reads;
 pub(crate) mod registry;
 pub(crate) mod serve;
 pub(crate) mod stop;
+pub(crate) mod tool_diff;
+pub(crate) mod tool_files;
 
 use events::{Events, Hub, Sources};
 

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
+use super::tool_files::{ListedFile, ToolFiles};
 use crate::catalog::manifest::{Follow, MANIFEST_FILE, open_regular};
 use crate::diff::{Hunk, hunks};
 use crate::model::ToolEntry;
-use crate::tool_files::{ListedFile, ToolFiles};
 
 /// Unchanged lines kept around each change.
 const DIFF_CONTEXT: usize = 3;
