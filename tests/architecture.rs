@@ -1077,7 +1077,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "bounded", 1),
     ("tui", "catalog", 7),
     ("tui", "config", 2),
-    ("tui", "jobs", 7),
+    ("tui", "jobs", 6),
     ("tui", "quality", 2),
     ("tui", "review", 1),
     ("tui", "services", 3),
@@ -1086,7 +1086,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("web", "approvals", 2),
     ("web", "catalog", 2),
     ("web", "config", 2),
-    ("web", "jobs", 1),
     ("web", "review", 1),
 ];
 

@@ -14,23 +14,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::store_writes::Listening;
-use crate::model::calls::CallRow;
-use crate::model::calls::RuleRow;
-use crate::model::requests::RequestRow;
-use crate::store::{SharedStore, Store, StoreError};
-
-/// What the poller tells: the waiting calls and rules, or the waiting requests, when they
-/// changed; or why it could not read at all.
-#[derive(Debug)]
-pub(crate) enum PendingEvent {
-    Calls {
-        calls: Vec<CallRow>,
-        rules: Vec<RuleRow>,
-    },
-    Requests(Vec<RequestRow>),
-    /// The store could not be opened: the poller stopped.
-    Unreadable(StoreError),
-}
+use crate::model::calls::PendingEvent;
+use crate::store::{SharedStore, Store};
 
 /// How often the servers of pending calls are checked for life.
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
@@ -96,7 +81,7 @@ pub(crate) fn spawn(
 mod tests {
     use super::*;
     use crate::jobs::store_writes::StoreWrites;
-    use crate::model::calls::NewCall;
+    use crate::model::calls::{CallRow, NewCall};
     use crate::proc_stat::ProcessId;
 
     fn call(store: &mut Store, tool: &str, server: ProcessId) -> i64 {

@@ -4,6 +4,22 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::StoreError;
+use super::requests::RequestRow;
+
+/// What waits for a person, as the looker at the store tells it: the waiting calls and rules,
+/// or the waiting requests, when they changed; or why it could not read at all.
+#[derive(Debug)]
+pub(crate) enum PendingEvent {
+    Calls {
+        calls: Vec<CallRow>,
+        rules: Vec<RuleRow>,
+    },
+    Requests(Vec<RequestRow>),
+    /// The store could not be opened: the looker stopped.
+    Unreadable(StoreError),
+}
+
 /// An "approve always" rule: one tool, at the version and content it was given for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleRow {

@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, StreamBody, combinators::BoxBody};
 use hyper::body::{Bytes, Frame};
 use tokio::sync::watch;
 
-use crate::jobs::pending_calls::PendingEvent;
+use crate::model::calls::PendingEvent;
 use crate::workbench::events::{Events, WorkbenchEvent};
 
 /// How often an idle stream says it is alive (and checks its session still holds).

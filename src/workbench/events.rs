@@ -23,10 +23,10 @@ use crate::catalog::Catalog;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
 use crate::jobs::live::{CatalogChange, LiveCatalog};
-use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::service_feed::{Following, InstanceEvent};
 use crate::jobs::store_writes::Listening;
 use crate::model::ToolEntry;
+use crate::model::calls::PendingEvent;
 use crate::store::SharedStore;
 use crate::watch::WatchUpdate;
 
