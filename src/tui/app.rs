@@ -165,7 +165,6 @@ pub enum AppEvent {
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::model::quality::WorkspaceStats>, StoreError>),
     /// A pairing code made for the review page, as its link, or why none was.
-    Paired(Result<crate::tui::overlays::pair::Pairing, String>),
     /// The rows of a resource view (`:runs` …), or why they could not be read.
     ResourceLoaded {
         resource: Resource,
@@ -323,6 +322,7 @@ impl App {
         let mut app = Self {
             root_label,
             project_label: None,
+            serves_page: false,
             catalog: Arc::new(Catalog::new(cached)),
             rest: None,
             view: Vec::new(),
@@ -627,15 +627,6 @@ impl App {
                     && matches!(&state.subject, Subject::Tool(e) if e.path == path)
                 {
                     state.destination = Some(destination);
-                    self.dirty = true;
-                }
-            }
-            AppEvent::Paired(pairing) => {
-                if let Some(Overlay::Pair(state)) = &mut self.overlay {
-                    **state = match pairing {
-                        Ok(pairing) => PairState::Ready(Box::new(pairing)),
-                        Err(why) => PairState::Failed(why),
-                    };
                     self.dirty = true;
                 }
             }
@@ -1914,7 +1905,11 @@ impl App {
                 })
             }
             Action::Pair => {
-                self.effects.push(Effect::PairDevice);
+                self.apply(Command::PairingCode {
+                    name: None,
+                    listen: None,
+                    host: None,
+                });
                 self.overlay = Some(Overlay::Pair(Box::new(PairState::Making)));
             }
             Action::Log => {

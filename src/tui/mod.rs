@@ -46,7 +46,7 @@ use tokio::sync::mpsc;
 
 use crate::catalog::Catalog;
 use crate::command::validations::ValidationRequest;
-use crate::command::{self, Applied, Command};
+use crate::command::{self, Command};
 use crate::config::config_dir;
 use crate::jobs::service_feed;
 use crate::model::{RunOrigin, ToolId};
@@ -156,6 +156,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
                 .map_err(|why| app.notify(why, app::Level::Error))
                 .ok()
         });
+    app.serves_page = _web_page.is_some();
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, output_tx)?;
@@ -818,40 +819,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 let _ = tx.try_send(AppEvent::CopyFailed(e.to_string()));
             }
         }
-        Effect::PairDevice => {
-            let served_here = ui_runtime.serving.workbench().config().web.with_workbench;
-            let (ctx, tx) = (ui_runtime.serving.commands().clone(), tx.clone());
-            tokio::spawn(async move {
-                let pairing = pairing(&ctx, served_here).await;
-                let _ = tx.send(AppEvent::Paired(pairing)).await;
-            });
-        }
     }
-}
-
-/// A pairing code for a new device, as the link (and QR code) of the page `[web]` describes;
-/// `served_here`: this workbench serves that page (`[web] with_workbench`).
-async fn pairing(
-    ctx: &command::Context,
-    served_here: bool,
-) -> Result<crate::tui::overlays::pair::Pairing, String> {
-    let command = Command::PairingCode {
-        name: None,
-        listen: None,
-        host: None,
-    };
-    let code = match command::apply(ctx, command).await {
-        Ok(Applied::PairingCode(code)) => code,
-        Ok(_) => return Err("no pairing code was made".to_string()),
-        Err(e) => return Err(format!("pairing: {e}")),
-    };
-    Ok(crate::tui::overlays::pair::Pairing {
-        qr: crate::qr::drawn(&code.link),
-        link: code.link,
-        device: code.device,
-        expires_at: code.expires_at,
-        served_here,
-    })
 }
 
 /// The Failures pane's history, the tools' statistics and health alerts, who proposed each
@@ -954,6 +922,7 @@ fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::Applied;
     use crate::config::Config;
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
@@ -1547,23 +1516,5 @@ mod tests {
             events < VALIDATIONS,
             "{events} events: the flood waited folded, not one event per change"
         );
-    }
-
-    /// `D`'s pairing: a code made through the library, as the link `[web]` describes, with
-    /// its QR code.
-    #[test]
-    fn a_pairing_is_the_pages_link_and_its_qr_code() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        crate::workspace::init_workspace(dir.path()).expect("init");
-        let workbench = Workbench::at(dir.path(), None).expect("opened");
-        let ctx = workbench.caller(RunOrigin::Tui).expect("context");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let first = runtime.block_on(pairing(&ctx, false)).expect("paired");
-        assert_eq!(first.device, "device-1");
-        assert!(
-            first.link.starts_with("http://127.0.0.1:7878/pair?code=") && first.qr.is_some(),
-            "{first:?}"
-        );
-        assert!(!first.served_here);
     }
 }

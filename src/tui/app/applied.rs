@@ -7,6 +7,7 @@ use crate::command::{Applied, Command, CommandError};
 use crate::error_chain::one_line;
 use crate::model::FailureRecord;
 use crate::model::suggestions::SuggestionState;
+use crate::tui::overlays::pair::{PairState, Pairing};
 use crate::tui::overlays::suggestions;
 
 impl App {
@@ -25,6 +26,9 @@ impl App {
         if matches!(command, Command::RefreshSuggestions) {
             return self.on_suggestions(result);
         }
+        if matches!(command, Command::PairingCode { .. }) {
+            return self.on_pairing_code(result);
+        }
         let error = match result {
             Ok(applied) => return self.on_done(applied),
             Err(error) => error,
@@ -34,6 +38,26 @@ impl App {
             _ => one_line(&error),
         };
         self.notify(line, Level::Error);
+    }
+
+    /// A pairing code and its link, shown with its QR code in the overlay that asked for it
+    /// (closed meanwhile: nothing to show); a refusal says why there.
+    fn on_pairing_code(&mut self, result: Result<Applied, CommandError>) {
+        let Some(Overlay::Pair(state)) = &mut self.overlay else {
+            return;
+        };
+        **state = match result {
+            Ok(Applied::PairingCode(code)) => PairState::Ready(Box::new(Pairing {
+                qr: crate::qr::drawn(&code.link),
+                link: code.link,
+                device: code.device,
+                expires_at: code.expires_at,
+                served_here: self.serves_page,
+            })),
+            Ok(other) => PairState::Failed(format!("pairing: the library answered {other:?}")),
+            Err(error) => PairState::Failed(format!("pairing: {}", one_line(&error))),
+        };
+        self.dirty = true;
     }
 
     /// The detectors' rows: the status bar counts the new ones and the suggestions overlay,

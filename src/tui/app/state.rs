@@ -105,8 +105,6 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
-    /// Make a pairing code for the review page and show its link (`Command::PairingCode`).
-    PairDevice,
     /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
     /// tell the desktop where it listens.
     Tell(String),
@@ -206,6 +204,9 @@ pub struct App {
     /// `[project] path`, else the current directory), by its folder's name and where it came
     /// from; `None` when there is none to show.
     pub(crate) project_label: Option<String>,
+    /// This workbench serves the review page (`[web] with_workbench`, started): the pairing
+    /// overlay says whether the link needs `toolbench web` running.
+    pub(crate) serves_page: bool,
     /// Shared with background work (validation) without copying.
     pub(crate) catalog: Arc<Catalog>,
     /// While the rest of the cached index loads, the whole index's tools in each tier, in

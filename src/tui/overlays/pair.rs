@@ -22,7 +22,7 @@ pub(crate) enum PairState {
 
 /// A pairing code made for a device, as the page's link.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pairing {
+pub(crate) struct Pairing {
     pub(crate) link: String,
     pub(crate) device: String,
     pub(crate) expires_at: String,

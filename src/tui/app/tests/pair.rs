@@ -2,17 +2,30 @@
 //! the terminal has room for it.
 
 use super::*;
-use crate::tui::overlays::pair::Pairing;
+use crate::command::{DeviceError, PairingCode};
 
-fn pairing() -> Pairing {
-    let link = "http://127.0.0.1:7878/pair?code=0123456789abcdef0123456789abcdef".to_string();
-    Pairing {
-        qr: crate::qr::drawn(&link),
-        link,
-        device: "device-1".into(),
-        expires_at: "2026-11-27T10:10:00.000Z".into(),
-        served_here: false,
+const LINK: &str = "http://127.0.0.1:7878/pair?code=0123456789abcdef0123456789abcdef";
+
+/// `D`'s command.
+fn asked() -> Command {
+    Command::PairingCode {
+        name: None,
+        listen: None,
+        host: None,
     }
+}
+
+/// The library's answer to `D`: a code and its link.
+fn paired(app: &mut App) {
+    app.update(AppEvent::Applied {
+        command: Box::new(asked()),
+        result: Ok(Applied::PairingCode(PairingCode {
+            code: "0123456789abcdef0123456789abcdef".into(),
+            device: "device-1".into(),
+            expires_at: "2026-11-27T10:10:00.000Z".into(),
+            link: LINK.into(),
+        })),
+    });
 }
 
 #[test]
@@ -20,12 +33,12 @@ fn d_asks_for_a_pairing_code_and_shows_its_link_and_qr_code() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('D'));
     assert!(
-        app.effects.contains(&Effect::PairDevice),
+        app.effects.contains(&Effect::Apply(Box::new(asked()))),
         "{:?}",
         app.effects
     );
     assert!(render(&app, 80, 24).contains("making a pairing code"));
-    app.update(AppEvent::Paired(Ok(pairing())));
+    paired(&mut app);
     let screen = render(&app, 120, 40);
     insta::assert_snapshot!(screen);
     assert!(
@@ -35,7 +48,7 @@ fn d_asks_for_a_pairing_code_and_shows_its_link_and_qr_code() {
     // `y` copies the link, not what is selected under the overlay.
     key(&mut app, KeyCode::Char('y'));
     assert!(
-        app.effects.contains(&Effect::Copy(pairing().link)),
+        app.effects.contains(&Effect::Copy(LINK.into())),
         "{:?}",
         app.effects
     );
@@ -47,7 +60,7 @@ fn d_asks_for_a_pairing_code_and_shows_its_link_and_qr_code() {
 fn on_a_small_terminal_the_link_shows_and_says_what_the_code_needs() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('D'));
-    app.update(AppEvent::Paired(Ok(pairing())));
+    paired(&mut app);
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!(screen);
     assert!(screen.contains("make the terminal larger"), "{screen}");
@@ -58,9 +71,10 @@ fn on_a_small_terminal_the_link_shows_and_says_what_the_code_needs() {
 fn a_pairing_refused_says_why_in_the_overlay() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('D'));
-    app.update(AppEvent::Paired(Err(
-        "[web] listen = 0.0.0.0:7878: every address, so a pairing link needs the name devices reach it by: set [web] host".into(),
-    )));
+    app.update(AppEvent::Applied {
+        command: Box::new(asked()),
+        result: Err(DeviceError::NoHost("0.0.0.0:7878".parse().expect("address")).into()),
+    });
     let screen = render(&app, 80, 24);
     assert!(screen.contains("set [web] host"), "{screen}");
     key(&mut app, KeyCode::Char('y'));
