@@ -1418,6 +1418,9 @@ fn page_alongside(end: impl FnOnce(&mut Session, u16)) {
     };
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     session.type_keys("@");
+    // The log open first: the status bar may show the same line before `@` is read, and an
+    // escape typed then would come with the next key, as alt-key.
+    session.wait_for(" Messages (");
     session.wait_for(&format!("serving http://127.0.0.1:{port}/"));
     session.type_keys("\x1b");
     // Closed before `end` types: a key that came with the escape would be read as alt-key.
