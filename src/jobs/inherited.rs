@@ -26,6 +26,7 @@ use crate::model::{RunOrigin, RunRecord};
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
 use crate::store::{SharedStore, Store};
+use crate::watch::ChangesOnly;
 
 /// How often the running folder and the followed logs are looked at while runs are in flight,
 /// and the least time between two looks.
@@ -171,7 +172,7 @@ pub(crate) fn spawn(
 struct Wake {
     told: std::sync::mpsc::Receiver<()>,
     /// `None` where no watch could be had: then nothing tells of a new run.
-    _watch: Option<notify::RecommendedWatcher>,
+    _watch: Option<ChangesOnly<notify::RecommendedWatcher>>,
     watching: bool,
     /// The queue's reader is gone, or the runtime is ending (which drops the task that waits
     /// for the reader, and waits for this thread in turn): the poller stops.
@@ -208,15 +209,15 @@ impl Wake {
             gone.closed().await;
         });
         let watch = inflight::running_folder(root).ok().and_then(|folder| {
-            // A run's file made or gone. Not a look at the folder: each look of ours opens
-            // it, and would wake us again.
-            let mut watch =
-                notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                    if !event.is_ok_and(|e| e.kind.is_access()) {
-                        let _ = tell.send(());
-                    }
-                })
-                .ok()?;
+            // A run's file made or gone, never a look at the folder (`ChangesOnly`): each look
+            // of ours opens it, and would wake us again.
+            let mut watch = <ChangesOnly<notify::RecommendedWatcher> as notify::Watcher>::new(
+                move |_: notify::Result<notify::Event>| {
+                    let _ = tell.send(());
+                },
+                notify::Config::default(),
+            )
+            .ok()?;
             notify::Watcher::watch(&mut watch, &folder, notify::RecursiveMode::NonRecursive)
                 .ok()?;
             Some(watch)

@@ -6,6 +6,7 @@
 //! `.toolbench/` is not, since toolbench's own writes are not tool changes. Front ends
 //! watch through the watch job (`jobs::watch`), which tells every update to each observer.
 
+mod changes_only;
 mod limit;
 mod tiers;
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use notify_debouncer_full::{DebounceEventResult, NoCache, RecommendedCache, new_debouncer_opt};
 
+pub(crate) use self::changes_only::ChangesOnly;
 use self::tiers::TierWatch;
 
 use crate::catalog::scan::{self, ScanLimits};
@@ -134,12 +136,9 @@ fn watch_by(
                 on_update(WatchUpdate::Rescan);
                 return;
             }
-            // Reads (open, close without writing) are not changes: the scan and the reloads
-            // below read every tool, and counting them would feed back forever.
-            let paths = events
-                .iter()
-                .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
-                .flat_map(|e| e.paths.iter().cloned());
+            // Reads never come (`ChangesOnly`): the scan and the reloads below read every
+            // tool, and counting them would feed back forever.
+            let paths = events.iter().flat_map(|e| e.paths.iter().cloned());
             let affected = affected_tools(&root_owned, paths);
             if (affected.tier_folders || affected.seals) && tiers_changed(&on_update) {
                 on_update(WatchUpdate::Rescan);
@@ -163,14 +162,18 @@ fn watch_by(
     // the watch walk and watch the whole machine.
     let config = notify::Config::default().with_follow_symlinks(false);
     let debouncer: Box<dyn tiers::Watches> = match backend {
-        Backend::Kernel => Box::new(new_debouncer_opt::<_, notify::RecommendedWatcher, _>(
+        Backend::Kernel => Box::new(new_debouncer_opt::<
+            _,
+            ChangesOnly<notify::RecommendedWatcher>,
+            _,
+        >(
             SETTLE,
             Some(SETTLED_LOOK),
             handler,
             RecommendedCache::default(),
             config,
         )?),
-        Backend::Polling => Box::new(new_debouncer_opt::<_, notify::PollWatcher, _>(
+        Backend::Polling => Box::new(new_debouncer_opt::<_, ChangesOnly<notify::PollWatcher>, _>(
             SETTLE,
             Some(SETTLED_LOOK),
             handler,
