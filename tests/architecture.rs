@@ -1068,11 +1068,10 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "jobs", 3),
     ("mcp", "notify", 5),
     ("mcp", "quality", 1),
-    ("mcp", "review", 3),
+    ("mcp", "review", 1),
     ("mcp", "runner", 1),
     ("mcp", "seal", 2),
     ("mcp", "services", 1),
-    ("mcp", "store", 1),
     ("tui", "approvals", 2),
     ("tui", "bounded", 1),
     ("tui", "catalog", 7),
@@ -1086,7 +1085,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("web", "approvals", 2),
     ("web", "catalog", 2),
     ("web", "config", 2),
-    ("web", "review", 1),
 ];
 
 #[test]

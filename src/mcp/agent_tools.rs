@@ -17,8 +17,6 @@ use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{MAX_NAME_BYTES, Tier};
 use crate::notify::{Waiting, WaitingKind};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
-use crate::review::propose;
-use crate::review::request_status;
 use crate::text::human_size;
 
 pub(crate) const PROPOSE: &str = "toolbench_propose_tool";
@@ -246,21 +244,14 @@ async fn review_status(
     if let Some(name) = &name {
         crate::bounded::check("name", name, MAX_NAME_BYTES)?;
     }
-    let root = shared.workbench().root().to_path_buf();
-    let (requests, proposals, wanted) = shared
-        .with_store(move |store| {
-            let asked = store.requests_of(&client, name.as_deref())?;
-            let proposed = store.proposals_of(&client, name.as_deref())?;
-            let mut wanted = store.wanted_tools()?;
-            wanted.retain(|w| name.as_ref().is_none_or(|n| *n == w.name));
-            Ok::<_, crate::model::StoreError>((
-                request_status::statuses(store, &asked)?,
-                propose::statuses(&root, store, &proposed)?,
-                wanted,
-            ))
-        })
+    let status = shared
+        .read(move |workbench| workbench.agent_status(&client, name.as_deref()))
         .await?;
-    Ok(json!({ "requests": requests, "proposals": proposals, "wanted": wanted }))
+    Ok(json!({
+        "requests": status.requests,
+        "proposals": status.proposals,
+        "wanted": status.wanted,
+    }))
 }
 
 async fn report_failure(

@@ -121,7 +121,7 @@ async fn wait(
     caller: &mut Caller,
 ) -> Result<CallRow, WaitError> {
     let call = shared
-        .with_store(move |store| store.call(id))
+        .read(move |workbench| workbench.call(id))
         .await?
         .ok_or(WaitError::Gone(id))?;
     if call.state != CallState::Pending {

@@ -74,7 +74,7 @@ async fn send(
 pub(super) async fn runs(shared: &Arc<ServerState>, name: &str) -> Result<bool, CommandError> {
     let instance = name.to_string();
     let row = shared
-        .with_store(move |store| store.instance(&instance))
+        .read(move |workbench| workbench.instance(&instance))
         .await?;
     Ok(row.is_some_and(|row| {
         row.tool == name

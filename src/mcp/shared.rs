@@ -13,7 +13,7 @@ use crate::catalog::scan::load_path;
 use crate::command::validations::{ValidationEvent, ValidationRequest, ValidationTarget};
 use crate::model::ToolEntry;
 use crate::notify::{Notifier, Waiting};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use crate::workbench::Workbench;
 use crate::workbench::registry::JobId;
 use crate::workbench::serve::{Recording, Serving};
@@ -245,13 +245,14 @@ impl ServerState {
         });
     }
 
-    /// Uses the store on a blocking thread; the one connection serves one caller at a time.
-    pub(crate) async fn with_store<T: Send + 'static>(
+    /// Asks the workbench's read side on a blocking thread: its answers read the store, whose
+    /// one connection serves one caller at a time.
+    pub(crate) async fn read<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl FnOnce(&mut Store) -> T + Send + 'static,
+        read: impl FnOnce(&Workbench) -> T + Send + 'static,
     ) -> T {
         let shared = Arc::clone(self);
-        let run = move || work(&mut shared.serving.store().lock());
+        let run = move || read(shared.workbench());
         match tokio::task::spawn_blocking(run).await {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),

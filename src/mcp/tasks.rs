@@ -92,7 +92,7 @@ async fn may_be_long(shared: &Arc<ServerState>, listed: &Listed) -> bool {
     }
     let name = listed.entry.name.clone();
     let median_ms = shared
-        .with_store(move |store| store.stats_for(&name))
+        .read(move |workbench| workbench.stats_of(&name))
         .await
         .ok()
         .flatten()
@@ -224,7 +224,7 @@ async fn follow_cancels(shared: Arc<ServerState>) {
         while shared.open_tasks() > 0 {
             written.written().await;
             let asked = shared
-                .with_store(move |store| store.tasks_to_cancel(me.pid, me.start_ticks))
+                .read(move |workbench| workbench.tasks_to_cancel(me.pid, me.start_ticks))
                 .await
                 .unwrap_or_default();
             for id in asked {
@@ -278,7 +278,7 @@ async fn owned(shared: &Arc<ServerState>, id: &str, client: &str) -> Result<Task
     }
     let again = look.clone();
     let row = shared
-        .with_store(move |store| store.task(&look))
+        .read(move |workbench| workbench.task(&look))
         .await
         .map_err(|e| internal(&e))?
         .filter(|row| !(row.state.is_terminal() && row.expires_ms <= now));
@@ -294,7 +294,7 @@ async fn owned(shared: &Arc<ServerState>, id: &str, client: &str) -> Result<Task
             };
             shared.change_task(end).await.map_err(|e| internal(&e))?;
             shared
-                .with_store(move |store| store.task(&again))
+                .read(move |workbench| workbench.task(&again))
                 .await
                 .map_err(|e| internal(&e))?
         }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use crate::model::StoreError;
-use crate::review::ReviewError;
+use crate::workbench::reads::ReadError;
 
 /// Why the page could not be served, in one line.
 #[derive(Debug, thiserror::Error)]
@@ -25,5 +25,5 @@ pub(crate) enum WebError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Review(#[from] ReviewError),
+    Read(#[from] ReadError),
 }

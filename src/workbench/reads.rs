@@ -15,12 +15,18 @@ use crate::model::decisions::Destination;
 use crate::model::deps::Environment;
 use crate::model::health::HealthAlert;
 use crate::model::input_schema::SchemaError;
+use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::review_queue::{History, QueueItem, ReviewItem};
+use crate::model::services::InstanceRow;
+use crate::model::tasks::TaskRow;
 use crate::model::validation_report::{Check, CheckKind, CheckStatus};
 use crate::model::{SchemaSource, StoreError, ToolEntry};
+use crate::review::propose::ProposalStatus;
+use crate::review::request_status::RequestStatus;
 use crate::review::{Caution, ReviewError};
 use crate::store::Store;
+use crate::store::suggestions::WantedTool;
 
 impl super::Workbench {
     /// The agents' calls waiting for a person, oldest first; with `all`, every call, newest
@@ -29,10 +35,77 @@ impl super::Workbench {
         self.store()?.lock().calls(all)
     }
 
+    /// The agent call `id`, as it stands; `None` when the store no longer holds it.
+    pub(crate) fn call(&self, id: i64) -> Result<Option<CallRow>, StoreError> {
+        self.store()?.lock().call(id)
+    }
+
+    /// The recorded runs of the tool `name` summed up; `None` when it never ran.
+    pub(crate) fn stats_of(&self, name: &str) -> Result<Option<ToolStats>, StoreError> {
+        self.store()?.lock().stats_for(name)
+    }
+
+    /// The MCP task `id`, whichever server runs it; `None` when it is unknown or forgotten.
+    pub(crate) fn task(&self, id: &str) -> Result<Option<TaskRow>, StoreError> {
+        self.store()?.lock().task(id)
+    }
+
+    /// The tasks of the server `(pid, start)` that a client asked, through any server, to
+    /// cancel.
+    pub(crate) fn tasks_to_cancel(&self, pid: u32, start: u64) -> Result<Vec<String>, StoreError> {
+        self.store()?.lock().tasks_to_cancel(pid, start)
+    }
+
+    /// The service instance `name`, as last recorded; `None` when none is.
+    pub(crate) fn instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
+        self.store()?.lock().instance(name)
+    }
+
+    /// What the agent `client` asked for and proposed, and the tools people want, each with
+    /// where it stands now; only those named `name` when given.
+    pub(crate) fn agent_status(
+        &self,
+        client: &str,
+        name: Option<&str>,
+    ) -> Result<AgentStatus, StoreError> {
+        let store = self.store()?;
+        let store = store.lock();
+        let asked = store.requests_of(client, name)?;
+        let proposed = store.proposals_of(client, name)?;
+        let mut wanted = store.wanted_tools()?;
+        wanted.retain(|w| name.is_none_or(|n| n == w.name));
+        Ok(AgentStatus {
+            requests: crate::review::request_status::statuses(&store, &asked)?,
+            proposals: crate::review::propose::statuses(self.root(), &store, &proposed)?,
+            wanted,
+        })
+    }
+
     /// The "approve always" rules, newest first; revoked ones only with `all`.
     pub(crate) fn rules(&self, all: bool) -> Result<Vec<RuleRow>, StoreError> {
         self.store()?.lock().rules(all)
     }
+}
+
+/// Why the read side could not answer: what it read (the store, a tool's folder, its seal)
+/// failed. Front ends show it in one line; none decides by its cause, so it keeps the review
+/// library's reasons to itself.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub(crate) struct ReadError(Box<ReviewError>);
+
+impl From<ReviewError> for ReadError {
+    fn from(error: ReviewError) -> Self {
+        ReadError(Box::new(error))
+    }
+}
+
+/// An agent's requests and proposals, and the tools people want (`Workbench::agent_status`).
+#[derive(Debug)]
+pub(crate) struct AgentStatus {
+    pub(crate) requests: Vec<RequestStatus>,
+    pub(crate) proposals: Vec<ProposalStatus>,
+    pub(crate) wanted: Vec<WantedTool>,
 }
 
 /// The review queue's one order, for every front end (`review::queue`).
@@ -96,8 +169,8 @@ pub(crate) fn health_alerts(
 
 /// Everything recorded about the tool `name`: its decisions, newest first, and its kept
 /// versions.
-pub(crate) fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
-    crate::review::lifecycle::history(store, name)
+pub(crate) fn history(store: &Store, name: &str) -> Result<History, ReadError> {
+    Ok(crate::review::lifecycle::history(store, name)?)
 }
 
 /// Everything waiting for a human in the workspace at `root`, in the review queue's order:
@@ -106,14 +179,11 @@ pub(crate) fn review_items(
     root: &Path,
     limits: ScanLimits,
     store: &Store,
-) -> Result<Vec<ReviewItem>, ReviewError> {
-    crate::review::lifecycle::review_items(root, limits, store)
+) -> Result<Vec<ReviewItem>, ReadError> {
+    Ok(crate::review::lifecycle::review_items(root, limits, store)?)
 }
 
 /// The checks of `item`'s validation that did not pass (failed, then warned).
-pub(crate) fn checks_not_passed(
-    store: &Store,
-    item: &QueueItem,
-) -> Result<Vec<Check>, ReviewError> {
-    crate::review::queue::checks_not_passed(store, item)
+pub(crate) fn checks_not_passed(store: &Store, item: &QueueItem) -> Result<Vec<Check>, ReadError> {
+    Ok(crate::review::queue::checks_not_passed(store, item)?)
 }

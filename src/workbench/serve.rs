@@ -25,8 +25,8 @@ use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::watch::WatchSetup;
 use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::CancelSender;
+use crate::store::StoreError;
 use crate::store::writer::StoreWriter;
-use crate::store::{SharedStore, StoreError};
 use crate::watch::WatchUpdate;
 
 use super::Workbench;
@@ -46,8 +46,6 @@ pub(crate) enum Recording {
 /// One workspace, served: see the module's documentation.
 pub(crate) struct Serving {
     workbench: Workbench,
-    /// The process's one write connection.
-    store: SharedStore,
     /// Every tool, kept current by the watch; the front end shows what it tells.
     live: Arc<LiveCatalog>,
     /// The writer thread of `Recording::Batched`.
@@ -108,7 +106,6 @@ impl Workbench {
             .unwrap_or_else(|_| unreachable!("serve takes the workbench: it serves once"));
         Ok(Serving {
             workbench: self,
-            store,
             live,
             writer,
             validations,
@@ -137,11 +134,6 @@ impl Serving {
     /// The workspace served.
     pub(crate) fn workbench(&self) -> &Workbench {
         &self.workbench
-    }
-
-    /// The process's one write connection.
-    pub(crate) fn store(&self) -> &SharedStore {
-        &self.store
     }
 
     /// The context of the front end's commands.
