@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::Looker;
 use crate::model::{RunOrigin, RunRecord};
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
@@ -83,88 +84,93 @@ struct Followed {
     offsets: [u64; 2],
 }
 
-/// Follows inherited runs on a blocking thread of the current runtime until `tx`'s receiver
-/// is gone. Runs whose starter died are recorded through `writer`, the process's one write
-/// connection.
-pub(crate) fn spawn(
-    root: PathBuf,
-    writer: SharedStore,
-    tx: mpsc::Sender<InheritedEvent>,
-) -> JoinHandle<()> {
-    let wake = Wake::on_arrivals(&root, &tx);
-    tokio::task::spawn_blocking(move || {
-        let mut reader = None;
-        let me = std::process::id();
-        let mut followed: HashMap<String, Followed> = HashMap::new();
-        let mut next_key = FIRST_KEY;
-        while !tx.is_closed() && !wake.stopped() {
-            // Validation's runs are its checks, told in its report (the review overlay), not
-            // runs a person started: they are not followed, only recorded when abandoned.
-            let runs: Vec<InFlight> = inflight::list(&root)
-                .into_iter()
-                .filter(|r| r.starter.pid != me)
-                .collect();
-            let shown = |r: &&InFlight| r.origin != RunOrigin::Validation;
-            for run in runs.iter().filter(shown) {
-                if run.is_live() && !followed.contains_key(&run.log_dir) {
-                    let key = next_key;
-                    next_key += 1;
-                    let started = InheritedEvent::Started {
-                        key,
-                        tool: run.tool.clone(),
-                        version: run.version.clone(),
-                        starter: Starter {
-                            pid: run.starter.pid,
-                            origin: run.origin,
-                            client: run.client.clone(),
-                        },
-                    };
-                    if tx.blocking_send(started).is_err() {
-                        return;
-                    }
-                    followed.insert(
-                        run.log_dir.clone(),
-                        Followed {
+/// The looker: it follows the runs other processes started in the workspace at `root`, and
+/// records those whose starter died through `writer`, the process's one write connection.
+pub(crate) struct InheritedRuns {
+    pub(crate) root: PathBuf,
+    pub(crate) writer: SharedStore,
+}
+
+impl Looker for InheritedRuns {
+    type Event = InheritedEvent;
+
+    fn start(self, tx: mpsc::Sender<InheritedEvent>) -> JoinHandle<()> {
+        let InheritedRuns { root, writer } = self;
+        let wake = Wake::on_arrivals(&root, &tx);
+        tokio::task::spawn_blocking(move || {
+            let mut reader = None;
+            let me = std::process::id();
+            let mut followed: HashMap<String, Followed> = HashMap::new();
+            let mut next_key = FIRST_KEY;
+            while !tx.is_closed() && !wake.stopped() {
+                // Validation's runs are its checks, told in its report (the review overlay), not
+                // runs a person started: they are not followed, only recorded when abandoned.
+                let runs: Vec<InFlight> = inflight::list(&root)
+                    .into_iter()
+                    .filter(|r| r.starter.pid != me)
+                    .collect();
+                let shown = |r: &&InFlight| r.origin != RunOrigin::Validation;
+                for run in runs.iter().filter(shown) {
+                    if run.is_live() && !followed.contains_key(&run.log_dir) {
+                        let key = next_key;
+                        next_key += 1;
+                        let started = InheritedEvent::Started {
                             key,
-                            offsets: [0, 0],
-                        },
-                    );
-                }
-            }
-            for (log_dir, follow) in &mut followed {
-                tail(&root.join(log_dir), follow, &tx);
-            }
-            let ended: Vec<String> = followed
-                .keys()
-                .filter(|dir| !runs.iter().any(|r| &r.log_dir == *dir && r.is_live()))
-                .cloned()
-                .collect();
-            if !ended.is_empty() || runs.iter().any(|r| !r.is_live()) {
-                // A starter that died, or handed its record off (`toolbench run`), leaves its
-                // run to whoever looks next: that is us.
-                let _ = inflight::close_abandoned(&root, &mut writer.lock());
-            }
-            for log_dir in ended {
-                // Not recorded yet: its starter is writing the record; look again next time.
-                let Some(record) = recorded(&root, &mut reader, &log_dir) else {
-                    continue;
-                };
-                if let Some(mut follow) = followed.remove(&log_dir) {
-                    tail(&root.join(&log_dir), &mut follow, &tx);
-                    let summary = record.sandbox.clone();
-                    let finished = InheritedEvent::Finished {
-                        key: follow.key,
-                        record: Box::new(record),
-                        summary,
-                    };
-                    if tx.blocking_send(finished).is_err() {
-                        return;
+                            tool: run.tool.clone(),
+                            version: run.version.clone(),
+                            starter: Starter {
+                                pid: run.starter.pid,
+                                origin: run.origin,
+                                client: run.client.clone(),
+                            },
+                        };
+                        if tx.blocking_send(started).is_err() {
+                            return;
+                        }
+                        followed.insert(
+                            run.log_dir.clone(),
+                            Followed {
+                                key,
+                                offsets: [0, 0],
+                            },
+                        );
                     }
                 }
+                for (log_dir, follow) in &mut followed {
+                    tail(&root.join(log_dir), follow, &tx);
+                }
+                let ended: Vec<String> = followed
+                    .keys()
+                    .filter(|dir| !runs.iter().any(|r| &r.log_dir == *dir && r.is_live()))
+                    .cloned()
+                    .collect();
+                if !ended.is_empty() || runs.iter().any(|r| !r.is_live()) {
+                    // A starter that died, or handed its record off (`toolbench run`), leaves its
+                    // run to whoever looks next: that is us.
+                    let _ = inflight::close_abandoned(&root, &mut writer.lock());
+                }
+                for log_dir in ended {
+                    // Not recorded yet: its starter is writing the record; look again next time.
+                    let Some(record) = recorded(&root, &mut reader, &log_dir) else {
+                        continue;
+                    };
+                    if let Some(mut follow) = followed.remove(&log_dir) {
+                        tail(&root.join(&log_dir), &mut follow, &tx);
+                        let summary = record.sandbox.clone();
+                        let finished = InheritedEvent::Finished {
+                            key: follow.key,
+                            record: Box::new(record),
+                            summary,
+                        };
+                        if tx.blocking_send(finished).is_err() {
+                            return;
+                        }
+                    }
+                }
+                wake.wait(runs.is_empty() && followed.is_empty());
             }
-            wake.wait(runs.is_empty() && followed.is_empty());
-        }
-    })
+        })
+    }
 }
 
 /// What wakes the poller between looks: a change in the running folder, told by a watch, or
@@ -300,7 +306,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(16);
         let poller = {
             let _runtime = runtime.enter();
-            spawn(root, writer, tx)
+            InheritedRuns { root, writer }.start(tx)
         };
         std::thread::sleep(POLL * 3);
         assert!(!poller.is_finished(), "waiting on the watch");
@@ -325,7 +331,11 @@ mod tests {
         let store = Store::open(&root).expect("the store");
         let writer = SharedStore::new(store);
         let (tx, mut rx) = mpsc::channel(16);
-        let _poller = spawn(root.clone(), writer, tx);
+        let _poller = InheritedRuns {
+            root: root.clone(),
+            writer,
+        }
+        .start(tx);
         // Quiet: its first look found nothing, and it waits on the watch.
         tokio::time::sleep(POLL * 3).await;
 

@@ -11,8 +11,8 @@
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
 //! - `inherited`, `pending_calls`, `service_feed`: lookers at what other processes do
-//!   (their runs, the agent calls waiting for a human, service instances), each started as
-//!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
+//!   (their runs, the agent calls waiting for a human, service instances), each a [`Looker`]
+//!   telling typed events through a bounded queue.
 //! - `store_writes`: the one signal per process that the store was written, by any process;
 //!   `call_answers` (the answers to this process's waiting calls) and `pending_calls` look
 //!   on it.
@@ -31,6 +31,19 @@ pub(crate) mod service_feed;
 pub(crate) mod store_writes;
 pub(crate) mod validation;
 pub mod watch;
+
+/// A looker at what other processes do: made with what it needs (the workspace, the
+/// process's one write connection, the store's writes to wake on), it looks on a blocking
+/// thread of the current runtime and tells what changed as typed events through a bounded
+/// queue, waiting for room there, until the queue's reader is gone. The workbench's events
+/// start every looker the same way (`workbench::events`).
+pub(crate) trait Looker: Send + 'static {
+    /// What it tells.
+    type Event: Send + 'static;
+
+    /// Starts looking; the looker stops once `tell`'s receiver is gone.
+    fn start(self, tell: tokio::sync::mpsc::Sender<Self::Event>) -> tokio::task::JoinHandle<()>;
+}
 
 /// Runs blocking work (files, the store) for async code. A current-thread runtime (the CLI's)
 /// runs it in place: its one thread has nothing to do meanwhile that cannot wait a few

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::Looker;
 use super::store_writes::Listening;
 use crate::model::calls::PendingEvent;
 use crate::store::{SharedStore, Store};
@@ -20,61 +21,71 @@ use crate::store::{SharedStore, Store};
 /// How often the servers of pending calls are checked for life.
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
 
-/// Looks on a blocking thread of the current runtime until `tx`'s receiver is gone, again at
-/// each write `written` tells of. Reads through a read-only connection of its own; marks
-/// calls abandoned through `writer`, the process's one write connection.
-pub(crate) fn spawn(
-    root: PathBuf,
-    writer: SharedStore,
-    mut written: Listening,
-    tx: mpsc::Sender<PendingEvent>,
-) -> JoinHandle<()> {
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let store = match Store::open_reader(&root) {
-            Ok(store) => store,
-            Err(e) => {
-                let _ = tx.blocking_send(PendingEvent::Unreadable(e));
-                return;
-            }
-        };
-        let mut last = None;
-        let mut last_requests = None;
-        let mut checked = Instant::now() - CHECK_SERVERS;
-        while !tx.is_closed() {
-            if checked.elapsed() >= CHECK_SERVERS {
-                checked = Instant::now();
-                let _ = crate::approvals::abandon_dead(&mut writer.lock());
-            }
-            if let (Ok(calls), Ok(rules)) = (store.calls(false), store.rules(false)) {
-                let now = Some((calls, rules));
-                if now != last {
-                    if let Some((calls, rules)) = now.clone()
-                        && tx
-                            .blocking_send(PendingEvent::Calls { calls, rules })
-                            .is_err()
+/// The looker: it looks again at each write `written` tells of, reading through a read-only
+/// connection of its own; it marks calls abandoned through `writer`, the process's one write
+/// connection.
+pub(crate) struct PendingCalls {
+    pub(crate) root: PathBuf,
+    pub(crate) writer: SharedStore,
+    pub(crate) written: Listening,
+}
+
+impl Looker for PendingCalls {
+    type Event = PendingEvent;
+
+    fn start(self, tx: mpsc::Sender<PendingEvent>) -> JoinHandle<()> {
+        let PendingCalls {
+            root,
+            writer,
+            mut written,
+        } = self;
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let store = match Store::open_reader(&root) {
+                Ok(store) => store,
+                Err(e) => {
+                    let _ = tx.blocking_send(PendingEvent::Unreadable(e));
+                    return;
+                }
+            };
+            let mut last = None;
+            let mut last_requests = None;
+            let mut checked = Instant::now() - CHECK_SERVERS;
+            while !tx.is_closed() {
+                if checked.elapsed() >= CHECK_SERVERS {
+                    checked = Instant::now();
+                    let _ = crate::approvals::abandon_dead(&mut writer.lock());
+                }
+                if let (Ok(calls), Ok(rules)) = (store.calls(false), store.rules(false)) {
+                    let now = Some((calls, rules));
+                    if now != last {
+                        if let Some((calls, rules)) = now.clone()
+                            && tx
+                                .blocking_send(PendingEvent::Calls { calls, rules })
+                                .is_err()
+                        {
+                            return;
+                        }
+                        last = now;
+                    }
+                }
+                if let Ok(requests) = store.pending_requests()
+                    && last_requests.as_ref() != Some(&requests)
+                {
+                    if tx
+                        .blocking_send(PendingEvent::Requests(requests.clone()))
+                        .is_err()
                     {
                         return;
                     }
-                    last = now;
+                    last_requests = Some(requests);
                 }
+                // Listening since before this look, so a write during it is told: a new call
+                // shows within milliseconds of its write, by whichever process.
+                let _ = runtime.block_on(tokio::time::timeout(CHECK_SERVERS, written.written()));
             }
-            if let Ok(requests) = store.pending_requests()
-                && last_requests.as_ref() != Some(&requests)
-            {
-                if tx
-                    .blocking_send(PendingEvent::Requests(requests.clone()))
-                    .is_err()
-                {
-                    return;
-                }
-                last_requests = Some(requests);
-            }
-            // Listening since before this look, so a write during it is told: a new call
-            // shows within milliseconds of its write, by whichever process.
-            let _ = runtime.block_on(tokio::time::timeout(CHECK_SERVERS, written.written()));
-        }
-    })
+        })
+    }
 }
 
 #[cfg(test)]
@@ -114,7 +125,12 @@ mod tests {
         let writer = SharedStore::new(Store::open(dir.path()).expect("store"));
         let writes = StoreWrites::start(dir.path());
         let (tx, mut rx) = mpsc::channel(4);
-        let _looker = spawn(dir.path().to_path_buf(), writer, writes.listen(), tx);
+        let looker = PendingCalls {
+            root: dir.path().to_path_buf(),
+            writer,
+            written: writes.listen(),
+        };
+        let _looker = looker.start(tx);
         assert!(next_calls(&mut rx).await.is_empty(), "nothing waits yet");
 
         let mut other = Store::open(dir.path()).expect("another connection");

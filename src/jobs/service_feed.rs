@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
+use super::Looker;
 use super::store_writes::Listening;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::services::feed::{FeedItem, InstanceFeed};
@@ -102,91 +103,105 @@ struct Followed {
     stop_told: bool,
 }
 
-/// Looks on a blocking thread of the current runtime until `tx`'s receiver is gone, again at
-/// each write `written` tells of, through a read-only connection of its own; marks dead
-/// instances stopped through `writer`, the process's one write connection. `following` names
-/// the instances whose history is told.
-pub(crate) fn spawn(
-    root: PathBuf,
-    writer: SharedStore,
-    following: Following,
-    mut written: Listening,
-    tx: mpsc::Sender<InstanceEvent>,
-) -> JoinHandle<()> {
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let store = match Store::open_reader(&root) {
-            Ok(store) => store,
-            Err(e) => {
-                let _ = tx.blocking_send(InstanceEvent::Unreadable(e));
-                return;
-            }
-        };
-        let mut last: Option<Vec<InstanceRow>> = None;
-        let mut followed: HashMap<String, Followed> = HashMap::new();
-        let mut checked = Instant::now() - CHECK_LIVES;
-        while !tx.is_closed() {
-            if checked.elapsed() >= CHECK_LIVES {
-                checked = Instant::now();
-                let _ = reconcile::reconcile_store(&mut writer.lock());
-            }
-            if let Ok(rows) = store.instances(false)
-                && last.as_ref() != Some(&rows)
-            {
-                if tx
-                    .blocking_send(InstanceEvent::Instances(rows.clone()))
-                    .is_err()
-                {
+/// The looker: it looks again at each write `written` tells of, through a read-only
+/// connection of its own, and marks dead instances stopped through `writer`, the process's
+/// one write connection. `following` names the instances whose history is told.
+pub(crate) struct ServiceFeed {
+    pub(crate) root: PathBuf,
+    pub(crate) writer: SharedStore,
+    pub(crate) following: Following,
+    pub(crate) written: Listening,
+}
+
+impl Looker for ServiceFeed {
+    type Event = InstanceEvent;
+
+    fn start(self, tx: mpsc::Sender<InstanceEvent>) -> JoinHandle<()> {
+        let ServiceFeed {
+            root,
+            writer,
+            following,
+            mut written,
+        } = self;
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let store = match Store::open_reader(&root) {
+                Ok(store) => store,
+                Err(e) => {
+                    let _ = tx.blocking_send(InstanceEvent::Unreadable(e));
                     return;
                 }
-                last = Some(rows);
-            }
-            let wanted = following.instances().clone();
-            followed.retain(|name, f| wanted.get(name) == Some(&f.follow));
-            for (name, follow) in wanted {
-                let dir = instance_dir(&root, &name);
-                let followed = followed.entry(name.clone()).or_insert_with(|| Followed {
-                    follow,
-                    feed: match follow.from {
-                        FeedStart::Recent => {
-                            InstanceFeed::recent(&dir, &store, &name, RECENT_LOG, RECENT_EXCHANGES)
-                        }
-                        FeedStart::Beginning => InstanceFeed::from_start(&name),
-                    },
-                    looked: false,
-                    stop_told: false,
-                });
-                // Read after the rows: an instance seen stopped above wrote all it will before
-                // its stop was stored, so this look reads the last of it.
-                let stopped = last.as_ref().map(|rows| is_stopped(rows, &name));
-                if !show(&dir, &store, followed, &tx) {
-                    return;
-                }
-                match stopped {
-                    Some(true) if !followed.stop_told => {
-                        followed.stop_told = true;
-                        let key = followed.follow.key;
-                        if tx.blocking_send(InstanceEvent::Stopped { key }).is_err() {
-                            return;
-                        }
-                    }
-                    Some(false) => followed.stop_told = false,
-                    _ => {}
-                }
-            }
-            // Listening since before this look, so a write during it is told.
-            let beat = match followed.is_empty() {
-                true => CHECK_LIVES.saturating_sub(checked.elapsed()),
-                false => READ_LOGS,
             };
-            let _ = runtime.block_on(tokio::time::timeout(beat, async {
-                tokio::select! {
-                    () = written.written() => {}
-                    () = following.0.changed.notified() => {}
+            let mut last: Option<Vec<InstanceRow>> = None;
+            let mut followed: HashMap<String, Followed> = HashMap::new();
+            let mut checked = Instant::now() - CHECK_LIVES;
+            while !tx.is_closed() {
+                if checked.elapsed() >= CHECK_LIVES {
+                    checked = Instant::now();
+                    let _ = reconcile::reconcile_store(&mut writer.lock());
                 }
-            }));
-        }
-    })
+                if let Ok(rows) = store.instances(false)
+                    && last.as_ref() != Some(&rows)
+                {
+                    if tx
+                        .blocking_send(InstanceEvent::Instances(rows.clone()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    last = Some(rows);
+                }
+                let wanted = following.instances().clone();
+                followed.retain(|name, f| wanted.get(name) == Some(&f.follow));
+                for (name, follow) in wanted {
+                    let dir = instance_dir(&root, &name);
+                    let followed = followed.entry(name.clone()).or_insert_with(|| Followed {
+                        follow,
+                        feed: match follow.from {
+                            FeedStart::Recent => InstanceFeed::recent(
+                                &dir,
+                                &store,
+                                &name,
+                                RECENT_LOG,
+                                RECENT_EXCHANGES,
+                            ),
+                            FeedStart::Beginning => InstanceFeed::from_start(&name),
+                        },
+                        looked: false,
+                        stop_told: false,
+                    });
+                    // Read after the rows: an instance seen stopped above wrote all it will before
+                    // its stop was stored, so this look reads the last of it.
+                    let stopped = last.as_ref().map(|rows| is_stopped(rows, &name));
+                    if !show(&dir, &store, followed, &tx) {
+                        return;
+                    }
+                    match stopped {
+                        Some(true) if !followed.stop_told => {
+                            followed.stop_told = true;
+                            let key = followed.follow.key;
+                            if tx.blocking_send(InstanceEvent::Stopped { key }).is_err() {
+                                return;
+                            }
+                        }
+                        Some(false) => followed.stop_told = false,
+                        _ => {}
+                    }
+                }
+                // Listening since before this look, so a write during it is told.
+                let beat = match followed.is_empty() {
+                    true => CHECK_LIVES.saturating_sub(checked.elapsed()),
+                    false => READ_LOGS,
+                };
+                let _ = runtime.block_on(tokio::time::timeout(beat, async {
+                    tokio::select! {
+                        () = written.written() => {}
+                        () = following.0.changed.notified() => {}
+                    }
+                }));
+            }
+        })
+    }
 }
 
 /// Whether the instance `name` is stopped among `rows`, or gone from them.
@@ -319,13 +334,13 @@ mod tests {
         let writes = crate::jobs::store_writes::StoreWrites::start(dir.path());
         let following = Following::default();
         let (tx, mut rx) = mpsc::channel(4);
-        let _looker = spawn(
-            dir.path().to_path_buf(),
+        let looker = ServiceFeed {
+            root: dir.path().to_path_buf(),
             writer,
-            following.clone(),
-            writes.listen(),
-            tx,
-        );
+            following: following.clone(),
+            written: writes.listen(),
+        };
+        let _looker = looker.start(tx);
         let rows = next(&mut rx, |e| match e {
             InstanceEvent::Instances(rows) => Some(rows),
             _ => None,

@@ -21,9 +21,11 @@ use tokio::sync::{Notify, broadcast, mpsc};
 
 use crate::catalog::Catalog;
 use crate::command::validations::ValidationEvent;
-use crate::jobs::inherited::InheritedEvent;
+use crate::jobs::Looker;
+use crate::jobs::inherited::{InheritedEvent, InheritedRuns};
 use crate::jobs::live::{CatalogChange, LiveCatalog};
-use crate::jobs::service_feed::{Following, InstanceEvent};
+use crate::jobs::pending_calls::PendingCalls;
+use crate::jobs::service_feed::{Following, InstanceEvent, ServiceFeed};
 use crate::jobs::store_writes::Listening;
 use crate::model::ToolEntry;
 use crate::model::calls::PendingEvent;
@@ -155,31 +157,38 @@ impl Hub {
             ));
         }
         let Some(store) = store else { return };
+        let root = root.to_path_buf();
         if sources.runs_elsewhere {
-            let (sender, events) = mpsc::channel(POLLER_QUEUE);
-            crate::jobs::inherited::spawn(root.to_path_buf(), store.clone(), sender);
-            tokio::spawn(forward(
-                events,
-                self.tx.clone(),
-                WorkbenchEvent::RunElsewhere,
-            ));
+            let runs = InheritedRuns {
+                root: root.clone(),
+                writer: store.clone(),
+            };
+            self.look(runs, WorkbenchEvent::RunElsewhere);
         }
         if sources.waiting {
-            let (sender, events) = mpsc::channel(POLLER_QUEUE);
-            crate::jobs::pending_calls::spawn(root.to_path_buf(), store.clone(), written(), sender);
-            tokio::spawn(forward(events, self.tx.clone(), WorkbenchEvent::Waiting));
+            let calls = PendingCalls {
+                root: root.clone(),
+                writer: store.clone(),
+                written: written(),
+            };
+            self.look(calls, WorkbenchEvent::Waiting);
         }
         if let Some(following) = sources.services {
-            let (sender, events) = mpsc::channel(POLLER_QUEUE);
-            crate::jobs::service_feed::spawn(
-                root.to_path_buf(),
-                store.clone(),
+            let feed = ServiceFeed {
+                root,
+                writer: store.clone(),
                 following,
-                written(),
-                sender,
-            );
-            tokio::spawn(forward(events, self.tx.clone(), WorkbenchEvent::Services));
+                written: written(),
+            };
+            self.look(feed, WorkbenchEvent::Services);
         }
+    }
+
+    /// Starts `looker`, each of its events told in the stream as `told` makes it.
+    fn look<L: Looker>(&self, looker: L, told: fn(L::Event) -> WorkbenchEvent) {
+        let (sender, events) = mpsc::channel(POLLER_QUEUE);
+        looker.start(sender);
+        tokio::spawn(forward(events, self.tx.clone(), told));
     }
 
     /// The validation queue's listener: each result goes to a mailbox, from which a task on
