@@ -1057,7 +1057,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "runner", 9),
     ("cli", "seal", 1),
     ("cli", "services", 6),
-    ("cli", "signature", 8),
+    ("cli", "signature", 7),
     ("cli", "store", 1),
     ("cli", "tui", 1),
     ("cli", "web", 1),

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::term::{outln, print_json, rowln};
-use super::{CliError, CliResult, Workbench};
+use super::{CliError, CliResult, Workbench, apply, unexpected};
+use crate::command::{Applied, Command};
 use crate::signature::Trust;
 use crate::signature::signers::{SignerEntry, WORKSPACE_SIGNERS};
 
@@ -48,24 +49,25 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
             principal,
             pubkey_file,
         } => {
-            let who = ws.config().reviewer_name();
-            let signing_key = ws.config().review.signing_key.as_deref();
-            let entry =
-                crate::signature::widen::add(root, &principal, &pubkey_file, &who, signing_key)
-                    .map_err(CliError::msg)?;
-            outln!(
-                "added {} {} to {WORKSPACE_SIGNERS}, trusted on this machine; commit it so \
-                 teammates get it (each accepts it with `toolbench signers accept`)",
+            let add = Command::AddSigner {
                 principal,
-                entry.fingerprint()
+                key_file: pubkey_file,
+            };
+            let Applied::SignerAdded {
+                principal,
+                fingerprint,
+            } = apply(ws, add)?
+            else {
+                return Err(unexpected());
+            };
+            outln!(
+                "added {principal} {fingerprint} to {WORKSPACE_SIGNERS}, trusted on this machine; \
+                 commit it so teammates get it (each accepts it with `toolbench signers accept`)"
             );
             Ok(())
         }
         SignersAction::Accept { dry_run } => {
-            let trust = Trust::load(root);
-            if let Some(e) = trust.errors.first() {
-                return Err(CliError::msg(e.to_string()));
-            }
+            let trust = Trust::load_to_accept(root).map_err(CliError::msg)?;
             let floor = crate::signature::policy(root).workspace.unwrap_or_default();
             for entry in &trust.waiting {
                 rowln!("  + {}", describe(entry));
@@ -84,17 +86,19 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
                 );
                 return Ok(());
             }
-            let who = ws.config().reviewer_name();
-            let signing_key = ws.config().review.signing_key.as_deref();
-            let (accepted, path) =
-                crate::signature::widen::accept_here(root, floor, &who, signing_key)
-                    .map_err(CliError::msg)?;
+            let Applied::SignersAccepted {
+                keys,
+                file,
+                at_least,
+            } = apply(ws, Command::AcceptSigners)?
+            else {
+                return Err(unexpected());
+            };
             outln!(
-                "trusted {} reviewer key(s) of {WORKSPACE_SIGNERS} on this machine ({}), \
+                "trusted {keys} reviewer key(s) of {WORKSPACE_SIGNERS} on this machine ({}), \
                  signatures = \"{}\" at least",
-                accepted.entries.len(),
-                path.display(),
-                floor.as_str()
+                file.display(),
+                at_least.as_str()
             );
             Ok(())
         }

@@ -58,6 +58,18 @@ pub enum Applied {
     Paired(Session),
     /// The device whose session ended.
     DeviceRevoked(String),
+    /// A reviewer added to the workspace's allowed_signers, by its key's fingerprint.
+    SignerAdded {
+        principal: String,
+        fingerprint: String,
+    },
+    /// The workspace's reviewer keys now trusted on this machine, the file that says so, and
+    /// the least `[review] signatures` the workspace may ask for from now on.
+    SignersAccepted {
+        keys: usize,
+        file: std::path::PathBuf,
+        at_least: crate::config::Signatures,
+    },
 }
 
 /// Names what was done; the results themselves (a run under way, a report) are the front
@@ -88,6 +100,8 @@ impl std::fmt::Debug for Applied {
             Applied::PairingCode(_) => "PairingCode",
             Applied::Paired(_) => "Paired",
             Applied::DeviceRevoked(_) => "DeviceRevoked",
+            Applied::SignerAdded { .. } => "SignerAdded",
+            Applied::SignersAccepted { .. } => "SignersAccepted",
         };
         f.write_str(what)
     }

@@ -65,6 +65,9 @@ pub enum CommandError {
     ToolId(#[from] crate::model::ToolIdError),
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// The workspace's reviewers could not be read or written, in one line.
+    #[error("{0}")]
+    Signers(String),
 }
 
 #[derive(Debug, thiserror::Error)]

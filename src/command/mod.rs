@@ -14,6 +14,7 @@ pub(crate) mod devices;
 mod error;
 mod gate;
 mod services;
+mod signers;
 mod suggestions;
 mod tasks;
 pub mod validations;
@@ -185,6 +186,14 @@ pub enum Command {
     Pair { code: String },
     /// Ends the session of a paired device.
     RevokeDevice { name: String },
+    /// Adds the reviewer `principal`, whose public key is in `key_file`, to the workspace's
+    /// allowed_signers, and trusts that key on this machine.
+    AddSigner {
+        principal: String,
+        key_file: PathBuf,
+    },
+    /// Trusts on this machine the workspace's reviewers as its allowed_signers lists them now.
+    AcceptSigners,
 }
 
 impl Command {
@@ -356,6 +365,11 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         }
         Command::Pair { code } => devices::pair(ctx, code).await,
         Command::RevokeDevice { name } => devices::revoke(ctx, name).await,
+        Command::AddSigner {
+            principal,
+            key_file,
+        } => signers::add(ctx, principal, key_file).await,
+        Command::AcceptSigners => signers::accept(ctx).await,
     }
 }
 

@@ -188,7 +188,9 @@ impl App {
             | Applied::SuggestionsRefreshed(_)
             | Applied::PairingCode(_)
             | Applied::Paired(_)
-            | Applied::DeviceRevoked(_) => {}
+            | Applied::DeviceRevoked(_)
+            | Applied::SignerAdded { .. }
+            | Applied::SignersAccepted { .. } => {}
         }
     }
 
