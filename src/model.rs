@@ -27,6 +27,7 @@ pub mod run_output;
 pub(crate) mod store_error;
 pub mod validation_report;
 pub use store_error::StoreError;
+pub mod service_definition;
 pub mod services;
 pub(crate) mod suggestions;
 pub(crate) mod tasks;

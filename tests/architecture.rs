@@ -1056,7 +1056,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "quality", 3),
     ("cli", "runner", 9),
     ("cli", "seal", 1),
-    ("cli", "services", 6),
+    ("cli", "services", 5),
     ("cli", "signature", 7),
     ("cli", "store", 1),
     ("cli", "tui", 1),

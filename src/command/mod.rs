@@ -129,7 +129,7 @@ pub enum Command {
     /// Writes a service definition to `core/NAME/`: version 1.0.0 when new, else the next
     /// patch version of the one it replaces (`tools define`, `tools import`).
     DefineService {
-        definition: Box<crate::services::definition::Definition>,
+        definition: Box<crate::model::service_definition::Definition>,
     },
     /// Archives the active service `name` (`tools undefine`); refused while an instance of it
     /// runs.

@@ -10,9 +10,9 @@ use super::error::CommandError;
 use super::gate::check_gate;
 use crate::model::RunOrigin;
 use crate::model::admission::Asker;
+use crate::model::service_definition::Definition;
 use crate::services::ServiceError;
 use crate::services::define;
-use crate::services::definition::Definition;
 
 /// Launches `instance` of the service `tool` once the gate lets it: a person's confirmation
 /// stands for the cost tier that asks for it, as for a run.

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::ServiceError;
-use super::definition::{DefinedFile, Definition, locate_executable};
+use super::executable::locate_executable;
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::model::Tier;
+use crate::model::service_definition::{DefinedFile, Definition};
 use crate::review::lock::ToolLock;
 use crate::runner::confinement::Confinement;
 use crate::safe_fs::{Dir, SafeFsError};

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::adapter::{self, ExchangeError};
-use super::definition::{Port, locate_executable};
+use super::executable::locate_executable;
 use super::launch_failure::{LaunchFailure, StartFailure};
 use super::logs::{self, LogStream};
 use super::process::{self, Spawned, Stopped};
 use super::{ServiceError, Services, health, listener, ports, reconcile};
+use crate::model::service_definition::Port;
 use crate::model::services::ExchangeRow;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};

@@ -7,7 +7,7 @@
 
 pub(crate) mod adapter;
 pub(crate) mod define;
-pub(crate) mod definition;
+pub(crate) mod executable;
 pub(crate) mod feed;
 pub(crate) mod health;
 mod instances;
@@ -35,7 +35,7 @@ pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
-    Executable(#[from] definition::ExecutableError),
+    Executable(#[from] executable::ExecutableError),
     #[error(transparent)]
     Manifest(#[from] crate::catalog::manifest::ManifestError),
     #[error("cannot write the service's tool.toml")]

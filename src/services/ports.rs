@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, TcpListener};
 
-use super::definition::Port;
+use crate::model::service_definition::Port;
 
 /// Why no port could be chosen; names the port or the range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,16 +3,12 @@
 //! field named.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-use crate::model::input_schema::kind_of;
+use super::input_schema::kind_of;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{Manifest, ServiceSpec};
-
-/// The `PATH` a service's bare executable name is looked up in (the sandbox's).
-pub(crate) const SANDBOX_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+use super::{Manifest, ServiceSpec};
 
 /// The definition's fields, in the seed's storage format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,19 +125,6 @@ fn field(field: impl Into<String>, problem: impl Into<FieldProblem>) -> Definiti
         field: field.into(),
         problem: problem.into(),
     }
-}
-
-/// Why a service's executable cannot be launched.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExecutableError {
-    #[error("executable {0} is not found in {SANDBOX_PATH}")]
-    NotInPath(String),
-    #[error("executable {} does not exist", .0.display())]
-    Missing(PathBuf),
-    #[error("executable {} is not a file", .0.display())]
-    NotFile(PathBuf),
-    #[error("executable {} is not executable (chmod +x it)", .0.display())]
-    NotExecutable(PathBuf),
 }
 
 impl Port {
@@ -419,30 +402,6 @@ fn environment(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, Def
     }
 }
 
-/// Where `executable` is, as the sandbox will look for it: a path as given (made absolute
-/// against `base`), a bare name in [`SANDBOX_PATH`]. The error says what is wrong with it.
-pub(crate) fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, ExecutableError> {
-    if !executable.contains('/') {
-        return SANDBOX_PATH
-            .split(':')
-            .map(|dir| Path::new(dir).join(executable))
-            .find(|p| is_executable(p))
-            .ok_or_else(|| ExecutableError::NotInPath(executable.to_string()));
-    }
-    let path = base.join(executable);
-    match std::fs::metadata(&path) {
-        Err(_) => Err(ExecutableError::Missing(path)),
-        Ok(meta) if !meta.is_file() => Err(ExecutableError::NotFile(path)),
-        Ok(_) if !is_executable(&path) => Err(ExecutableError::NotExecutable(path)),
-        Ok(_) => Ok(path),
-    }
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,25 +483,11 @@ mod tests {
         assert_eq!(def.name, "kv");
         assert_eq!(def.port, Port::Fixed(8405));
         let text = def.to_manifest_toml("1.0.0").expect("toml");
-        let manifest = crate::catalog::manifest::parse_manifest(&text, Path::new("tool.toml"))
-            .expect("parses")
-            .manifest;
+        let manifest =
+            crate::catalog::manifest::parse_manifest(&text, std::path::Path::new("tool.toml"))
+                .expect("parses")
+                .manifest;
         let service = manifest.service.clone().expect("service");
         assert_eq!(Definition::of(&manifest, &service), def);
-    }
-
-    #[test]
-    fn executables_are_checked_where_the_sandbox_looks() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let missing = locate_executable("nope.sh", dir.path())
-            .expect_err("bare, not in PATH")
-            .to_string();
-        assert!(missing.contains("not found in /usr/local/bin"), "{missing}");
-        std::fs::write(dir.path().join("plain"), "x").expect("write");
-        let err = locate_executable("./plain", dir.path())
-            .expect_err("no x bit")
-            .to_string();
-        assert!(err.ends_with("is not executable (chmod +x it)"), "{err}");
-        assert!(locate_executable("sh", dir.path()).is_ok());
     }
 }
