@@ -45,6 +45,22 @@ pub(crate) trait Looker: Send + 'static {
     fn start(self, tell: tokio::sync::mpsc::Sender<Self::Event>) -> tokio::task::JoinHandle<()>;
 }
 
+/// The read-only connection a looker at the store of `root` reads through. Without one, the
+/// looker tells so as `unreadable` makes it, and does not start.
+pub(crate) fn reader_or_tell<E>(
+    root: &std::path::Path,
+    tell: &tokio::sync::mpsc::Sender<E>,
+    unreadable: fn(crate::model::StoreError) -> E,
+) -> Option<crate::store::Store> {
+    match crate::store::Store::open_reader(root) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            let _ = tell.blocking_send(unreadable(e));
+            None
+        }
+    }
+}
+
 /// Runs blocking work (files, the store) for async code. A current-thread runtime (the CLI's)
 /// runs it in place: its one thread has nothing to do meanwhile that cannot wait a few
 /// milliseconds, and a pool thread would first have to start. A multi-threaded runtime (the

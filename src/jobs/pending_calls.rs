@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::Looker;
 use super::store_writes::Listening;
+use super::{Looker, reader_or_tell};
 use crate::model::calls::PendingEvent;
-use crate::store::{SharedStore, Store};
+use crate::store::SharedStore;
 
 /// How often the servers of pending calls are checked for life.
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
@@ -41,12 +41,8 @@ impl Looker for PendingCalls {
         } = self;
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let store = match Store::open_reader(&root) {
-                Ok(store) => store,
-                Err(e) => {
-                    let _ = tx.blocking_send(PendingEvent::Unreadable(e));
-                    return;
-                }
+            let Some(store) = reader_or_tell(&root, &tx, PendingEvent::Unreadable) else {
+                return;
             };
             let mut last = None;
             let mut last_requests = None;
@@ -94,6 +90,7 @@ mod tests {
     use crate::jobs::store_writes::StoreWrites;
     use crate::model::calls::{CallRow, NewCall};
     use crate::proc_stat::ProcessId;
+    use crate::store::Store;
 
     fn call(store: &mut Store, tool: &str, server: ProcessId) -> i64 {
         store

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
-use super::Looker;
 use super::store_writes::Listening;
+use super::{Looker, reader_or_tell};
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::services::feed::{FeedItem, InstanceFeed};
 use crate::services::{instance_dir, reconcile};
@@ -125,12 +125,8 @@ impl Looker for ServiceFeed {
         } = self;
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let store = match Store::open_reader(&root) {
-                Ok(store) => store,
-                Err(e) => {
-                    let _ = tx.blocking_send(InstanceEvent::Unreadable(e));
-                    return;
-                }
+            let Some(store) = reader_or_tell(&root, &tx, InstanceEvent::Unreadable) else {
+                return;
             };
             let mut last: Option<Vec<InstanceRow>> = None;
             let mut followed: HashMap<String, Followed> = HashMap::new();
