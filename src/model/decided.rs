@@ -149,6 +149,7 @@ impl Decision {
                 format!("added a test case to {id}{reason}; it is validated again")
             }
             DecisionAction::Accept => format!("accepted {id} as it is ({})", self.to_tier),
+            DecisionAction::Unknown => format!("{id}: a decision this toolbench does not know"),
             // The reason says which decision it took back and what became of the tool.
             DecisionAction::Undo => format!(
                 "{} ({id}: {moved}{})",

@@ -42,6 +42,11 @@ pub enum DecisionAction {
     /// A person took back a decision of their own (its record named in the reason, `undo of
     /// #ID`): the tool went back where that decision found it. Nothing is deleted from the log.
     Undo,
+    /// An action the store records that this toolbench does not know (a newer one took it).
+    /// Shown as such, never taken for one it knows: it is not undone, and its content loses
+    /// its seal here (what cannot be read never makes content runnable). Never recorded: no
+    /// decision of this toolbench takes it, and it is not in [`DecisionAction::ALL`].
+    Unknown,
 }
 
 impl DecisionAction {
@@ -76,6 +81,7 @@ impl DecisionAction {
             DecisionAction::AddCase => "add_case",
             DecisionAction::Accept => "accept",
             DecisionAction::Undo => "undo",
+            DecisionAction::Unknown => "unknown",
         }
     }
 }
@@ -107,7 +113,9 @@ impl DecisionAction {
             // The acceptance writes its seals before it records them; applying its record
             // writes the same seal again.
             DecisionAction::Accept => SealEffect::Seals,
-            DecisionAction::Archive | DecisionAction::Supersede => SealEffect::Unseals,
+            DecisionAction::Archive | DecisionAction::Supersede | DecisionAction::Unknown => {
+                SealEffect::Unseals
+            }
             // A candidate has no seal to lose; a resubmission puts the approved (sealed)
             // content back where it was.
             DecisionAction::Reject
@@ -451,6 +459,9 @@ impl DecisionRecord {
                     .to_string()
             }
             DecisionAction::Undo => "an undo is not undone; take the decision again".to_string(),
+            DecisionAction::Unknown => "this toolbench does not know what that decision did; \
+                 undo it with the toolbench that took it"
+                .to_string(),
         };
         Err(why)
     }

@@ -563,7 +563,8 @@ fn state_after(decision: &DecisionRecord) -> Option<&'static str> {
         | DecisionAction::Supersede
         | DecisionAction::Resubmit
         | DecisionAction::AddCase
-        | DecisionAction::Accept => None,
+        | DecisionAction::Accept
+        | DecisionAction::Unknown => None,
         // Where it left the tool: back in review (a rejected candidate restored), or active.
         DecisionAction::Restore | DecisionAction::Undo => match decision.to_tier {
             Some(Tier::Experimental) => Some("pending"),

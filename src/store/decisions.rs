@@ -264,9 +264,9 @@ fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     Ok(DecisionRecord {
         id: row.get(0)?,
         tool: row.get(1)?,
-        // A newer toolbench may know more actions; show them as the closest thing we know
-        // rather than failing the whole history.
-        action: action.parse().unwrap_or(DecisionAction::Archive),
+        // A newer toolbench may know more actions: shown as unknown rather than failing the
+        // whole history, and never taken for one this toolbench knows.
+        action: action.parse().unwrap_or(DecisionAction::Unknown),
         who: row.get(3)?,
         at: row.get(4)?,
         reason: row.get(5)?,
@@ -298,6 +298,39 @@ mod tests {
             from_hash: Some("aa".into()),
             to_hash: Some("aa".into()),
         }
+    }
+
+    /// An action a newer toolbench recorded is read as unknown: the history still reads, the
+    /// action is not taken for an archive (as it once was), it is not undone, and its content
+    /// loses its seal here rather than gaining one.
+    #[test]
+    fn an_action_this_toolbench_does_not_know_is_read_as_unknown_and_never_undone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let archived = decision(DecisionAction::Archive, "2026-01-01T00:00:00.000Z");
+        store
+            .record_decisions(std::slice::from_ref(&archived), &[], &[])
+            .expect("record");
+        store
+            .conn
+            .execute("UPDATE decisions SET action = 'quarantine'", [])
+            .expect("a newer toolbench's action");
+        let log = store
+            .decisions_of("csv_to_json")
+            .expect("the history reads");
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].action, DecisionAction::Unknown);
+        assert_eq!(log[0].action.to_string(), "unknown");
+        let refused = log[0].undo_move().expect_err("not undone");
+        assert!(refused.contains("does not know"), "{refused}");
+        assert_eq!(
+            log[0].action.seal(),
+            crate::model::decisions::SealEffect::Unseals
+        );
+        assert!(
+            "unknown".parse::<DecisionAction>().is_err(),
+            "never read from text"
+        );
     }
 
     #[test]
