@@ -45,7 +45,7 @@ pub enum DecisionAction {
     /// An action the store records that this toolbench does not know (a newer one took it).
     /// Shown as such, never taken for one it knows: it is not undone, and its content loses
     /// its seal here (what cannot be read never makes content runnable). Never recorded: no
-    /// decision of this toolbench takes it, and it is not in [`DecisionAction::ALL`].
+    /// decision of this toolbench takes it, and it is not in `DecisionAction::ALL`.
     Unknown,
 }
 
