@@ -6,15 +6,20 @@
 
 use std::path::Path;
 
-use notify::{Config, Event, EventHandler, PathsMut, RecursiveMode, WatcherKind};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Config, Event, EventHandler, EventKind, PathsMut, RecursiveMode, WatcherKind};
 
 /// `W`, with every read it tells dropped before its handler hears of it.
 pub(crate) struct ChangesOnly<W>(W);
 
-/// Whether `event` tells of a read (a file or folder opened, or closed unwritten) rather than
-/// a change. Errors are always handed on.
+/// Whether `event` tells of a read (a file or folder opened, read, or closed unwritten)
+/// rather than a change. A file closed after writing is a change, and errors are always
+/// handed on.
 fn is_read(event: &notify::Result<Event>) -> bool {
-    event.as_ref().is_ok_and(|event| event.kind.is_access())
+    let written = AccessKind::Close(AccessMode::Write);
+    event
+        .as_ref()
+        .is_ok_and(|event| matches!(event.kind, EventKind::Access(kind) if kind != written))
 }
 
 impl<W: notify::Watcher> notify::Watcher for ChangesOnly<W> {
@@ -55,7 +60,8 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    /// Opens and reads a watched file, then writes one: only the write is told.
+    /// Opens and reads a watched file, then writes one: only the write is told, its close
+    /// after writing included.
     #[test]
     fn a_read_is_not_told_and_a_write_is() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -76,10 +82,20 @@ mod tests {
             .recv_timeout(Duration::from_secs(5))
             .expect("the write is told")
             .expect("no error");
-        assert!(!first.kind.is_access(), "first told: {first:?}");
+        let mut told = vec![first.kind];
         while let Ok(event) = rx.recv_timeout(Duration::from_millis(200)) {
-            let event = event.expect("no error");
-            assert!(!event.kind.is_access(), "a read was told: {event:?}");
+            told.push(event.expect("no error").kind);
+        }
+        let closed_written = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert!(
+            told.contains(&closed_written),
+            "the write's close: {told:?}"
+        );
+        for kind in &told {
+            assert!(
+                !kind.is_access() || *kind == closed_written,
+                "a read was told: {told:?}"
+            );
         }
     }
 
@@ -99,6 +115,6 @@ mod tests {
             .recv_timeout(Duration::from_secs(5))
             .expect("told")
             .expect("no error");
-        assert!(told.kind.is_access(), "told: {told:?}");
+        assert!(is_read(&Ok(told.clone())), "told: {told:?}");
     }
 }
