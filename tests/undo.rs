@@ -242,6 +242,42 @@ fn an_undone_archive_is_restored_where_it_was() {
     assert_eq!(bench.ok(&["run", "greet"]).trim(), "one");
 }
 
+/// A decision whose action this build does not know (a newer toolbench's, or a row someone
+/// rewrote) is never taken for an archive: `undo` refuses it, and the tool stays where it is,
+/// byte for byte, unsealed, and no agent runs it.
+#[test]
+fn an_unknown_action_in_the_log_never_brings_a_tool_back() {
+    let bench = Bench::new();
+    bench.candidate("greet", "1.0.0", "one");
+    bench.ok(&["approve", "greet"]);
+    bench.ok(&["archive", "greet"]);
+    // The setup ran: the archive is the newest decision, and its row now says another action.
+    assert_eq!(bench.log()[0]["action"], "archive");
+    let db = rusqlite::Connection::open(bench.path(".toolbench/state.db")).expect("db");
+    let rewritten = db
+        .execute(
+            "UPDATE decisions SET action = 'quarantine' WHERE id = ?1",
+            [bench.newest()],
+        )
+        .expect("rewrite");
+    assert_eq!(rewritten, 1);
+    drop(db);
+    assert_eq!(bench.log()[0]["action"], "unknown");
+    let archived = bench.path("archived/greet");
+    let before = std::fs::read(archived.join("run.sh")).expect("archived run.sh");
+
+    let why = bench.refused(&["undo", "greet"]);
+    assert!(why.contains("does not know"), "{why}");
+    assert!(!bench.path("approved/greet").exists(), "not brought back");
+    assert_eq!(
+        std::fs::read(archived.join("run.sh")).expect("still"),
+        before
+    );
+    assert!(bench.seal().is_none(), "no seal came back");
+    let answer = bench.agent_call();
+    assert!(!answer.contains("\"one"), "an agent ran it: {answer}");
+}
+
 #[test]
 fn an_undo_is_refused_in_one_line_when_it_cannot_be_taken() {
     let bench = Bench::new();
