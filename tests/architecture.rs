@@ -1066,7 +1066,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "catalog", 2),
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
-    ("mcp", "notify", 5),
     ("mcp", "quality", 1),
     ("mcp", "review", 1),
     ("mcp", "runner", 1),

@@ -12,10 +12,9 @@ use serde_json::{Value, json};
 use super::reply::{OwnToolError, client_name, refusal};
 use super::request_tool::{self, REQUEST};
 use super::shared::ServerState;
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{MAX_NAME_BYTES, Tier};
-use crate::notify::{Waiting, WaitingKind};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::text::human_size;
 
@@ -166,27 +165,17 @@ async fn propose_tool(
         manifest: text(arguments, "manifest").unwrap_or_default().to_string(),
         files,
     };
-    let proposer = client.clone();
     let command = Command::Propose {
         proposal,
         client: client.clone(),
     };
-    let Applied::Proposed(landed) = command::apply(&shared.commands(Some(client)), command).await?
-    else {
+    let Applied::Proposed(landed) = shared.apply(Some(client), command).await? else {
         return Err(OwnToolError::Unanswered);
     };
     if let Some(tier) = landed.already_in {
         return Ok(already_there(&landed, tier));
     }
     shared.validate_later(shared.workbench().root().join(&landed.folder));
-    shared.told_waiting(Waiting {
-        kind: WaitingKind::Proposal,
-        id: None,
-        tool: landed.name.clone(),
-        version: Some(landed.version.clone()),
-        content_hash: Some(landed.content_hash.clone()),
-        client: proposer,
-    });
     Ok(json!({
         "name": landed.name,
         "version": landed.version,
@@ -271,9 +260,7 @@ async fn report_failure(
         },
         run: arguments.get("run_id").and_then(Value::as_i64),
     };
-    let Applied::FailureMarked { failure, .. } =
-        command::apply(&shared.commands(Some(client)), command).await?
-    else {
+    let Applied::FailureMarked { failure, .. } = shared.apply(Some(client), command).await? else {
         return Err(OwnToolError::Unanswered);
     };
     Ok(json!({

@@ -12,11 +12,10 @@ use super::caller::Caller;
 use super::listing::Listed;
 use super::reply::refusal;
 use super::shared::ServerState;
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 use crate::model::ToolEntry;
 use crate::model::admission::{Admission, Asker, admission};
 use crate::model::calls::{CallRow, CallState, NewCall};
-use crate::notify::{Waiting, WaitingKind};
 use crate::proc_stat::ProcessId;
 
 /// How often a waiting client hears that the call is still waiting (at most 5 s apart).
@@ -59,37 +58,22 @@ pub(crate) async fn clearance(
         server_start: me.start_ticks,
         task: caller.task.clone(),
     };
-    let told = Waiting {
-        kind: WaitingKind::Call,
-        id: None,
-        tool: call.tool.clone(),
-        version: Some(call.version.clone()),
-        content_hash: Some(call.content_hash.clone()),
-        client: call.client.clone(),
-    };
     let hold = Command::HoldCall {
         call: Box::new(call),
     };
-    let (id, ruled) =
-        match command::apply(&shared.commands(Some(caller.client.clone())), hold).await {
-            Ok(Applied::CallHeld { id, by_rule }) => (id, by_rule.is_some()),
-            other => {
-                let why = match other {
-                    Err(e) => crate::error_chain::one_line(&e),
-                    Ok(applied) => format!("the library answered {applied:?}"),
-                };
-                return Err(refusal(format!(
-                    "{}: cannot queue the call for approval: {why}",
-                    entry.name
-                )));
-            }
-        };
-    if !ruled {
-        shared.told_waiting(Waiting {
-            id: Some(id),
-            ..told
-        });
-    }
+    let id = match shared.apply(Some(caller.client.clone()), hold).await {
+        Ok(Applied::CallHeld { id, .. }) => id,
+        other => {
+            let why = match other {
+                Err(e) => crate::error_chain::one_line(&e),
+                Ok(applied) => format!("the library answered {applied:?}"),
+            };
+            return Err(refusal(format!(
+                "{}: cannot queue the call for approval: {why}",
+                entry.name
+            )));
+        }
+    };
     let answered = wait(shared, id, &why, caller).await;
     verdict(
         &entry.name,
@@ -167,7 +151,7 @@ async fn wait(
 /// it, the call would stay pending: the wait goes on until a person answers it.
 async fn close(shared: &Arc<ServerState>, id: i64, state: CallState, reason: String) {
     let end = Command::EndCall { id, state, reason };
-    let _ = command::apply(&shared.commands(None), end).await;
+    let _ = shared.apply(None, end).await;
 }
 
 /// What the agent gets for a call that ended waiting.

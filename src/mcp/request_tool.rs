@@ -8,9 +8,8 @@ use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use super::shared::ServerState;
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
-use crate::notify::{Waiting, WaitingKind};
 use crate::review::request_status::state_name;
 use crate::text::human_size;
 
@@ -74,23 +73,13 @@ pub(crate) async fn request_tool(
         outputs: arguments.get("outputs").cloned(),
         rationale: text("rationale"),
     };
-    let asker = client.clone();
     let command = Command::RequestTool {
         request,
         client: client.clone(),
     };
-    let Applied::Requested(row) = command::apply(&shared.commands(Some(client)), command).await?
-    else {
+    let Applied::Requested(row) = shared.apply(Some(client), command).await? else {
         return Err(super::reply::OwnToolError::Unanswered);
     };
-    shared.told_waiting(Waiting {
-        kind: WaitingKind::Request,
-        id: Some(row.id),
-        tool: row.name.clone(),
-        version: None,
-        content_hash: None,
-        client: asker,
-    });
     Ok(json!({
         "request_id": row.id,
         "name": row.name,

@@ -44,7 +44,6 @@ async fn send(
     message: String,
     context: Value,
 ) -> Result<String, CommandError> {
-    let commands = shared.commands(None);
     let instance = entry.name.clone();
     if !runs(shared, &instance).await? {
         let launch = Command::Launch {
@@ -53,7 +52,7 @@ async fn send(
             confirmed: true,
         };
         // A call alongside this one may have launched it meanwhile.
-        if let Err(e) = crate::command::apply(&commands, launch).await
+        if let Err(e) = shared.apply(None, launch).await
             && !runs(shared, &instance).await?
         {
             return Err(e);
@@ -64,7 +63,7 @@ async fn send(
         message,
         context,
     };
-    match crate::command::apply(&commands, command).await? {
+    match shared.apply(None, command).await? {
         Applied::Sent(sent) => Ok(sent.answer),
         _ => Err(CommandError::Stopped("the exchange gave no answer".into())),
     }

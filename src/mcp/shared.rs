@@ -12,7 +12,6 @@ use crate::catalog::Catalog;
 use crate::catalog::scan::load_path;
 use crate::command::validations::{ValidationEvent, ValidationRequest, ValidationTarget};
 use crate::model::ToolEntry;
-use crate::notify::{Notifier, Waiting};
 use crate::store::StoreError;
 use crate::workbench::Workbench;
 use crate::workbench::registry::JobId;
@@ -30,8 +29,6 @@ pub struct ServerState {
     in_flight: watch::Sender<usize>,
     /// The calls answered with a task, whose work goes on here.
     pub(crate) tasks: super::open_tasks::OpenTasks,
-    /// The `[notify] webhook`, told of what starts waiting here, when one is configured.
-    notifier: Option<Notifier>,
 }
 
 /// One call being answered; dropping it marks the call done.
@@ -51,16 +48,6 @@ impl ServerState {
         catalog: Catalog,
     ) -> Result<Self, StoreError> {
         let listing = Listing::of(catalog.entries(), workbench.config());
-        let notifier = workbench.config().notify_webhook.clone().map(|webhook| {
-            let web = &workbench.config().web;
-            let address = web
-                .page_address()
-                .unwrap_or_else(|| format!("http://{}", web.listen));
-            let page = format!("{address}/");
-            Notifier::start(runtime, webhook, page, |line| {
-                eprintln!("toolbench mcp: notice: {line}");
-            })
-        });
         let serving = workbench.serve(
             runtime,
             catalog,
@@ -68,7 +55,6 @@ impl ServerState {
             Recording::AtOnce,
         )?;
         Ok(Self {
-            notifier,
             serving,
             listing: RwLock::new(Arc::new(listing)),
             changed: broadcast::channel(16).0,
@@ -82,15 +68,6 @@ impl ServerState {
         self.serving.workbench()
     }
 
-    /// Something started waiting for a person here: the webhook is told, in the background.
-    /// Told by this server, where it started waiting, so it is told whether or not a
-    /// workbench or a review page is open, and once.
-    pub(crate) fn told_waiting(&self, waiting: Waiting) {
-        if let Some(notifier) = &self.notifier {
-            notifier.tell(waiting);
-        }
-    }
-
     /// The library's command context for a call of `client`: runs recorded through the one
     /// writer with origin `mcp`, validations against the catalog the server holds.
     pub(crate) fn commands(&self, client: Option<String>) -> crate::command::Context {
@@ -100,14 +77,26 @@ impl ServerState {
         ctx
     }
 
+    /// Does `command` for a call of `client` through the served workspace, which tells the
+    /// webhook of what it leaves waiting for a person.
+    pub(crate) async fn apply(
+        &self,
+        client: Option<String>,
+        command: crate::command::Command,
+    ) -> Result<crate::command::Applied, crate::command::CommandError> {
+        self.serving.apply(&self.commands(client), command).await
+    }
+
     /// Applies a change to an MCP task through the library's door; `false` when the task
     /// no longer could change (it ended, or is unknown).
     pub(crate) async fn change_task(
         &self,
         change: crate::model::tasks::TaskChange,
     ) -> Result<bool, crate::command::CommandError> {
-        let task = crate::command::Command::Task(change);
-        match crate::command::apply(&self.commands(None), task).await? {
+        match self
+            .apply(None, crate::command::Command::Task(change))
+            .await?
+        {
             crate::command::Applied::TaskChanged(changed) => Ok(changed),
             other => Err(crate::command::CommandError::Stopped(format!(
                 "a task's change answered {other:?}"

@@ -31,6 +31,7 @@ use crate::watch::WatchUpdate;
 
 use super::Workbench;
 use super::registry::{JobId, Jobs, Registered};
+use super::waiting::{Asked, Teller};
 
 /// How a front end's runs reach the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub(crate) struct Serving {
     /// recorded as `Recording` says.
     commands: Context,
     jobs: Jobs,
+    /// The `[notify] webhook`'s sender, told of what the front end's commands leave waiting.
+    teller: Teller,
 }
 
 /// A run started for a front end.
@@ -111,6 +114,7 @@ impl Workbench {
             validations,
             commands,
             jobs: Jobs::default(),
+            teller: Teller::default(),
         })
     }
 }
@@ -254,6 +258,22 @@ impl Serving {
     /// The validation queue: what is under way and what waits, in order.
     pub(crate) fn validation_queue(&self) -> QueueSnapshot {
         self.validations.snapshot()
+    }
+
+    /// Does `command` for `caller`, as `Workbench::apply`, and tells the `[notify] webhook`
+    /// when what it did waits for a person (a held call, a proposal, a request for a tool).
+    pub(crate) async fn apply(
+        &self,
+        caller: &Context,
+        command: Command,
+    ) -> Result<Applied, CommandError> {
+        let asked = Asked::by(&command);
+        let applied = self.workbench.apply(caller, command).await?;
+        if let Some(waiting) = asked.and_then(|asked| asked.waiting_after(&applied)) {
+            self.teller
+                .tell(self.workbench.config(), caller.origin, waiting);
+        }
+        Ok(applied)
     }
 
     /// Applies `command` (a `Command::Run`) as `caller` and starts the run it makes. As job
