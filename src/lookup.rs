@@ -607,7 +607,7 @@ mod tests {
                 .map(|e| {
                     (
                         e.path.clone(),
-                        e.description.clone(),
+                        e.description.to_string(),
                         e.content_hash.clone(),
                     )
                 })
@@ -628,7 +628,7 @@ mod tests {
         assert!(
             listed
                 .iter()
-                .all(|e| e.description == "as the index holds it")
+                .all(|e| &*e.description == "as the index holds it")
         );
 
         // A tool rewritten since is read again, and the index corrected.
@@ -640,14 +640,14 @@ mod tests {
         .expect("edit");
         let listed = scan_listing(root, ScanLimits::default(), &mut store);
         let b = listed.iter().find(|e| e.name == "b").expect("b");
-        assert_eq!(b.description, "new");
+        assert_eq!(&*b.description, "new");
         assert!(b.manifest.is_some(), "read");
         let indexed = store.load_index().expect("index");
         assert_eq!(
             indexed
                 .iter()
                 .find(|e| e.name == "b")
-                .map(|e| e.description.as_str()),
+                .map(|e| &*e.description),
             Some("new")
         );
     }

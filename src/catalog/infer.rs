@@ -41,13 +41,14 @@ pub(crate) fn infer_manifest(path: &Path, text: &str) -> Manifest {
         name: infer_name(path),
         version: semver::Version::new(0, 1, 0),
         description: infer_description(text)
-            .unwrap_or_else(|| format!("Bare script {file_name} (manifest inferred)")),
+            .unwrap_or_else(|| format!("Bare script {file_name} (manifest inferred)"))
+            .into(),
         category: Category::Custom,
         // Nobody has judged the cost yet: ask before running on the default preset.
         cost_tier: CostTier::Medium,
         idempotent: false,
-        keywords: Vec::new(),
-        capabilities: Vec::new(),
+        keywords: Default::default(),
+        capabilities: Default::default(),
         use_cases: Vec::new(),
         run: RunSpec {
             command: infer_command(path, text, &file_name),
@@ -178,7 +179,7 @@ mod tests {
         let text = "#!/usr/bin/env python3\n\"\"\"Count TODO and FIXME markers in text.\"\"\"\nimport sys\n";
         let m = infer_manifest(Path::new("experimental/Count TODOs.py"), text);
         assert_eq!(m.name, "count_todos");
-        assert_eq!(m.description, "Count TODO and FIXME markers in text.");
+        assert_eq!(&*m.description, "Count TODO and FIXME markers in text.");
         assert_eq!(m.run.command, ["python3", "Count TODOs.py"]);
         assert!(m.inferred);
         assert_eq!(m.cost_tier, CostTier::Medium);
@@ -188,7 +189,7 @@ mod tests {
     fn shell_script_without_comment_falls_back() {
         let m = infer_manifest(Path::new("x/clean.sh"), "rm -f a\n");
         assert_eq!(m.run.command, ["sh", "clean.sh"]);
-        assert_eq!(m.description, "Bare script clean.sh (manifest inferred)");
+        assert_eq!(&*m.description, "Bare script clean.sh (manifest inferred)");
     }
 
     #[test]

@@ -110,9 +110,9 @@ impl SearchIndex {
 /// byte length of the name at its start.
 fn haystack(entry: &ToolEntry) -> (Box<str>, usize) {
     let parts = || {
-        std::iter::once(&entry.description)
-            .chain(&entry.keywords)
-            .chain(&entry.capabilities)
+        std::iter::once(&*entry.description)
+            .chain(entry.keywords.iter().map(String::as_str))
+            .chain(entry.capabilities.iter().map(String::as_str))
     };
     // One allocation per tool: the haystack is sized before it is filled.
     let mut hay =

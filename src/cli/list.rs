@@ -136,7 +136,7 @@ fn print_table(entries: &[&ToolEntry]) {
                 e.description
             ),
             (None, None) if e.inferred => format!("{} (inferred manifest)", e.description),
-            (None, None) => e.description.clone(),
+            (None, None) => e.description.to_string(),
         };
         format!(
             "{:<12} {:<name_width$} {:<10} {:<10} {}",

@@ -454,9 +454,9 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
                 e.path.as_path(),
                 e.tier,
                 e.version.as_str(),
-                e.description.as_str(),
-                e.keywords.as_slice(),
-                e.capabilities.as_slice(),
+                &*e.description,
+                &*e.keywords,
+                &*e.capabilities,
             )
         })
         .collect();
@@ -1207,7 +1207,7 @@ mod tests {
     #[test]
     fn call_candidates_are_active_tools_best_quality_first() {
         let with = |tier, name: &str, cost| ToolEntry {
-            capabilities: vec!["x.y".into()],
+            capabilities: vec!["x.y".into()].into(),
             cost_tier: Some(cost),
             ..ToolEntry::fixture(tier, name)
         };

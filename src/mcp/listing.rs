@@ -220,7 +220,7 @@ fn service_listed(entry: &ToolEntry, manifest: &Manifest) -> Listed {
 /// The description with its use cases, so an agent can tell when to reach for the tool, and
 /// its permissions, so it knows what a call may read, write and reach.
 fn description(manifest: &Manifest) -> String {
-    let mut text = manifest.description.clone();
+    let mut text = manifest.description.to_string();
     if !manifest.use_cases.is_empty() {
         text.push_str("\n\nUse it to:");
         for case in &manifest.use_cases {

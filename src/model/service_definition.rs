@@ -180,9 +180,9 @@ impl Definition {
             name: manifest.name.clone(),
             kind: service.kind.clone(),
             executable,
-            description: manifest.description.clone(),
+            description: manifest.description.to_string(),
             port: Port::parse(&service.port).unwrap_or(Port::Auto),
-            capabilities: manifest.capabilities.clone(),
+            capabilities: manifest.capabilities.to_vec(),
             launch_args: leading
                 .into_iter()
                 .chain(service.launch_args.clone())

@@ -999,7 +999,7 @@ mod tests {
             app.catalog
                 .entries()
                 .iter()
-                .any(|e| e.description == "approved now"),
+                .any(|e| &*e.description == "approved now"),
             "the approved tool"
         );
     }

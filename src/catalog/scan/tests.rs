@@ -223,7 +223,7 @@ fn bare_script_in_experimental_gets_inferred_manifest() {
     assert_eq!(entries.len(), 1);
     assert!(entries[0].inferred);
     assert_eq!(entries[0].name, "count_todos");
-    assert_eq!(entries[0].description, "Count TODO markers.");
+    assert_eq!(&*entries[0].description, "Count TODO markers.");
 }
 
 #[test]
@@ -359,7 +359,7 @@ fn a_scan_after_a_scan_takes_an_unchanged_entry_whole_and_reads_a_changed_one() 
         &manifest_of(&first, &changed)
     ));
     assert_eq!(
-        manifest_of(&again, &changed).description,
+        &*manifest_of(&again, &changed).description,
         "another description"
     );
 }

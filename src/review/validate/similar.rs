@@ -101,10 +101,10 @@ impl Profile {
     fn fill(&mut self, entry: &ToolEntry) {
         self.words.clear();
         self.capabilities.clear();
-        for text in std::iter::once(&entry.name)
-            .chain(std::iter::once(&entry.description))
-            .chain(&entry.keywords)
-            .chain(&entry.capabilities)
+        for text in [&*entry.name, &*entry.description]
+            .into_iter()
+            .chain(entry.keywords.iter().map(String::as_str))
+            .chain(entry.capabilities.iter().map(String::as_str))
         {
             for word in text.split(|c: char| !c.is_alphanumeric()) {
                 if let Some(word) = significant(word, &mut self.term) {
@@ -112,7 +112,7 @@ impl Profile {
                 }
             }
         }
-        for capability in &entry.capabilities {
+        for capability in entry.capabilities.iter() {
             lowercase_into(capability.trim(), &mut self.term);
             self.capabilities.push(term_hash(&self.term));
         }
@@ -293,10 +293,10 @@ mod tests {
         use std::collections::BTreeSet;
         let sets = |e: &ToolEntry| {
             let mut buffer = String::new();
-            let words: BTreeSet<String> = std::iter::once(&e.name)
-                .chain(std::iter::once(&e.description))
-                .chain(&e.keywords)
-                .chain(&e.capabilities)
+            let words: BTreeSet<String> = [&*e.name, &*e.description]
+                .into_iter()
+                .chain(e.keywords.iter().map(String::as_str))
+                .chain(e.capabilities.iter().map(String::as_str))
                 .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
                 .filter_map(|w| significant(w, &mut buffer).map(str::to_string))
                 .collect();

@@ -913,7 +913,7 @@ fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'stat
         lines.extend(styled("warning", warning.clone(), theme.warning));
     }
     if let Some(m) = &e.manifest {
-        lines.extend(field("description", m.description.clone()));
+        lines.extend(field("description", m.description.to_string()));
         lines.extend(field("category", m.category.to_string()));
         lines.extend(styled(
             "cost tier",
