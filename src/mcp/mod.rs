@@ -62,7 +62,7 @@ fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpE
     // Active tools carry their drift from what was approved, so the first listing holds only
     // what may run: a tool placed in approved/ by hand has no seal and is left out.
     let catalog = workbench.scan();
-    let waiting = crate::seal::waiting_line(workbench.root(), catalog.entries());
+    let waiting = workbench.waiting_line(catalog.entries());
     workbench.back_up_in_background();
     let shared = Arc::new(ServerState::new(
         &tokio::runtime::Handle::current(),

@@ -9,7 +9,6 @@ use tokio::sync::{broadcast, watch};
 
 use super::listing::Listing;
 use crate::catalog::Catalog;
-use crate::catalog::scan::load_path;
 use crate::command::validations::{ValidationEvent, ValidationRequest, ValidationTarget};
 use crate::model::ToolEntry;
 use crate::store::StoreError;
@@ -147,20 +146,15 @@ impl ServerState {
     }
 
     /// The tool as it is on disk now: the folder the listing knows, read again.
-    pub(crate) async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
-        let (root, tier, path, limits) = (
-            self.workbench().root().to_path_buf(),
-            listed.tier,
-            listed.path.clone(),
-            self.workbench().config().catalog,
-        );
-        let name = listed.name.clone();
-        tokio::task::spawn_blocking(move || load_path(&root, tier, &path, limits))
+    pub(crate) async fn fresh_entry(
+        self: &Arc<Self>,
+        listed: &ToolEntry,
+    ) -> Result<ToolEntry, Moved> {
+        let (tier, path) = (listed.tier, listed.path.clone());
+        self.read(move |workbench| workbench.read_tool(tier, &path))
             .await
-            .ok()
-            .flatten()
-            .filter(|e| e.name == name)
-            .ok_or(Moved(name))
+            .filter(|e| e.name == listed.name)
+            .ok_or_else(|| Moved(listed.name.clone()))
     }
 
     /// The listing of `name`, an active tool the listing leaves out, after its folder and seal
@@ -192,7 +186,7 @@ impl ServerState {
             }
         };
         let mut fresh = self.fresh_entry(&entry).await.ok()?;
-        fresh.drift = crate::seal::drift_now(self.workbench().root(), &fresh);
+        fresh.drift = self.workbench().drift_now(&fresh);
         if !fresh.tier.is_active() {
             return None;
         }
@@ -212,16 +206,11 @@ impl ServerState {
     pub(crate) fn validate_later(self: &Arc<Self>, folder: PathBuf) {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
-            let (root, limits) = (
-                shared.workbench().root().to_path_buf(),
-                shared.workbench().config().catalog,
-            );
-            let entry = tokio::task::spawn_blocking(move || {
-                load_path(&root, crate::model::Tier::Experimental, &folder, limits)
-            })
-            .await
-            .ok()
-            .flatten();
+            let entry = shared
+                .read(move |workbench| {
+                    workbench.read_tool(crate::model::Tier::Experimental, &folder)
+                })
+                .await;
             let Some(entry) = entry else {
                 eprintln!("toolbench mcp: validation: {}", LaterValidationError::Left);
                 return;
@@ -234,8 +223,8 @@ impl ServerState {
         });
     }
 
-    /// Asks the workbench's read side on a blocking thread: its answers read the store, whose
-    /// one connection serves one caller at a time.
+    /// Asks the workbench's read side on a blocking thread: its answers read the disk, or the
+    /// store, whose one connection serves one caller at a time.
     pub(crate) async fn read<T: Send + 'static>(
         self: &Arc<Self>,
         read: impl FnOnce(&Workbench) -> T + Send + 'static,

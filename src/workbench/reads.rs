@@ -21,7 +21,7 @@ use crate::model::review_queue::{History, QueueItem, ReviewItem};
 use crate::model::services::InstanceRow;
 use crate::model::tasks::TaskRow;
 use crate::model::validation_report::{Check, CheckKind, CheckStatus};
-use crate::model::{SchemaSource, StoreError, ToolEntry};
+use crate::model::{Drift, SchemaSource, StoreError, Tier, ToolEntry};
 use crate::review::propose::ProposalStatus;
 use crate::review::request_status::RequestStatus;
 use crate::review::{Caution, ReviewError};
@@ -84,6 +84,24 @@ impl super::Workbench {
     /// The "approve always" rules, newest first; revoked ones only with `all`.
     pub(crate) fn rules(&self, all: bool) -> Result<Vec<RuleRow>, StoreError> {
         self.store()?.lock().rules(all)
+    }
+
+    /// The tool in `folder` of `tier` as it is on disk now, read without the catalog or the
+    /// store; `None` when the folder holds no tool.
+    pub(crate) fn read_tool(&self, tier: Tier, folder: &Path) -> Option<ToolEntry> {
+        crate::catalog::scan::load_path(self.root(), tier, folder, self.config().catalog)
+    }
+
+    /// How `entry`'s content stands against what a person accepted, as its seal and its
+    /// signed review stand now (`None`: it may run as it is, or it is not active).
+    pub(crate) fn drift_now(&self, entry: &ToolEntry) -> Option<Drift> {
+        crate::seal::drift_now(self.root(), entry)
+    }
+
+    /// The line a front end says on opening this workspace when nobody here accepted its
+    /// active tools yet (`scanned`: its catalog), or its signers need a word; `None` else.
+    pub(crate) fn waiting_line(&self, scanned: &[ToolEntry]) -> Option<String> {
+        crate::seal::waiting_line(self.root(), scanned)
     }
 }
 
