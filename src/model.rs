@@ -15,6 +15,7 @@ pub(crate) mod decided;
 pub(crate) mod decisions;
 pub mod deps;
 pub(crate) mod devices;
+pub mod failure_report;
 pub mod health;
 pub(crate) mod input_schema;
 pub mod proposals;

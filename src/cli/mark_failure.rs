@@ -4,7 +4,7 @@ use super::term::outln;
 use super::{CliError, CliResult, Workbench, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::model::Severity;
-use crate::quality::FailureReport;
+use crate::model::failure_report::FailureReport;
 
 #[derive(Debug, Args)]
 pub(crate) struct MarkFailureArgs {

@@ -2,8 +2,8 @@
 
 use crate::catalog::LookupError;
 use crate::jobs::run::RunJobError;
+use crate::model::failure_report::FailureReportError;
 use crate::model::{StoreError, Tier};
-use crate::quality::FailureReportError;
 use crate::review::ReviewError;
 use crate::review::validate::ValidateError;
 use crate::runner::RunError;

@@ -40,12 +40,11 @@ use crate::jobs::validation::validate_and_record;
 use crate::lookup;
 use crate::model::admission::Asker;
 use crate::model::decided::Outcome;
+use crate::model::failure_report::{AGENT_REPORT_HOURS, FailureReport, FailureReportError};
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
-use crate::quality::{
-    AGENT_REPORT_HOURS, FailureReport, FailureReportError, check_agent_run, failures_a_run_carries,
-};
+use crate::quality::{check_agent_run, failures_a_run_carries};
 use crate::review::validate::{Compared, Comparing, similar};
 use crate::runner::{Reach, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;

@@ -13,9 +13,9 @@ use super::reply::{OwnToolError, client_name, refusal};
 use super::request_tool::{self, REQUEST};
 use super::shared::ServerState;
 use crate::command::{Applied, Command};
+use crate::model::failure_report::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{MAX_NAME_BYTES, Tier};
-use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::text::human_size;
 
 pub(crate) const PROPOSE: &str = "toolbench_propose_tool";

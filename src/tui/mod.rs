@@ -1182,7 +1182,7 @@ mod tests {
 
         let failure = Command::MarkFailure {
             tool: ToolId::named("greet"),
-            report: crate::quality::FailureReport {
+            report: crate::model::failure_report::FailureReport {
                 scenario: "greet nobody".into(),
                 error: "said nothing".into(),
                 severity: Severity::Low,

@@ -1394,7 +1394,7 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
         recorded.expect("failure recorded"),
         crate::command::Command::MarkFailure {
             tool: crate::model::ToolId::known("csv_to_json", "1.2.0"),
-            report: crate::quality::FailureReport {
+            report: crate::model::failure_report::FailureReport {
                 scenario: "semicolon CSV".into(),
                 error: "wrong columns".into(),
                 severity: crate::model::Severity::High,
@@ -2176,7 +2176,7 @@ fn a_refused_command_is_said_as_what_was_asked() {
     };
     app.update(refused(Command::MarkFailure {
         tool: ToolId::named("csv_to_json"),
-        report: crate::quality::FailureReport {
+        report: crate::model::failure_report::FailureReport {
             scenario: "s".into(),
             error: "e".into(),
             severity: crate::model::Severity::Low,

@@ -4,8 +4,8 @@
 use ratatui_textarea::TextArea;
 
 use crate::command::Command;
+use crate::model::failure_report::FailureReport;
 use crate::model::{Severity, ToolId};
-use crate::quality::FailureReport;
 use crate::tui::paste::{self, Field};
 
 mod draw;
@@ -122,7 +122,9 @@ impl MarkFailureState {
 
     /// The command that records the failure, or what is wrong with it: the rule
     /// `mark-failure` applies, checked here too so the dialog can stay open and say it.
-    pub(crate) fn command(&self) -> Result<Command, crate::quality::FailureReportError> {
+    pub(crate) fn command(
+        &self,
+    ) -> Result<Command, crate::model::failure_report::FailureReportError> {
         let text = |area: &TextArea<'static>| area.lines().join(" ").trim().to_string();
         let tag = text(&self.tag);
         let report = FailureReport {
