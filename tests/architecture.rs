@@ -1066,7 +1066,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "catalog", 1),
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
-    ("mcp", "review", 1),
     ("mcp", "runner", 1),
     ("mcp", "services", 1),
     ("tui", "approvals", 2),

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::shared::ServerState;
 use crate::command::{Applied, Command};
 use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
-use crate::review::request_status::state_name;
 use crate::text::human_size;
 
 pub(crate) const REQUEST: &str = "toolbench_request_tool";
@@ -83,7 +82,7 @@ pub(crate) async fn request_tool(
     Ok(json!({
         "request_id": row.id,
         "name": row.name,
-        "state": state_name(row.state),
+        "state": row.state.agent_name(),
         "next": "A human answers it in toolbench; call toolbench_review_status to see the answer before writing the tool.",
     }))
 }

@@ -41,6 +41,16 @@ impl RequestState {
         }
     }
 
+    /// The name agents are told (`toolbench_request_tool`, `toolbench_review_status`).
+    pub(crate) fn agent_name(self) -> &'static str {
+        match self {
+            RequestState::Pending => "request_pending",
+            RequestState::Approved => "request_approved",
+            RequestState::Rejected => "request_rejected",
+            RequestState::ChangesRequested => "changes_requested",
+        }
+    }
+
     pub(crate) fn parse(text: &str) -> RequestState {
         match text {
             "approved" => RequestState::Approved,

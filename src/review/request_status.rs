@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::requests::{RequestRow, RequestState};
+use crate::model::requests::RequestRow;
 use crate::store::{Store, StoreError};
 
 /// A proposal that answered a request.
@@ -31,16 +31,6 @@ pub(crate) struct RequestStatus {
     pub(crate) proposals: Vec<LinkedProposal>,
 }
 
-/// The agent-facing name of a request's state.
-pub(crate) fn state_name(state: RequestState) -> &'static str {
-    match state {
-        RequestState::Pending => "request_pending",
-        RequestState::Approved => "request_approved",
-        RequestState::Rejected => "request_rejected",
-        RequestState::ChangesRequested => "changes_requested",
-    }
-}
-
 pub(crate) fn statuses(
     store: &Store,
     rows: &[RequestRow],
@@ -60,7 +50,7 @@ pub(crate) fn statuses(
             Ok(RequestStatus {
                 request_id: row.id,
                 name: row.name.clone(),
-                state: state_name(row.state),
+                state: row.state.agent_name(),
                 reason: row.reason.clone(),
                 reviewer: row.answered_by.clone(),
                 at: row
