@@ -145,8 +145,9 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
-    // Started here, on the thread that lives as long as the workbench; ended as `run` returns.
-    let _web_page = workbench
+    // Started here, on the thread that lives as long as the workbench; held until `run`
+    // returns, when dropping it ends the page.
+    let served_page = workbench
         .config()
         .web
         .with_workbench
@@ -156,7 +157,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
                 .map_err(|why| app.notify(why, app::Level::Error))
                 .ok()
         });
-    app.serves_page = _web_page.is_some();
+    app.serves_page = served_page.is_some();
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, output_tx)?;
