@@ -1067,7 +1067,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
     ("mcp", "runner", 1),
-    ("mcp", "services", 1),
     ("tui", "approvals", 2),
     ("tui", "bounded", 1),
     ("tui", "catalog", 7),

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 use super::reply::refusal;
 use super::shared::ServerState;
 use crate::command::{Applied, Command, CommandError};
-use crate::model::services::InstanceState;
 use crate::model::{ToolEntry, ToolId};
-use crate::services::reconcile;
 
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
 /// a launch or exchange that fails is a tool error with the reason.
@@ -73,11 +71,7 @@ async fn send(
 pub(super) async fn runs(shared: &Arc<ServerState>, name: &str) -> Result<bool, CommandError> {
     let instance = name.to_string();
     let row = shared
-        .read(move |workbench| workbench.instance(&instance))
+        .read(move |workbench| workbench.live_instance(&instance))
         .await?;
-    Ok(row.is_some_and(|row| {
-        row.tool == name
-            && row.state != InstanceState::Stopped
-            && reconcile::why_dead(&row).is_none()
-    }))
+    Ok(row.is_some_and(|row| row.tool == name))
 }

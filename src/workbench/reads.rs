@@ -18,7 +18,7 @@ use crate::model::input_schema::SchemaError;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::review_queue::{History, QueueItem, ReviewItem};
-use crate::model::services::InstanceRow;
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::tasks::TaskRow;
 use crate::model::validation_report::{Check, CheckKind, CheckStatus};
 use crate::model::{Drift, SchemaSource, StoreError, Tier, ToolEntry};
@@ -56,9 +56,14 @@ impl super::Workbench {
         self.store()?.lock().tasks_to_cancel(pid, start)
     }
 
-    /// The service instance `name`, as last recorded; `None` when none is.
-    pub(crate) fn instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
-        self.store()?.lock().instance(name)
+    /// The service instance `name` when it is recorded as running and its process lives;
+    /// `None` when it is not (never launched, stopped, or dead since).
+    pub(crate) fn live_instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
+        let row = self.store()?.lock().instance(name)?;
+        Ok(row.filter(|row| {
+            row.state != InstanceState::Stopped
+                && crate::services::reconcile::why_dead(row).is_none()
+        }))
     }
 
     /// What the agent `client` asked for and proposed, and the tools people want, each with
