@@ -1024,6 +1024,24 @@ fn quitting_with_a_run_in_flight_asks_and_records_it_cancelled() {
     );
 }
 
+/// A key typed as the window is resized is read at once, not when the next key comes: the
+/// terminal's input and the resize's signal, ready together, are both taken.
+#[test]
+fn a_key_typed_during_a_resize_is_read_at_once() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    for round in 0..40 {
+        let (cols, rows) = if round % 2 == 0 { (120, 40) } else { (100, 30) };
+        session.resize(cols, rows);
+        session.type_keys("?");
+        session.wait_for(" Keys · type to find one ");
+        session.type_keys("\x1b");
+        session.wait_until_gone(" Keys · type to find one ");
+    }
+}
+
 /// A terminal shrunk to 40×12 while a run streams says it is too small, and back at 80×24
 /// the run is still there, its output still arriving.
 #[test]
