@@ -19,6 +19,7 @@ pub mod failure_report;
 pub mod health;
 pub(crate) mod input_schema;
 pub mod proposals;
+pub mod protections;
 pub(crate) mod python_version;
 pub mod quality;
 pub mod requests;

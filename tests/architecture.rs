@@ -1054,7 +1054,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
     ("cli", "quality", 2),
-    ("cli", "runner", 9),
+    ("cli", "runner", 8),
     ("cli", "seal", 1),
     ("cli", "services", 5),
     ("cli", "signature", 7),
@@ -1066,7 +1066,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "catalog", 1),
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
-    ("mcp", "runner", 1),
     ("tui", "approvals", 2),
     ("tui", "bounded", 1),
     ("tui", "catalog", 7),

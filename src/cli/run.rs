@@ -10,10 +10,11 @@ use super::term::{self, errln};
 use super::{CliError, CliResult, Workbench, content_id, live_output, runtime};
 use crate::command::{self, Applied, Command, CommandError};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
+use crate::model::run_output::RunOutcome;
 use crate::model::{RunRecord, RunStatus};
+use crate::runner::RunError;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::sandbox::ForkedHelper;
-use crate::runner::{RunError, RunOutcome};
 use crate::workbench::stop::Stop;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.

@@ -3,8 +3,8 @@ use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, tool_id};
+use crate::model::protections::Protections;
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
-use crate::runner::sandbox::Protections;
 
 #[derive(Debug, Args)]
 pub(crate) struct RunsArgs {

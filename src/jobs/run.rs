@@ -26,9 +26,10 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::model::run_output::Progress;
+use crate::model::run_output::RunOutcome;
 use crate::model::{FailureRecord, RunRecord};
 use crate::runner::record::automatic_failure;
-use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunRequest, Stream};
+use crate::runner::{self, CancelSender, RunError, RunEvent, RunRequest, Stream};
 use crate::store::SharedStore;
 use crate::store::writer::{StoreWriter, Unstored};
 

@@ -14,7 +14,7 @@ use crate::command::{self, Command};
 use crate::error_chain::one_line;
 use crate::jobs::run::{RecordedRun, RunJobError, RunJobEvent};
 use crate::model::RunStatus;
-use crate::runner::RunOutcome;
+use crate::model::run_output::RunOutcome;
 use crate::workbench::serve::StartedRun;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Value, json};

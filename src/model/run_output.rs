@@ -1,5 +1,9 @@
-//! What a run sends back while it runs, as every front end shows it: which stream a chunk of
-//! output came from, and the newest progress report that stood. The runner makes them.
+//! What a run sends back, as every front end shows it: which stream a chunk of output came
+//! from, the newest progress report that stood, and what a run that started ended with. The
+//! runner makes them.
+
+use crate::model::RunRecord;
+use crate::model::protections::Protections;
 
 /// Bytes of each stream kept in memory (and written to the log) from the start …
 pub(crate) const HEAD_BYTES: usize = 4 * 1024 * 1024;
@@ -29,4 +33,14 @@ impl Progress {
         self.total
             .map(|total| (self.progress / total).clamp(0.0, 1.0))
     }
+}
+
+/// The result of a run that started.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub record: RunRecord,
+    /// Head and tail of stdout (all of it when small).
+    pub stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) protections: Protections,
 }

@@ -34,10 +34,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::catalog::schema_file;
 use crate::model::input_schema::{self, SchemaError};
+use crate::model::protections::Protections;
 use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use capture::CappedCapture;
 use helper_process::{HelperProcess, PreforkedHelper};
-use sandbox::{Protections, SandboxReport, ToolUsage};
+use sandbox::{SandboxReport, ToolUsage};
 
 /// Size of one read from a tool's pipe, and so the largest output event. Below the workbench's
 /// fixed 128 KiB malloc mmap threshold (`tui::limit_malloc_arenas`): each read's fresh buffer
@@ -53,7 +54,7 @@ const PROGRESS_GRACE: Duration = Duration::from_millis(100);
 const PROGRESS_CHUNK_BYTES: usize = 64 * 1024;
 
 pub use crate::model::run_output::Stream;
-use crate::model::run_output::{HEAD_BYTES, TAIL_BYTES};
+use crate::model::run_output::{HEAD_BYTES, RunOutcome, TAIL_BYTES};
 
 #[derive(Debug)]
 pub enum RunEvent {
@@ -180,16 +181,6 @@ impl RunRequest {
     pub(crate) fn confinement(&self) -> std::borrow::Cow<'_, confinement::Confinement> {
         self.workspace.confinement_of(self.background)
     }
-}
-
-/// The result of a run that started.
-#[derive(Debug, Clone)]
-pub struct RunOutcome {
-    pub record: RunRecord,
-    /// Head and tail of stdout (all of it when small).
-    pub stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-    pub(crate) protections: Protections,
 }
 
 /// Cancels a run from another task: `cancel.send(true)`.

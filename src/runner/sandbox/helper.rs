@@ -33,7 +33,7 @@ use rustix::thread::set_no_new_privs;
 use super::args::HelperArgs;
 use super::cgroup::{CgroupError, CpuShare, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
-use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+use super::policy::{SandboxPolicy, SandboxReport, ToolUsage};
 use super::seen_as_nobody::{self, CallersView};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
 use super::status::{Frame, Outcome, Relay, end, reenact};
@@ -43,6 +43,7 @@ use super::{
     write_broker,
 };
 use crate::error_chain::one_line;
+use crate::model::protections::Protections;
 use crate::safe_fs;
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);

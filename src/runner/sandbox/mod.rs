@@ -60,7 +60,7 @@ pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
 pub(crate) use forked::{ForkedHelper, read_end};
 pub(crate) use helper::EXIT_HELPER_FAILED;
 pub(crate) use helper::step_back;
-pub(crate) use policy::{EgressPlan, Protections, ServiceLogs, ToolUsage};
+pub(crate) use policy::{EgressPlan, ServiceLogs, ToolUsage};
 pub use policy::{SandboxPolicy, SandboxReport};
 
 /// The helper's whole environment, however it is started: nothing of the caller's or the
@@ -158,8 +158,8 @@ mod tests {
     use super::landlock_rules::PortRuleError;
     use super::mounts::MountError;
     use super::namespaces::NamespaceError;
-    use super::policy::Protections;
     use crate::error_chain::one_line;
+    use crate::model::protections::Protections;
 
     fn enoent() -> io::Error {
         io::Error::from_raw_os_error(libc::ENOENT)

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use super::mount_calls::{Bind, cstring, fd_path, mount, mount_of, open_path, tree_read_only};
 use super::mountinfo::{self, MountInfoError};
 use super::path_failures::PathFailures;
-use super::policy::{Protections, SandboxPolicy};
+use super::policy::SandboxPolicy;
 use super::seen_as_nobody::CallersView;
+use crate::model::protections::Protections;
 
 /// Why part of the run's view of the filesystem is missing.
 #[derive(Debug, thiserror::Error)]
