@@ -5,6 +5,7 @@
 //! `apply` is the one place that resolves its tool, applies the rules (the cost gate, the
 //! run-and-record path, the failure report's checks) and does it.
 
+mod agent_report;
 mod agents;
 mod applied;
 mod calls;
@@ -44,11 +45,11 @@ use crate::model::failure_report::{AGENT_REPORT_HOURS, FailureReport, FailureRep
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
-use crate::quality::{check_agent_run, failures_a_run_carries};
 use crate::review::validate::{Compared, Comparing, similar};
 use crate::runner::{Reach, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store};
+use agent_report::{check_agent_run, failures_a_run_carries};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
