@@ -16,6 +16,7 @@ pub mod config;
 pub mod diff;
 pub mod doctor;
 pub(crate) mod error_chain;
+pub(crate) mod git;
 pub(crate) mod http_server;
 pub mod jobs;
 pub(crate) mod lookup;

@@ -15,12 +15,12 @@ use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::command::{Applied, Command};
 use crate::jobs::service_feed::{FeedStart, Follow, Following, InstanceEvent};
 use crate::model::ServiceSpec;
+use crate::model::run_output::Stream;
 use crate::model::service_definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::model::services::InstanceState;
 use crate::services::define;
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::instance_dir;
-use crate::services::logs::LogStream;
 use crate::text::human_size;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 
@@ -607,10 +607,10 @@ impl HistoryPrinter {
     }
 }
 
-fn slot(stream: LogStream) -> usize {
+fn slot(stream: Stream) -> usize {
     match stream {
-        LogStream::Stdout => 0,
-        LogStream::Stderr => 1,
+        Stream::Stdout => 0,
+        Stream::Stderr => 1,
     }
 }
 

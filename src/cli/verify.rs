@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::term::{errln, outln, print_json, rowln};
 use super::{CliError, CliResult, Workbench, tool_id};
-use crate::signature::Mode;
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
@@ -23,16 +22,13 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) fn run(args: VerifyArgs, ws: &Workbench) -> CliResult {
-    let root = ws.root();
     let only = args.name.as_deref().map(tool_id).transpose()?;
-    let report = crate::signature::report::verify_all(root, ws.config().catalog, only.as_ref())
-        .map_err(CliError::msg)?;
+    let report = ws.verify(only.as_ref()).map_err(CliError::msg)?;
     if args.in_toto {
         let Some(row) = report.rows.first() else {
             return Err(CliError::msg("no active tool of that name"));
         };
-        let envelope =
-            crate::signature::in_toto_envelope(root, &row.entry).map_err(CliError::msg)?;
+        let envelope = ws.in_toto_envelope(&row.entry).map_err(CliError::msg)?;
         print_json(&envelope)?;
         return Ok(());
     }
@@ -60,16 +56,9 @@ pub(crate) fn run(args: VerifyArgs, ws: &Workbench) -> CliResult {
             rowln!("  {}", row.line());
         }
         if let [row] = report.rows.as_slice()
-            && row.principal.is_some()
+            && let Some(line) = row.check_by_hand()
         {
-            outln!(
-                "check it without toolbench: ssh-keygen -Y verify -f {} -I {} -n {} -s {} < {}",
-                crate::signature::signers::WORKSPACE_SIGNERS,
-                row.principal.as_deref().unwrap_or_default(),
-                crate::signature::NAMESPACE,
-                row.signature.as_deref().unwrap_or_default(),
-                row.statement.as_deref().unwrap_or_default()
-            );
+            outln!("{line}");
         }
         if report.rows.is_empty() {
             outln!("no active tool");
@@ -80,10 +69,10 @@ pub(crate) fn run(args: VerifyArgs, ws: &Workbench) -> CliResult {
         if !args.json {
             errln!(
                 "toolbench: {refused} active tool(s) would be refused{}",
-                if report.mode == Mode::Off {
-                    ""
-                } else {
+                if report.signatures_decide() {
                     " or hold a review that does not verify"
+                } else {
+                    ""
                 }
             );
         }

@@ -18,6 +18,7 @@ pub(crate) mod packages;
 pub(crate) mod posix_spawn;
 pub(crate) mod progress;
 pub(crate) mod record;
+pub(crate) mod service_log;
 pub mod stop;
 pub(crate) mod work_dir;
 pub(crate) mod workspace_handle;

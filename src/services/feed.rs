@@ -5,25 +5,26 @@
 //! shows the exchanges apart from the output around them.
 //!
 //! Launches and exchanges carry their positions in the logs (`store::services`), and a
-//! position never moves (`services::logs`): the output before an event is read up to its
+//! position never moves (`runner::service_log`): the output before an event is read up to its
 //! position, then the event is given, then the next.
 
 use std::path::Path;
 
-use super::logs::{self, LogStream};
+use crate::model::run_output::Stream;
 use crate::model::services::ExchangeRow;
 use crate::model::services::LaunchRow;
+use crate::runner::service_log as logs;
 use crate::store::{Store, StoreError};
 
 /// The streams, in the order their positions are kept.
-pub(crate) const STREAMS: [LogStream; 2] = [LogStream::Stdout, LogStream::Stderr];
+pub(crate) const STREAMS: [Stream; 2] = [Stream::Stdout, Stream::Stderr];
 
 /// One piece of an instance's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FeedItem {
     /// Output of one stream; `dropped`: bytes rotated away right before it, never read.
     Output {
-        stream: LogStream,
+        stream: Stream,
         bytes: Vec<u8>,
         dropped: u64,
     },
@@ -145,7 +146,7 @@ impl InstanceFeed {
         &mut self,
         dir: &Path,
         slot: usize,
-        stream: LogStream,
+        stream: Stream,
         to: u64,
         items: &mut Vec<FeedItem>,
     ) {
@@ -192,7 +193,7 @@ mod tests {
             .map(|item| match item {
                 FeedItem::Output { stream, bytes, .. } => format!(
                     "{}:{}",
-                    if *stream == LogStream::Stdout {
+                    if *stream == Stream::Stdout {
                         "out"
                     } else {
                         "err"

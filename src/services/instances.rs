@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::adapter::{self, ExchangeError};
 use super::executable::locate_executable;
 use super::launch_failure::{LaunchFailure, StartFailure};
-use super::logs::{self, LogStream};
 use super::process::{self, Spawned, Stopped};
 use super::{ServiceError, Services, health, listener, ports, reconcile};
+use crate::model::run_output::Stream;
 use crate::model::service_definition::Port;
 use crate::model::services::ExchangeRow;
 use crate::model::services::{InstanceRow, InstanceState};
@@ -18,6 +18,7 @@ use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::proc_stat::ProcessId;
 use crate::runner::confinement::{self, Confinement, Jail};
 use crate::runner::sandbox::{SandboxReport, ServiceLogs};
+use crate::runner::service_log as logs;
 use crate::store::services::ClaimError;
 use crate::store::{SharedStore, Store};
 
@@ -163,9 +164,9 @@ impl Services {
             other => ServiceError::Refused(format!("instance {instance}: {other}")),
         })?;
         let (stdout_log, stderr_log) = super::log_paths(self.root(), instance);
-        let stderr_start = logs::end(&dir, LogStream::Stderr);
+        let stderr_start = logs::end(&dir, Stream::Stderr);
         // Where this launch's output starts: the boundary `tools logs` and the Output pane show.
-        let logs_from = [logs::end(&dir, LogStream::Stdout), stderr_start];
+        let logs_from = [logs::end(&dir, Stream::Stdout), stderr_start];
         let launch = store
             .lock()
             .record_launch(instance, &row.started_at, port, logs_from)?;
@@ -434,7 +435,7 @@ impl Services {
         let result = adapter::exchange(row.port, &adapter::request_line(message, context), timeout);
         let took = clock.elapsed();
         let dir = self.instance_dir(instance);
-        let logs_at = [LogStream::Stdout, LogStream::Stderr].map(|stream| logs::end(&dir, stream));
+        let logs_at = [Stream::Stdout, Stream::Stderr].map(|stream| logs::end(&dir, stream));
         let (raw, reply) = match result {
             Ok(line) => {
                 let reply = adapter::reply_of(&line);
@@ -546,9 +547,9 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
 /// The last lines this launch wrote to stderr (from position `from` of the instance's stderr
 /// log in `dir`), on one line.
 fn stderr_tail(dir: &Path, from: u64) -> String {
-    let end = logs::end(dir, LogStream::Stderr);
+    let end = logs::end(dir, Stream::Stderr);
     let from = from.max(end.saturating_sub(STDERR_TAIL));
-    let tail = logs::read_from(dir, LogStream::Stderr, from, STDERR_TAIL).bytes;
+    let tail = logs::read_from(dir, Stream::Stderr, from, STDERR_TAIL).bytes;
     let text = String::from_utf8_lossy(&tail);
     let lines: Vec<&str> = text
         .lines()

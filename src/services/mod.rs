@@ -13,7 +13,6 @@ pub(crate) mod health;
 mod instances;
 mod launch_failure;
 mod listener;
-pub(crate) mod logs;
 pub(crate) mod ports;
 pub(crate) mod process;
 pub(crate) mod reconcile;
@@ -22,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::ServiceSettings;
+use crate::model::run_output::Stream;
+use crate::runner::service_log;
 use crate::runner::workspace_handle::WorkspaceHandle;
 
 pub(crate) use instances::{Launched, Sent};
@@ -110,7 +111,7 @@ pub(crate) fn instance_dir(root: &Path, instance: &str) -> PathBuf {
 pub(crate) fn log_paths(root: &Path, instance: &str) -> (PathBuf, PathBuf) {
     let dir = instance_dir(root, instance);
     (
-        dir.join(logs::LogStream::Stdout.file_name()),
-        dir.join(logs::LogStream::Stderr.file_name()),
+        dir.join(service_log::file_name(Stream::Stdout)),
+        dir.join(service_log::file_name(Stream::Stderr)),
     )
 }

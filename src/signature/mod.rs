@@ -15,7 +15,6 @@
 
 mod beneath;
 mod endorsement;
-pub(crate) mod report;
 pub(crate) mod signers;
 mod signing_key;
 pub(crate) mod sshkeygen;

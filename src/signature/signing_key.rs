@@ -21,8 +21,8 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
     let (setting, explicit) = match setting {
         Some(key) if !key.trim().is_empty() => (key.trim().to_string(), true),
         _ => {
-            let format = crate::review::git::config_value(root, "gpg.format");
-            match crate::review::git::config_value(root, "user.signingkey") {
+            let format = crate::git::config_value(root, "gpg.format");
+            match crate::git::config_value(root, "user.signingkey") {
                 Some(key) if format.as_deref() == Some("ssh") => (key, false),
                 _ => return Ok(None),
             }

@@ -21,7 +21,6 @@ use crate::model::calls::PendingEvent;
 use crate::model::run_output::Progress;
 use crate::model::run_output::Stream;
 use crate::services::feed::{FeedItem, launch_line};
-use crate::services::logs::LogStream;
 use crate::text::human_size;
 use crate::workbench::events::WorkbenchEvent;
 
@@ -252,10 +251,6 @@ fn shown(item: FeedItem) -> (Stream, Vec<u8>) {
                 shown.extend_from_slice(note.as_bytes());
             }
             shown.extend_from_slice(&bytes);
-            let stream = match stream {
-                LogStream::Stdout => Stream::Stdout,
-                LogStream::Stderr => Stream::Stderr,
-            };
             (stream, shown)
         }
         FeedItem::Launch(launch) => (
@@ -315,7 +310,7 @@ mod tests {
     #[test]
     fn output_rotated_away_before_it_was_shown_is_said_to_be_dropped() {
         let item = FeedItem::Output {
-            stream: LogStream::Stdout,
+            stream: Stream::Stdout,
             bytes: b"old\nnew\n".to_vec(),
             dropped: 3 * 1024 * 1024,
         };
@@ -327,7 +322,7 @@ mod tests {
             )
         );
         let item = FeedItem::Output {
-            stream: LogStream::Stderr,
+            stream: Stream::Stderr,
             bytes: b"err\n".to_vec(),
             dropped: 0,
         };

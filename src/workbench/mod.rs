@@ -38,6 +38,7 @@ pub(crate) mod serve;
 pub(crate) mod stop;
 pub(crate) mod tool_diff;
 pub(crate) mod tool_files;
+pub(crate) mod verify;
 mod waiting;
 
 use events::{Events, Hub, Sources};

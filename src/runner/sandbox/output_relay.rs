@@ -1,6 +1,6 @@
 //! A service's output, kept by its helper. The service writes into pipes and the helper
 //! appends what arrives to the instance's logs, which it opens itself and rotates within their
-//! budget (`services::logs`), so the service never holds a log file: a descriptor to a file
+//! budget (`runner::service_log`), so the service never holds a log file: a descriptor to a file
 //! can be truncated or rewritten whatever the sandbox says about paths. (A run writes into
 //! pipes toolbench reads; it needs none of this.)
 
@@ -12,7 +12,8 @@ use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use crate::services::logs::{LogStream, RotatingLog};
+use crate::model::run_output::Stream;
+use crate::runner::service_log::RotatingLog;
 
 /// The two pipes, (read end, write end) for stdout and for stderr, and the instance's folder
 /// the logs go to with their budget.
@@ -56,8 +57,8 @@ impl OutputPipes {
             logs,
             budget,
         } = self;
-        let stdout = RotatingLog::resume(logs.try_clone()?, LogStream::Stdout, 1, budget)?;
-        let stderr = RotatingLog::resume(logs, LogStream::Stderr, 2, budget)?;
+        let stdout = RotatingLog::resume(logs.try_clone()?, Stream::Stdout, 1, budget)?;
+        let stderr = RotatingLog::resume(logs, Stream::Stderr, 2, budget)?;
         let routes = vec![(File::from(out.0), stdout), (File::from(err.0), stderr)];
         Ok(OutputRelay { routes })
     }

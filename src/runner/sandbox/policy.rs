@@ -69,7 +69,7 @@ pub struct SandboxPolicy {
     #[serde(default)]
     pub service_port: Option<u16>,
     /// A service's logs: its helper reads the service's output from pipes and keeps it here,
-    /// bounded (see `services::logs`).
+    /// bounded (see `runner::service_log`).
     #[serde(default)]
     pub service_logs: Option<ServiceLogs>,
     /// A list of hosts enforced by the runner's egress proxy: the run keeps its own network

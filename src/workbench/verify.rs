@@ -1,12 +1,27 @@
-//! `toolbench verify`: every active tool (or one) with how its review stands.
+//! `toolbench verify`: every active tool (or one) with how its review stands, read from its
+//! seal and its signed review as a run would read them.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Mode, NAMESPACE, Standing, signature_path, statement_path};
+use super::Workbench;
 use crate::catalog::scan::ScanLimits;
 use crate::model::{Drift, Signature, Tier, ToolEntry, ToolId};
+use crate::signature::signers::WORKSPACE_SIGNERS;
+use crate::signature::{Mode, NAMESPACE, Standing, signature_path, statement_path};
+
+impl Workbench {
+    /// Every active tool (or the one `only` names), checked as a run would check it.
+    pub(crate) fn verify(&self, only: Option<&ToolId>) -> Result<Report, String> {
+        verify_all(self.root(), self.config().catalog, only)
+    }
+
+    /// `entry`'s signed review as an in-toto Statement in a DSSE envelope.
+    pub(crate) fn in_toto_envelope(&self, entry: &ToolEntry) -> Result<serde_json::Value, String> {
+        crate::signature::in_toto_envelope(self.root(), entry)
+    }
+}
 
 /// One active tool's row.
 #[derive(Debug, Clone, Serialize)]
@@ -73,6 +88,17 @@ impl VerifyRow {
         };
         format!("{head}  {what}; {runs}")
     }
+
+    /// How to check this row's signed review without toolbench; `None` when nobody signed it.
+    pub(crate) fn check_by_hand(&self) -> Option<String> {
+        let principal = self.principal.as_deref()?;
+        Some(format!(
+            "check it without toolbench: ssh-keygen -Y verify -f {WORKSPACE_SIGNERS} -I {principal} \
+             -n {NAMESPACE} -s {} < {}",
+            self.signature.as_deref().unwrap_or_default(),
+            self.statement.as_deref().unwrap_or_default()
+        ))
+    }
 }
 
 /// What `verify` reports.
@@ -85,12 +111,15 @@ pub(crate) struct Report {
     pub(crate) rows: Vec<VerifyRow>,
 }
 
+impl Report {
+    /// Signatures decide here: a row may hold a review that does not verify.
+    pub(crate) fn signatures_decide(&self) -> bool {
+        self.mode != Mode::Off
+    }
+}
+
 /// Every active tool of `root` (or the one `only` names), checked as a run would check it.
-pub(crate) fn verify_all(
-    root: &Path,
-    limits: ScanLimits,
-    only: Option<&ToolId>,
-) -> Result<Report, String> {
+fn verify_all(root: &Path, limits: ScanLimits, only: Option<&ToolId>) -> Result<Report, String> {
     let mut entries = match only {
         Some(spec) => crate::lookup::in_usual_folders(root, limits, spec)
             .unwrap_or_else(|| {
@@ -156,7 +185,7 @@ fn row(root: &Path, standing: &Standing, entry: ToolEntry) -> VerifyRow {
     let signature = entry
         .signature
         .clone()
-        .unwrap_or_else(|| super::verify(root, &entry, &standing.trust));
+        .unwrap_or_else(|| crate::signature::verify(root, &entry, &standing.trust));
     row.state = match &signature {
         Signature::Signed {
             principal,

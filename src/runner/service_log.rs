@@ -22,42 +22,36 @@ use std::path::Path;
 use rustix::fs::{AtFlags, Mode, OFlags, openat, renameat, statat, unlinkat};
 use rustix::io::Errno;
 
-/// One output stream of a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LogStream {
-    Stdout,
-    Stderr,
+use crate::model::run_output::Stream;
+
+/// A stream's name in its files' names: `stdout`.
+fn name(stream: Stream) -> &'static str {
+    match stream {
+        Stream::Stdout => "stdout",
+        Stream::Stderr => "stderr",
+    }
 }
 
-impl LogStream {
-    fn name(self) -> &'static str {
-        match self {
-            LogStream::Stdout => "stdout",
-            LogStream::Stderr => "stderr",
-        }
-    }
+/// The file of a stream's newest output: `stdout.log`.
+pub(crate) fn file_name(stream: Stream) -> String {
+    format!("{}.log", name(stream))
+}
 
-    /// The file of the newest output: `stdout.log`.
-    pub(crate) fn file_name(self) -> String {
-        format!("{}.log", self.name())
-    }
+/// The rotated file whose first byte is byte `start` of the stream: `stdout.<start>.log`.
+fn rotated_name(stream: Stream, start: u64) -> String {
+    format!("{}.{start}.log", name(stream))
+}
 
-    /// The rotated file whose first byte is byte `start` of the stream: `stdout.<start>.log`.
-    fn rotated_name(self, start: u64) -> String {
-        format!("{}.{start}.log", self.name())
+/// Where a rotated file of `stream` starts, read from its name.
+fn rotated_start(stream: Stream, file_name: &str) -> Option<u64> {
+    let digits = file_name
+        .strip_prefix(name(stream))?
+        .strip_prefix('.')?
+        .strip_suffix(".log")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-
-    /// Where a rotated file of this stream starts, read from its name.
-    fn rotated_start(self, file_name: &str) -> Option<u64> {
-        let digits = file_name
-            .strip_prefix(self.name())?
-            .strip_prefix('.')?
-            .strip_suffix(".log")?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        digits.parse().ok()
-    }
+    digits.parse().ok()
 }
 
 /// The most one file of a stream holds before it is rotated, for an instance whose logs
@@ -72,7 +66,7 @@ fn rotate_after(budget: u64) -> u64 {
 /// file (whose space the disk would not get back while the service runs).
 pub(crate) struct RotatingLog {
     dir: OwnedFd,
-    stream: LogStream,
+    stream: Stream,
     fd: RawFd,
     /// `None` while the current file cannot be opened: output is dropped meanwhile.
     file: Option<File>,
@@ -87,25 +81,20 @@ pub(crate) struct RotatingLog {
 impl RotatingLog {
     /// Takes over `stream`'s log in `dir` (the instance's folder) where an earlier launch of
     /// the instance left it, and points the helper's `fd` at it.
-    pub(crate) fn resume(
-        dir: OwnedFd,
-        stream: LogStream,
-        fd: RawFd,
-        budget: u64,
-    ) -> io::Result<Self> {
+    pub(crate) fn resume(dir: OwnedFd, stream: Stream, fd: RawFd, budget: u64) -> io::Result<Self> {
         let mut starts: Vec<u64> = rustix::fs::Dir::read_from(&dir)?
             .filter_map(Result::ok)
-            .filter_map(|entry| stream.rotated_start(entry.file_name().to_str().ok()?))
+            .filter_map(|entry| rotated_start(stream, entry.file_name().to_str().ok()?))
             .collect();
         starts.sort_unstable();
         let rotated = starts.pop();
         // Left by a helper that died in the middle of a rotation.
         for start in starts {
-            let _ = unlinkat(&dir, stream.rotated_name(start), AtFlags::empty());
+            let _ = unlinkat(&dir, rotated_name(stream, start), AtFlags::empty());
         }
         let start = match rotated {
             Some(first) => {
-                let stat = statat(&dir, stream.rotated_name(first), AtFlags::SYMLINK_NOFOLLOW)?;
+                let stat = statat(&dir, rotated_name(stream, first), AtFlags::SYMLINK_NOFOLLOW)?;
                 first + u64::try_from(stat.st_size).unwrap_or(0)
             }
             None => 0,
@@ -153,12 +142,12 @@ impl RotatingLog {
             .as_ref()
             .and_then(|f| f.metadata().ok())
             .map_or(self.len, |m| m.len());
-        let current = self.stream.file_name();
+        let current = file_name(self.stream);
         match renameat(
             &self.dir,
             &current,
             &self.dir,
-            self.stream.rotated_name(self.start),
+            rotated_name(self.stream, self.start),
         ) {
             Ok(()) => {
                 if let Some(old) = self
@@ -166,7 +155,7 @@ impl RotatingLog {
                     .replace(self.start)
                     .filter(|o| *o != self.start)
                 {
-                    let _ = unlinkat(&self.dir, self.stream.rotated_name(old), AtFlags::empty());
+                    let _ = unlinkat(&self.dir, rotated_name(self.stream, old), AtFlags::empty());
                 }
                 self.file = None;
             }
@@ -187,12 +176,12 @@ impl RotatingLog {
 
 /// Opens the current file of `stream` in `dir` for appending (never through a symlink) and
 /// makes the helper's `fd` the same file.
-fn open_current(dir: &OwnedFd, stream: LogStream, fd: RawFd) -> io::Result<File> {
+fn open_current(dir: &OwnedFd, stream: Stream, fd: RawFd) -> io::Result<File> {
     let flags =
         OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let file = File::from(openat(
         dir,
-        stream.file_name(),
+        file_name(stream),
         flags,
         Mode::from_raw_mode(0o666),
     )?);
@@ -224,7 +213,7 @@ impl LogRead {
 /// across launches), in the instance folder `dir`. Bytes rotated away are counted in
 /// `dropped`; a position past the end (the logs were removed and started anew) reads from the
 /// oldest byte kept.
-pub(crate) fn read_from(dir: &Path, stream: LogStream, from: u64, max: u64) -> LogRead {
+pub(crate) fn read_from(dir: &Path, stream: Stream, from: u64, max: u64) -> LogRead {
     let files = LogFiles::open(dir, stream);
     let first = files.first();
     let from = if from > files.end() { first } else { from };
@@ -257,7 +246,7 @@ pub(crate) fn read_from(dir: &Path, stream: LogStream, from: u64, max: u64) -> L
 }
 
 /// The position right after the last byte of `stream` written so far.
-pub(crate) fn end(dir: &Path, stream: LogStream) -> u64 {
+pub(crate) fn end(dir: &Path, stream: Stream) -> u64 {
     LogFiles::open(dir, stream).end()
 }
 
@@ -272,15 +261,15 @@ struct LogFiles {
 impl LogFiles {
     /// Opens both files. A rotation between the two opens would pair a current file with the
     /// wrong rotated one, so the look is taken again when the names changed meanwhile.
-    fn open(dir: &Path, stream: LogStream) -> Self {
-        let current_path = dir.join(stream.file_name());
+    fn open(dir: &Path, stream: Stream) -> Self {
+        let current_path = dir.join(file_name(stream));
         let mut attempts = 0;
         loop {
             attempts += 1;
             let current = File::open(&current_path).ok();
             let newest = newest_rotated(dir, stream);
             let rotated = newest.and_then(|start| {
-                let file = File::open(dir.join(stream.rotated_name(start))).ok()?;
+                let file = File::open(dir.join(rotated_name(stream, start))).ok()?;
                 Some((start, file.metadata().ok()?.len(), file))
             });
             let still_current = match (&current, std::fs::metadata(&current_path)) {
@@ -328,11 +317,11 @@ impl LogFiles {
 }
 
 /// The start of the newest rotated file of `stream` in `dir`.
-fn newest_rotated(dir: &Path, stream: LogStream) -> Option<u64> {
+fn newest_rotated(dir: &Path, stream: Stream) -> Option<u64> {
     std::fs::read_dir(dir)
         .ok()?
         .flatten()
-        .filter_map(|entry| stream.rotated_start(entry.file_name().to_str()?))
+        .filter_map(|entry| rotated_start(stream, entry.file_name().to_str()?))
         .max()
 }
 
@@ -346,7 +335,7 @@ mod tests {
         let stand_in = tempfile::tempfile().expect("stand-in");
         let folder = rustix::fs::open(dir, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
             .expect("folder");
-        let log = RotatingLog::resume(folder, LogStream::Stdout, stand_in.as_raw_fd(), budget)
+        let log = RotatingLog::resume(folder, Stream::Stdout, stand_in.as_raw_fd(), budget)
             .expect("resume");
         (log, stand_in)
     }
@@ -379,10 +368,10 @@ mod tests {
                 ("stdout.log".to_string(), 100)
             ]
         );
-        let read = read_from(dir.path(), LogStream::Stdout, 0, u64::MAX);
+        let read = read_from(dir.path(), Stream::Stdout, 0, u64::MAX);
         assert_eq!((read.dropped, read.from, read.bytes.len()), (300, 300, 200));
         assert_eq!(read.bytes[190..], [b'a' + 49 % 26; 10]);
-        assert_eq!(end(dir.path(), LogStream::Stdout), 500);
+        assert_eq!(end(dir.path(), Stream::Stdout), 500);
     }
 
     #[test]
@@ -394,13 +383,13 @@ mod tests {
                 log.write(b"0123456789");
             }
         }
-        let before = end(dir.path(), LogStream::Stdout);
+        let before = end(dir.path(), Stream::Stdout);
         assert_eq!(before, 250);
         std::fs::write(dir.path().join("stdout.7.log"), "crash").expect("leftover");
         let (mut log, _fd) = log(dir.path(), 400);
         log.write(b"later\n");
         assert!(!dir.path().join("stdout.7.log").exists());
-        let read = read_from(dir.path(), LogStream::Stdout, before, u64::MAX);
+        let read = read_from(dir.path(), Stream::Stdout, before, u64::MAX);
         assert_eq!((read.dropped, read.bytes), (0, b"later\n".to_vec()));
     }
 
@@ -418,10 +407,10 @@ mod tests {
                 ("stdout.log".to_string(), 8)
             ]
         );
-        let read = read_from(dir.path(), LogStream::Stdout, 6, 4);
+        let read = read_from(dir.path(), Stream::Stdout, 6, 4);
         assert_eq!((read.from, read.bytes.as_slice()), (6, &b"ghij"[..]));
         assert_eq!(read.next(), 10);
-        let past = read_from(dir.path(), LogStream::Stdout, 99, 3);
+        let past = read_from(dir.path(), Stream::Stdout, 99, 3);
         assert_eq!(
             (past.dropped, past.from, past.bytes.as_slice()),
             (0, 0, &b"abc"[..])
@@ -434,7 +423,7 @@ mod tests {
         let (mut log, stand_in) = log(dir.path(), 40);
         log.write(b"service\n");
         (&stand_in).write_all(b"helper\n").expect("helper write");
-        let read = read_from(dir.path(), LogStream::Stdout, 0, u64::MAX);
+        let read = read_from(dir.path(), Stream::Stdout, 0, u64::MAX);
         assert_eq!(read.bytes, b"service\nhelper\n");
     }
 
@@ -442,16 +431,16 @@ mod tests {
     fn a_missing_log_reads_empty() {
         let dir = tempfile::tempdir().expect("tempdir");
         assert_eq!(
-            read_from(dir.path(), LogStream::Stderr, 0, 10),
+            read_from(dir.path(), Stream::Stderr, 0, 10),
             LogRead::default()
         );
-        assert_eq!(end(dir.path(), LogStream::Stderr), 0);
+        assert_eq!(end(dir.path(), Stream::Stderr), 0);
     }
 
     #[test]
     fn only_this_streams_numbered_files_are_rotated_ones() {
-        let s = LogStream::Stdout;
-        assert_eq!(s.rotated_start("stdout.123.log"), Some(123));
+        let s = Stream::Stdout;
+        assert_eq!(rotated_start(s, "stdout.123.log"), Some(123));
         for name in [
             "stdout.log",
             "stderr.5.log",
@@ -459,7 +448,7 @@ mod tests {
             "stdout..log",
             "stdout.1x.log",
         ] {
-            assert_eq!(s.rotated_start(name), None, "{name}");
+            assert_eq!(rotated_start(s, name), None, "{name}");
         }
     }
 }
