@@ -39,6 +39,7 @@ pub mod suggest;
 mod test_fixtures;
 pub(crate) mod text;
 pub mod tui;
+pub(crate) mod versions;
 pub mod watch;
 pub(crate) mod web;
 pub mod workbench;

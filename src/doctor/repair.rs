@@ -287,7 +287,7 @@ fn snapshots_from_folders(root: &Path, store: &mut Store) -> Result<usize, Store
             let Some((version, short)) = folder.rsplit_once('-') else {
                 continue;
             };
-            if short.len() != crate::review::versions::HASH_PREFIX_LEN
+            if short.len() != crate::versions::HASH_PREFIX_LEN
                 || known
                     .iter()
                     .any(|v| v.version == version && v.content_hash.starts_with(short))
@@ -306,7 +306,7 @@ fn snapshots_from_folders(root: &Path, store: &mut Store) -> Result<usize, Store
             found.push(crate::store::VersionRecord {
                 tool: name.clone(),
                 version: version.to_string(),
-                snapshot: crate::review::versions::VersionStore::relative_path(
+                snapshot: crate::versions::VersionStore::relative_path(
                     &name,
                     version,
                     &content_hash,
@@ -441,7 +441,7 @@ mod tests {
         std::fs::create_dir_all(&staged).expect("mkdir");
         std::fs::write(staged.join("tool.toml"), "name = \"fmt\"\n").expect("write");
         let hash = crate::catalog::scan::hash_tool_folder(&staged);
-        let short = &hash[..crate::review::versions::HASH_PREFIX_LEN];
+        let short = &hash[..crate::versions::HASH_PREFIX_LEN];
         std::fs::rename(&staged, versions.join(format!("1.0.0-{short}"))).expect("rename");
         std::fs::create_dir_all(versions.join("not-a-snapshot")).expect("other");
         let mut store = Store::open(root).expect("store");

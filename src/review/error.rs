@@ -63,6 +63,25 @@ pub enum ReviewError {
     Journal { path: PathBuf, reason: String },
 }
 
+impl From<crate::versions::VersionError> for ReviewError {
+    fn from(e: crate::versions::VersionError) -> Self {
+        use crate::versions::VersionError;
+        match e {
+            VersionError::Fs(e) => ReviewError::Fs(e),
+            VersionError::Changed {
+                action,
+                what,
+                reason,
+            } => ReviewError::Refused {
+                action,
+                tool: what,
+                reason,
+            },
+            VersionError::Io { path, reason } => ReviewError::Io { path, reason },
+        }
+    }
+}
+
 impl From<crate::seal::SealError> for ReviewError {
     fn from(e: crate::seal::SealError) -> Self {
         ReviewError::Seal(Box::new(e))

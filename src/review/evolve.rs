@@ -17,7 +17,6 @@ use super::decision::ReviewContext;
 use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
-use super::versions::VersionStore;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
@@ -29,6 +28,7 @@ use crate::model::{Origin, Tier, ToolEntry, ToolId};
 use crate::runner::confined_program::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, SharedStore};
+use crate::versions::VersionStore;
 
 pub use crate::model::decisions::EvolveProgress;
 
@@ -361,7 +361,7 @@ fn evolve_from(
         &mut intent,
         || match (&restore, &restored_copy) {
             (Some(restore), Some(copy)) => {
-                versions.copy_out(&restore.snapshot, copy, &restore.seal.hash)
+                Ok(versions.copy_out(&restore.snapshot, copy, &restore.seal.hash)?)
             }
             _ => Ok(()),
         },

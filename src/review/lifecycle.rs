@@ -23,12 +23,12 @@ use super::steps::{
     resolve, review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::validate::compared_with;
-use super::versions::VersionStore;
 use crate::model::decisions::DecisionKind;
 use crate::model::review_command::Accepted;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
+use crate::versions::VersionStore;
 
 use crate::model::decisions::Destination;
 
@@ -143,7 +143,7 @@ pub fn approve(
     let versions = VersionStore::new(ctx.root());
     let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
         take_snapshots(ctx.root(), &snapshots)?;
-        versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
+        Ok(versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)?)
     })?;
 
     let mut decision = decided(KIND.spec().records, &entry, Tier::Approved, &target);
@@ -215,7 +215,7 @@ fn approve_in_place(
     let snapshots = [entry.clone()];
     let records = journal::commit(ctx.root(), store, &lock, &mut intent, || {
         take_snapshots(ctx.root(), &snapshots)?;
-        versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
+        Ok(versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)?)
     })?;
     let mut decision = decided(KIND.spec().records, entry, entry.tier, &target);
     decision.reason = reason;

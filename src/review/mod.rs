@@ -30,7 +30,6 @@ pub(crate) mod resolve;
 mod steps;
 pub(crate) mod undo;
 pub mod validate;
-pub(crate) mod versions;
 
 pub(crate) use acceptance::Caution;
 pub use decision::ReviewContext;

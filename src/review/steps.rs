@@ -7,7 +7,6 @@ use std::path::Path;
 use super::decision::ReviewContext;
 use super::journal::{self, Intent, Move, fsync_dir};
 use super::lock::ToolLock;
-use super::versions::VersionStore;
 use super::{ReviewError, git};
 use crate::catalog::Catalog;
 use crate::catalog::infer::render_inferred_manifest;
@@ -20,6 +19,7 @@ use crate::model::decided::Decision;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
+use crate::versions::VersionStore;
 
 /// Takes the tool's lock, after finishing decisions that crashed since this process started
 /// recovering (front ends recover once at start; a workbench runs for hours). With nothing
@@ -379,7 +379,7 @@ pub(super) fn take_snapshots(root: &Path, entries: &[ToolEntry]) -> Result<(), R
         .iter()
         .map(|e| versions.stage(&e.path, &e.name, &e.version, &e.content_hash))
         .collect::<Result<Vec<_>, _>>()?;
-    versions.keep_all(staged.into_iter().flatten().collect())
+    Ok(versions.keep_all(staged.into_iter().flatten().collect())?)
 }
 
 pub(super) fn decided(

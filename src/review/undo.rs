@@ -26,13 +26,13 @@ use super::steps::{
     active_in, begin, decided, ensure_tier, finish, free_slot, named, refuse_broken,
     refuse_links_out, relative, tier_slot,
 };
-use super::versions::VersionStore;
 use crate::model::decided::Decision;
 use crate::model::decisions::UndoMove;
 use crate::model::short_hash;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
+use crate::versions::VersionStore;
 
 /// How a refusal names it: "cannot undo …".
 const ACTION: &str = "undo";

@@ -16,9 +16,9 @@ use std::path::Path;
 use super::{MARK_FILE, SEALS_DIR, Seal, SealError, encode_tagged, mark, seals_dir};
 use crate::catalog::scan::{ScanProgress, parallel_map};
 use crate::model::{Tier, ToolEntry, is_valid_name};
-use crate::review::versions::VersionStore;
 use crate::safe_fs::Dir;
 use crate::store::Store;
+use crate::versions::VersionStore;
 use crate::workspace::STATE_DIR;
 
 /// Why the tools were not accepted.

@@ -693,7 +693,7 @@ mod tests {
                 ),
                 (entry.tier, entry.content_hash.as_str(), "ana", "accept")
             );
-            let kept = crate::review::versions::VersionStore::relative_path(
+            let kept = crate::versions::VersionStore::relative_path(
                 &entry.name,
                 "1.0.0",
                 &entry.content_hash,

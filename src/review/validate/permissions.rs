@@ -46,8 +46,8 @@ pub(crate) fn approved_of(
     }
     let seal = seal?;
     let relative =
-        crate::review::versions::VersionStore::relative_path(&seal.name, &seal.version, &seal.hash);
-    let folder = crate::review::versions::VersionStore::new(root).absolute(&relative);
+        crate::versions::VersionStore::relative_path(&seal.name, &seal.version, &seal.hash);
+    let folder = crate::versions::VersionStore::new(root).absolute(&relative);
     folder
         .is_dir()
         .then(|| crate::catalog::scan::load_tool(root, seal.tier, &folder, limits))

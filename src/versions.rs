@@ -8,8 +8,24 @@
 
 use std::path::{Path, PathBuf};
 
-use super::ReviewError;
-use crate::safe_fs::{Dir, copy_tree};
+use crate::catalog::manifest::io_reason;
+use crate::safe_fs::{Dir, SafeFsError, copy_tree};
+
+/// Why a snapshot was not kept or not copied out.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum VersionError {
+    #[error(transparent)]
+    Fs(#[from] SafeFsError),
+    /// The copy is not the content it was made for: nothing of it is kept or used.
+    #[error("cannot {action} {what}: {reason}")]
+    Changed {
+        action: &'static str,
+        what: String,
+        reason: String,
+    },
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+}
 
 /// The permissions the active copies made from a snapshot keep: read and execute, no write
 /// for anyone.
@@ -27,6 +43,16 @@ fn frozen(mode: u32) -> u32 {
         FROZEN_MODE
     } else {
         FROZEN_MODE & 0o444
+    }
+}
+
+impl VersionError {
+    fn changed(action: &'static str, what: String, reason: String) -> Self {
+        VersionError::Changed {
+            action,
+            what,
+            reason,
+        }
     }
 }
 
@@ -69,7 +95,7 @@ impl VersionStore {
         name: &str,
         version: &str,
         content_hash: &str,
-    ) -> Result<String, ReviewError> {
+    ) -> Result<String, VersionError> {
         let staged = self.stage(folder, name, version, content_hash)?;
         self.keep_all(staged.into_iter().collect())?;
         Ok(Self::relative_path(name, version, content_hash))
@@ -78,7 +104,7 @@ impl VersionStore {
     /// Keeps every staged copy: the file system synced once before the first is renamed into
     /// place, and once after the last. Not two folder fsyncs a copy: a workspace's first
     /// contact keeps thousands.
-    pub(crate) fn keep_all(&self, staged: Vec<StagedCopy>) -> Result<(), ReviewError> {
+    pub(crate) fn keep_all(&self, staged: Vec<StagedCopy>) -> Result<(), VersionError> {
         if staged.is_empty() {
             return Ok(());
         }
@@ -98,7 +124,7 @@ impl VersionStore {
         name: &str,
         version: &str,
         content_hash: &str,
-    ) -> Result<Option<StagedCopy>, ReviewError> {
+    ) -> Result<Option<StagedCopy>, VersionError> {
         let relative = Self::relative_path(name, version, content_hash);
         if self.root.join(&relative).is_dir() {
             return Ok(None);
@@ -124,7 +150,7 @@ impl VersionStore {
         name: &str,
         version: &str,
         content_hash: &str,
-    ) -> Result<(), ReviewError> {
+    ) -> Result<(), VersionError> {
         let root = Dir::open(&self.root)?;
         let copy =
             root.create_dirs_with_mode(Path::new(tmp), crate::workspace::private::DIR_MODE)?;
@@ -135,7 +161,7 @@ impl VersionStore {
         };
         let copied = copy_tree(&source, &copy, snapshot_mode)?;
         if copied != content_hash {
-            return Err(ReviewError::refused(
+            return Err(VersionError::changed(
                 "snapshot",
                 format!("{name}@{version}"),
                 format!(
@@ -160,7 +186,7 @@ impl VersionStore {
         relative: &str,
         dest: &str,
         content_hash: &str,
-    ) -> Result<(), ReviewError> {
+    ) -> Result<(), VersionError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
         // Staged in the state, whose folders stay the owner's; the copy is a tool folder.
@@ -173,7 +199,7 @@ impl VersionStore {
         };
         let copied = copy_tree(&source, &copy, frozen)?;
         if copied != content_hash {
-            return Err(ReviewError::refused(
+            return Err(VersionError::changed(
                 "use",
                 relative.to_string(),
                 format!(
@@ -198,13 +224,16 @@ pub(crate) struct StagedCopy {
 impl StagedCopy {
     /// Renames the copy into place below `root`, once the file system holding it was synced;
     /// the caller syncs the move.
-    fn keep(self, root: &Dir) -> Result<(), ReviewError> {
+    fn keep(self, root: &Dir) -> Result<(), VersionError> {
         let target = self.root.join(&self.relative);
         match root.move_noreplace(Path::new(&self.tmp), Path::new(&self.relative)) {
             Ok(()) => Ok(()),
             // Another process kept the same content first: same hash, same content.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => Ok(()),
-            Err(e) => Err(ReviewError::io(&target, &e)),
+            Err(e) => Err(VersionError::Io {
+                path: target,
+                reason: io_reason(&e),
+            }),
         }
     }
 }
