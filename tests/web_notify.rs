@@ -1,7 +1,8 @@
 //! Being told when something waits: a real listener in the test is the `[notify] webhook`,
 //! and a real MCP client's call to `toolbench mcp` starts waiting. The listener receives the
 //! POST (body and ntfy's headers), a webhook that hangs or fails never holds up the call, and
-//! a workspace's toolbench.toml cannot name a webhook.
+//! a workspace's toolbench.toml cannot name a webhook. An agent's own text (its client's name,
+//! a requested tool's name) reaches the webhook only as JSON text, bounded, never as a header.
 
 mod common;
 
@@ -14,10 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
 /// The review page's address the links point to (nothing is served there in these tests).
@@ -160,6 +163,14 @@ impl Bench {
 
     /// An agent's session with `toolbench mcp`; the server's stderr, line by line.
     async fn agent(&self) -> (Client, Arc<Mutex<Vec<String>>>) {
+        self.agent_as(()).await
+    }
+
+    /// `agent`, with the client `handler` (which names the client in `initialize`).
+    async fn agent_as<H: ClientHandler>(
+        &self,
+        handler: H,
+    ) -> (RunningService<RoleClient, H>, Arc<Mutex<Vec<String>>>) {
         let command = common::mcp_server(self.root(), self.config.path());
         let (transport, stderr) = TokioChildProcess::builder(command)
             .stderr(Stdio::piped())
@@ -175,7 +186,7 @@ impl Bench {
                 lines.lock().expect("log").push(line);
             }
         });
-        let client = ().serve(transport).await.expect("initialize");
+        let client = handler.serve(transport).await.expect("initialize");
         (client, log)
     }
 
@@ -503,6 +514,115 @@ async fn a_tool_request_and_a_proposal_are_told_too() {
     assert_eq!(
         received.header("Title"),
         Some("line_count@1.0.0 waits for review")
+    );
+    client.cancel().await.expect("close");
+}
+
+/// The webhook's header names, lowercased and sorted, each as often as it was sent.
+fn header_names(received: &Received) -> Vec<String> {
+    let mut names: Vec<String> = received
+        .head
+        .lines()
+        .skip(1)
+        .filter_map(|line| Some(line.split_once(':')?.0.to_ascii_lowercase()))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_own_text_reaches_the_webhook_as_bounded_json_text_and_never_as_a_header() {
+    let hook = Hook::start(Answer::Status(200));
+    let bench = Arc::new(Bench::new());
+    bench.user_webhook(&hook.url());
+    // A client name that would end the headers, add its own and start another body, with a
+    // link of its own and far more than a name's bound.
+    let hostile = format!(
+        "evil\r\nX-Injected: yes\r\nClick: https://evil.example/\r\n\r\n{{\"waiting\":\"none\"}}{}",
+        "A".repeat(4000)
+    );
+    let config = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new(hostile.clone(), "1.0"),
+    );
+    let (client, _log) = bench.agent_as(config).await;
+    let request = |name: &str| {
+        let Value::Object(arguments) = json!({
+            "name": name,
+            "description": "Count lines\r\nX-Injected: yes",
+            "inputs": "a path",
+            "rationale": "see https://evil.example/",
+        }) else {
+            unreachable!()
+        };
+        let peer = client.peer().clone();
+        async move {
+            peer.call_tool(
+                CallToolRequestParams::new("toolbench_request_tool").with_arguments(arguments),
+            )
+            .await
+            .expect("tools/call")
+        }
+    };
+    // A requested name with a header of its own is no tool's name: refused, and told nobody.
+    let refused = request("line_count\r\nX-Injected: yes").await;
+    assert_eq!(refused.is_error, Some(true), "{}", text_of(&refused));
+    let asked = request("line_count").await;
+    assert_ne!(asked.is_error, Some(true), "{}", text_of(&asked));
+
+    let (received, hook) = blocking(move || (hook.next(Duration::from_secs(10)), hook)).await;
+    let received = received.expect("the request was told");
+    let body: Value = serde_json::from_str(&received.body).expect("one JSON body");
+    // The attack ran: the agent's own name came through, as text.
+    let client_name = body["client"].as_str().expect("the client's name");
+    assert!(
+        client_name.starts_with("evil\r\nX-Injected: yes\r\n"),
+        "{client_name:?}"
+    );
+    assert!(
+        client_name.len() <= 128 && hostile.starts_with(client_name),
+        "cut at its bound: {} bytes",
+        client_name.len()
+    );
+    assert_eq!(body["waiting"], "request");
+    assert_eq!(body["tool"], "line_count");
+    assert_eq!(body["page"], format!("http://{PAGE}/"));
+    let summary = body["summary"].as_str().expect("a summary");
+    assert!(
+        !summary.chars().any(char::is_control),
+        "the summary is one visible line: {summary:?}"
+    );
+    assert!(
+        received.body.len() < 1024,
+        "bounded: {} bytes",
+        received.body.len()
+    );
+    assert_eq!(
+        header_names(&received),
+        [
+            "click",
+            "connection",
+            "content-length",
+            "content-type",
+            "host",
+            "priority",
+            "tags",
+            "title"
+        ],
+        "no header of the agent's: {}",
+        received.head
+    );
+    assert_eq!(
+        received.header("Click"),
+        Some(format!("http://{PAGE}/").as_str())
+    );
+    assert_eq!(
+        received.header("Title"),
+        Some("a tool is requested: line_count")
+    );
+    assert!(
+        hook.next(Duration::from_millis(500)).is_none(),
+        "one POST, for the one request that stood"
     );
     client.cancel().await.expect("close");
 }
