@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::SortOrder;
-use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
+use crate::io_text::read_text_capped;
 use crate::model::admission::{Preset, RunPolicy};
 use crate::notify::webhook::Webhook;
 

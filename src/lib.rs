@@ -18,6 +18,7 @@ pub mod doctor;
 pub(crate) mod error_chain;
 pub(crate) mod git;
 pub(crate) mod http_server;
+pub(crate) mod io_text;
 pub mod jobs;
 pub(crate) mod lookup;
 pub mod mcp;

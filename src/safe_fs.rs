@@ -18,8 +18,8 @@ use rustix::fs::{
 use rustix::io::Errno;
 
 use crate::catalog::links::leads_out;
-use crate::catalog::manifest::io_reason;
 use crate::catalog::scan::{ContentHasher, collect_files};
+use crate::io_text::io_reason;
 
 /// Why a write beneath a folder did not happen: one line naming the path.
 #[derive(Debug, thiserror::Error)]

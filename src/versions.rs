@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::manifest::io_reason;
+use crate::io_text::io_reason;
 use crate::safe_fs::{Dir, SafeFsError, copy_tree};
 
 /// Why a snapshot was not kept or not copied out.

@@ -9,8 +9,8 @@ mod state_dir;
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::manifest::io_reason;
 use crate::config::WORKSPACE_CONFIG;
+use crate::io_text::io_reason;
 use crate::model::Tier;
 
 pub use state_dir::STATE_DIR;

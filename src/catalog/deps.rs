@@ -88,7 +88,7 @@ fn read(path: &Path) -> Result<Option<String>, DeclaredError> {
     if path.symlink_metadata().is_err() {
         return Ok(None);
     }
-    super::manifest::read_tool_text(path, MAX_DECLARING_BYTES)
+    crate::io_text::read_tool_text(path, MAX_DECLARING_BYTES)
         .map(Some)
         .map_err(|e| DeclaredError {
             file: path.to_path_buf(),

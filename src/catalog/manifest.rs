@@ -5,12 +5,12 @@
 //! one file and nothing else.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::io_text::read_text_capped;
 use crate::model::deps::ManifestDependencies;
 use crate::model::{
     ANYWHERE, Category, CostTier, InputMode, Manifest, McpHints, NAME_RULE, Network, Origin,
@@ -96,23 +96,6 @@ pub(crate) struct ParsedManifest {
     pub(crate) warnings: Vec<String>,
 }
 
-/// Why a small text file could not be read, in words that follow its path.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ReadTextError {
-    /// The OS reason is the message (without Rust's "(os error N)").
-    #[error("cannot read: {}", io_reason(.0))]
-    Io(std::io::Error),
-    #[error("cannot read: not a regular file")]
-    NotRegular,
-    #[error("file is {len} bytes, larger than the {cap} byte limit")]
-    TooLarge { len: u64, cap: u64 },
-    /// The file grew past the limit while it was read.
-    #[error("file is larger than the {cap} byte limit")]
-    Grew { cap: u64 },
-    #[error("not valid UTF-8 (invalid byte at offset {offset})")]
-    NotUtf8 { offset: usize },
-}
-
 /// Reads and checks the manifest at `path`, refusing non-regular, oversized and non-UTF-8 files.
 pub(crate) fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
     let text = read_text_capped(path, MAX_MANIFEST_BYTES).map_err(|e| ManifestError {
@@ -122,117 +105,6 @@ pub(crate) fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError
         message: e.to_string(),
     })?;
     parse_manifest(&text, path)
-}
-
-/// Reads a small text file.
-///
-/// Only regular files are opened, so a FIFO named `tool.toml` can never hang a scan.
-pub(crate) fn read_text_capped(path: &Path, cap: u64) -> Result<String, ReadTextError> {
-    read_text(path, cap, Follow::Yes)
-}
-
-/// [`read_text_capped`] for a file of a tool that goes elsewhere (the evolver, the screen):
-/// a symlink, even one swapped in a moment ago, is refused rather than read through.
-pub(crate) fn read_tool_text(path: &Path, cap: u64) -> Result<String, ReadTextError> {
-    read_text(path, cap, Follow::No)
-}
-
-/// The first `cap` bytes of a tool's text file, for a preview of a file too big to show
-/// whole, and the file's size. A multi-byte character cut by the limit is dropped; any other
-/// invalid UTF-8 means the file is not text. Symlinks are refused as in [`read_tool_text`].
-pub(crate) fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), ReadTextError> {
-    let (file, meta) = open_regular(path, Follow::No)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
-    file.take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(ReadTextError::Io)?;
-    let cut_at_limit = bytes.len() as u64 == cap;
-    match std::str::from_utf8(&bytes) {
-        Ok(_) => {}
-        // An incomplete sequence at the very end: the limit fell inside a character.
-        Err(e) if e.error_len().is_none() && cut_at_limit => bytes.truncate(e.valid_up_to()),
-        Err(e) => {
-            return Err(ReadTextError::NotUtf8 {
-                offset: e.valid_up_to(),
-            });
-        }
-    }
-    let text = String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    Ok((text, meta.len()))
-}
-
-fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, ReadTextError> {
-    let (file, meta) = open_regular(path, follow)?;
-    if meta.len() > cap {
-        return Err(ReadTextError::TooLarge {
-            len: meta.len(),
-            cap,
-        });
-    }
-    read_stream_capped(file, cap, meta.len())
-}
-
-/// At most `cap` bytes of UTF-8 text from `reader`, refused whole past it (a pipe has no size
-/// to check first; a file may grow while it is read). `expected` sizes the buffer.
-pub(crate) fn read_stream_capped(
-    reader: impl Read,
-    cap: u64,
-    expected: u64,
-) -> Result<String, ReadTextError> {
-    let mut bytes = Vec::with_capacity(expected.min(cap) as usize);
-    reader
-        .take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadTextError::Io)?;
-    if bytes.len() as u64 > cap {
-        return Err(ReadTextError::Grew { cap });
-    }
-    String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
-}
-
-/// Whether the last component of a path may be a symlink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Follow {
-    Yes,
-    No,
-}
-
-/// Opens a regular file to read it, judged by what was opened rather than by a look at the
-/// path before: without blocking, so a file swapped for a FIFO in between cannot hang a scan
-/// or a validation, and with `Follow::No` refusing a file swapped for a symlink.
-pub(crate) fn open_regular(
-    path: &Path,
-    follow: Follow,
-) -> Result<(std::fs::File, std::fs::Metadata), ReadTextError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let cannot = ReadTextError::Io;
-    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
-    if follow == Follow::No {
-        flags |= libc::O_NOFOLLOW;
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open(path)
-        .map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(ReadTextError::NotRegular);
-    }
-    Ok((file, meta))
-}
-
-/// The OS reason without Rust's "(os error N)" suffix.
-pub(crate) fn io_reason(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
 }
 
 /// Checks manifest text; `file` is only used to name the file in errors and warnings.

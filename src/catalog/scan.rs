@@ -394,8 +394,9 @@ fn check_schema_files(folder: &Path, manifest: &Manifest) -> Result<(), Manifest
             field: Some(format!("{field}.schema_file")),
             message,
         };
-        let text = manifest::read_text_capped(&folder.join(file), manifest::MAX_MANIFEST_BYTES)
-            .map_err(|reason| broken(format!("{file}: {reason}")))?;
+        let text =
+            crate::io_text::read_text_capped(&folder.join(file), manifest::MAX_MANIFEST_BYTES)
+                .map_err(|reason| broken(format!("{file}: {reason}")))?;
         serde_json::from_str::<serde_json::Value>(&text)
             .map_err(|e| broken(format!("{file} is not valid JSON ({e})")))?;
     }
@@ -403,7 +404,7 @@ fn check_schema_files(folder: &Path, manifest: &Manifest) -> Result<(), Manifest
 }
 
 fn load_bare_script(root: &Path, tier: Tier, path: &Path) -> ToolEntry {
-    match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
+    match crate::io_text::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {
             let mut entry = entry_from_manifest(tier, path, infer::infer_manifest(path, &text));
             let file_name = Path::new(path.file_name().unwrap_or_default());
@@ -497,7 +498,7 @@ pub(crate) fn hash_now(path: &Path) -> String {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return hash_tool_folder(path);
     }
-    match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
+    match crate::io_text::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {
             let name = PathBuf::from(path.file_name().unwrap_or_default());
             hash_bytes_of([(name.as_path(), text.as_bytes())])

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::catalog::manifest::{MAX_MANIFEST_BYTES, read_text_capped};
+use crate::catalog::manifest::MAX_MANIFEST_BYTES;
+use crate::io_text::read_text_capped;
 use crate::model::SchemaSource;
 use crate::model::input_schema::SchemaError;
 

@@ -115,7 +115,7 @@ pub(crate) fn forked_helper() -> PreforkedHelper {
 
 /// `--input` as text: JSON inline, `@FILE`, or `@-` for standard input (read to its end).
 pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
-    use crate::catalog::manifest::{ReadTextError, read_stream_capped, read_text_capped};
+    use crate::io_text::{ReadTextError, read_stream_capped, read_text_capped};
     let Some(input) = input else {
         return Ok(None);
     };

@@ -32,7 +32,7 @@ impl DoctorLock {
         let path = state_dir.join(LOCK_FILE);
         let io = |e: std::io::Error| LockError::Io {
             path: path.clone(),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         };
         let mut file = File::options()
             .read(true)

@@ -416,7 +416,7 @@ fn remove_with_journal(path: &Path) {
 fn io_error(path: &Path, e: &std::io::Error) -> StoreError {
     StoreError::Sqlite {
         path: path.to_path_buf(),
-        reason: crate::catalog::manifest::io_reason(e),
+        reason: crate::io_text::io_reason(e),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::LookupError;
-use crate::catalog::manifest::io_reason;
+use crate::io_text::io_reason;
 use crate::safe_fs::SafeFsError;
 use crate::store::StoreError;
 

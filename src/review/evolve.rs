@@ -18,10 +18,9 @@ use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
 use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::{
-    MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
-};
+use crate::catalog::manifest::{MANIFEST_FILE, is_relative_inside, parse_manifest};
 use crate::catalog::scan::{collect_files, hash_tool_folder};
+use crate::io_text::{read_text_capped, read_tool_text};
 use crate::model::decided::{Decision, REVIEW_FILE};
 use crate::model::decisions::DecisionKind;
 use crate::model::{Origin, Tier, ToolEntry, ToolId};

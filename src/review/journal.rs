@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ReviewError;
 use super::lock::ToolLock;
-use crate::catalog::manifest::io_reason;
+use crate::io_text::io_reason;
 use crate::safe_fs::move_noreplace;
 use crate::store::{DecisionRecord, Store, StoreAccess, VersionRecord};
 use crate::workspace::state_dir;

@@ -209,7 +209,7 @@ pub(crate) fn propose(
             landing::Landing::announce(root, &row, &staging.to_string_lossy()).map_err(|e| {
                 SafeFsError::Io {
                     path: crate::workspace::state_dir(root).join("proposals"),
-                    reason: crate::catalog::manifest::io_reason(&e),
+                    reason: crate::io_text::io_reason(&e),
                 }
             })
         })
@@ -220,7 +220,7 @@ pub(crate) fn propose(
                     landing.withdraw();
                     Err(SafeFsError::Io {
                         path: experimental.path().join(&folder),
-                        reason: crate::catalog::manifest::io_reason(&e),
+                        reason: crate::io_text::io_reason(&e),
                     })
                 }
             },

@@ -220,11 +220,11 @@ fn git_common_dir(project: &Path) -> Option<PathBuf> {
     if !dot_git.symlink_metadata().ok()?.is_file() {
         return None;
     }
-    let text = crate::catalog::manifest::read_text_capped(&dot_git, 4096).ok()?;
+    let text = crate::io_text::read_text_capped(&dot_git, 4096).ok()?;
     let gitdir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
     let gitdir = std::fs::canonicalize(project.join(gitdir)).ok()?;
     // A worktree's folder names its repository's in `commondir`; that holds everything.
-    let common = crate::catalog::manifest::read_text_capped(&gitdir.join("commondir"), 4096)
+    let common = crate::io_text::read_text_capped(&gitdir.join("commondir"), 4096)
         .ok()
         .and_then(|c| std::fs::canonicalize(gitdir.join(c.trim())).ok());
     Some(common.unwrap_or(gitdir))

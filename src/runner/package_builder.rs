@@ -325,7 +325,7 @@ fn copy_tree(from: &Path, to: &Path, limit: u64) -> Result<u64, PackagesError> {
         } else if kind.is_file() {
             // Opened without following a link swapped in meanwhile.
             let (mut source, meta) =
-                crate::catalog::manifest::open_regular(&path, crate::catalog::manifest::Follow::No)
+                crate::io_text::open_regular(&path, crate::io_text::Follow::No)
                     .map_err(|e| PackagesError::Io(format!("{}: {e}", path.display())))?;
             total = total.saturating_add(meta.len());
             if total > limit {

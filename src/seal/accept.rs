@@ -231,6 +231,6 @@ pub fn accept_all(root: &Path, who: &str) -> Result<Vec<Sealed>, AcceptError> {
 fn io_error(root: &Path, e: &std::io::Error) -> SealError {
     SealError::Write(crate::safe_fs::SafeFsError::Io {
         path: seals_dir(root),
-        reason: crate::catalog::manifest::io_reason(e),
+        reason: crate::io_text::io_reason(e),
     })
 }

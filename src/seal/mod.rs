@@ -106,9 +106,7 @@ pub(crate) fn accepted(root: &Path) -> bool {
 /// Whether `folder` holds the mark of this user's toolbench.
 fn marked(folder: &Path) -> bool {
     let path = folder.join(MARK_FILE);
-    let Ok((file, _)) =
-        crate::catalog::manifest::open_regular(&path, crate::catalog::manifest::Follow::No)
-    else {
+    let Ok((file, _)) = crate::io_text::open_regular(&path, crate::io_text::Follow::No) else {
         return false;
     };
     let mut tag = String::new();
@@ -197,7 +195,7 @@ fn open_seals(root: &Path) -> Result<(), SealError> {
     let io = |e: std::io::Error| {
         SealError::Write(crate::safe_fs::SafeFsError::Io {
             path: seals_dir(root),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         })
     };
     made.map_err(io)?;
@@ -250,7 +248,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Seal, SealError> {
 fn unreadable(path: &Path, e: &std::io::Error) -> SealError {
     SealError::Unreadable {
         path: path.to_path_buf(),
-        reason: crate::catalog::manifest::io_reason(e),
+        reason: crate::io_text::io_reason(e),
     }
 }
 

@@ -92,10 +92,10 @@ pub(crate) fn exchange(port: u16, line: &str, timeout: Duration) -> Result<Strin
     let deadline = Instant::now() + timeout;
     let mut stream = connect(port, timeout).map_err(|e| match e.kind() {
         std::io::ErrorKind::TimedOut => ExchangeError::Timeout(timeout),
-        _ => ExchangeError::Refused(crate::catalog::manifest::io_reason(&e)),
+        _ => ExchangeError::Refused(crate::io_text::io_reason(&e)),
     })?;
     let _ = stream.set_nodelay(true);
-    let other = |e: std::io::Error| ExchangeError::Other(crate::catalog::manifest::io_reason(&e));
+    let other = |e: std::io::Error| ExchangeError::Other(crate::io_text::io_reason(&e));
     stream.set_write_timeout(Some(timeout)).map_err(other)?;
     stream
         .write_all(format!("{line}\n").as_bytes())

@@ -25,17 +25,13 @@ pub(crate) fn read_beneath(
             return Err(format!(
                 "{}: {}",
                 relative.display(),
-                crate::catalog::manifest::io_reason(&e)
+                crate::io_text::io_reason(&e)
             ));
         }
     };
-    let meta = file.metadata().map_err(|e| {
-        format!(
-            "{}: {}",
-            relative.display(),
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {}", relative.display(), crate::io_text::io_reason(&e)))?;
     if !meta.is_file() {
         return Err(format!("{}: not a regular file", relative.display()));
     }
@@ -49,13 +45,7 @@ pub(crate) fn read_beneath(
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(cap as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| {
-            format!(
-                "{}: {}",
-                relative.display(),
-                crate::catalog::manifest::io_reason(&e)
-            )
-        })?;
+        .map_err(|e| format!("{}: {}", relative.display(), crate::io_text::io_reason(&e)))?;
     if bytes.len() > cap {
         return Err(format!("{}: over the {cap} byte limit", relative.display()));
     }

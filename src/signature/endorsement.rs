@@ -71,12 +71,12 @@ pub(crate) fn check(
     if good.as_ref().is_some_and(|g| g.contains(&digest)) {
         return Ok(());
     }
-    let dir = tempfile::tempdir().map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+    let dir = tempfile::tempdir().map_err(|e| crate::io_text::io_reason(&e))?;
     let allowed = dir.path().join("allowed_signers");
     let signature = dir.path().join("accepted.sig");
     std::fs::write(&allowed, text)
         .and_then(|()| std::fs::write(&signature, sig))
-        .map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+        .map_err(|e| crate::io_text::io_reason(&e))?;
     sshkeygen::verify(&allowed, TRUST_NAMESPACE, principal, &signature, bytes)
         .map_err(|why| format!("its endorsement does not verify ({why})"))?;
     good.get_or_insert_with(HashSet::new).insert(digest);

@@ -276,13 +276,12 @@ fn check_with_ssh_keygen(
     sig: &[u8],
     json: &[u8],
 ) -> Result<String, Checked> {
-    let dir = tempfile::tempdir()
-        .map_err(|e| Checked::Invalid(crate::catalog::manifest::io_reason(&e)))?;
+    let dir = tempfile::tempdir().map_err(|e| Checked::Invalid(crate::io_text::io_reason(&e)))?;
     let allowed = dir.path().join("allowed_signers");
     let signature = dir.path().join("statement.sig");
     std::fs::write(&allowed, signers_text)
         .and_then(|()| std::fs::write(&signature, sig))
-        .map_err(|e| Checked::Invalid(crate::catalog::manifest::io_reason(&e)))?;
+        .map_err(|e| Checked::Invalid(crate::io_text::io_reason(&e)))?;
     match sshkeygen::verify(&allowed, NAMESPACE, principal, &signature, json) {
         Ok(line) => Ok(line),
         Err(_) => match sshkeygen::check_novalidate(&signature, json) {
@@ -471,13 +470,8 @@ fn sign_one(
         .as_ref()
         .map(|m| crate::model::DeclaredPermissions::from(&m.permissions))
         .unwrap_or_default();
-    let sha256 = statement::tree_sha256(folder).map_err(|e| {
-        format!(
-            "{}: {}",
-            folder.display(),
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
+    let sha256 = statement::tree_sha256(folder)
+        .map_err(|e| format!("{}: {}", folder.display(), crate::io_text::io_reason(&e)))?;
     let principal = review.reviewer.clone();
     let content_hash = review.content_hash.clone();
     let bytes = Statement::new(review, sha256).encode();

@@ -333,7 +333,7 @@ pub(crate) fn read_accepted(
                 file,
                 line: None,
                 field: "file",
-                why: crate::catalog::manifest::io_reason(&e),
+                why: crate::io_text::io_reason(&e),
             });
         }
     };
@@ -399,11 +399,10 @@ pub(crate) fn write_accepted(
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let (file, meta) =
-        crate::catalog::manifest::open_regular(path, crate::catalog::manifest::Follow::No)
-            .map_err(|e| match e {
-                crate::catalog::manifest::ReadTextError::Io(io) => io,
-                other => std::io::Error::other(other.to_string()),
-            })?;
+        crate::io_text::open_regular(path, crate::io_text::Follow::No).map_err(|e| match e {
+            crate::io_text::ReadTextError::Io(io) => io,
+            other => std::io::Error::other(other.to_string()),
+        })?;
     if meta.len() > MAX_SIGNERS_BYTES as u64 {
         return Err(std::io::Error::other(format!(
             "larger than {MAX_SIGNERS_BYTES} bytes"
@@ -455,7 +454,7 @@ pub(crate) fn read_file_entries(path: &Path) -> Result<Vec<SignerEntry>, Signers
                 file,
                 line: None,
                 field: "file",
-                why: crate::catalog::manifest::io_reason(&e),
+                why: crate::io_text::io_reason(&e),
             });
         }
     };
@@ -470,13 +469,8 @@ pub(crate) fn read_file_entries(path: &Path) -> Result<Vec<SignerEntry>, Signers
 
 /// Reads a public key file (`ssh-ed25519 AAAA… comment`): its type and base64 key.
 pub(crate) fn read_public_key(path: &Path) -> Result<(String, String), String> {
-    let bytes = read_capped(path).map_err(|e| {
-        format!(
-            "{}: {}",
-            path.display(),
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
+    let bytes = read_capped(path)
+        .map_err(|e| format!("{}: {}", path.display(), crate::io_text::io_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{}: not text", path.display()))?;
     parse_public_key(&text).ok_or_else(|| {
         format!(

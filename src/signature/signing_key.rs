@@ -41,10 +41,10 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
     {
         let public = signers::parse_public_key(literal)
             .ok_or_else(|| format!("{named}: not an OpenSSH public key"))?;
-        let dir = tempfile::tempdir().map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+        let dir = tempfile::tempdir().map_err(|e| crate::io_text::io_reason(&e))?;
         let file = dir.path().join("signing_key.pub");
         std::fs::write(&file, format!("{} {}\n", public.0, public.1))
-            .map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+            .map_err(|e| crate::io_text::io_reason(&e))?;
         return Ok(Some(Key {
             key: sshkeygen::SigningKey {
                 file,

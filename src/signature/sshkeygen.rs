@@ -88,10 +88,7 @@ fn run(
         if e.kind() == std::io::ErrorKind::NotFound {
             "ssh-keygen is not installed (apt-get install openssh-client)".to_string()
         } else {
-            format!(
-                "cannot start ssh-keygen: {}",
-                crate::catalog::manifest::io_reason(&e)
-            )
+            format!("cannot start ssh-keygen: {}", crate::io_text::io_reason(&e))
         }
     })?;
     let mut stdin = child.stdin.take();
@@ -135,7 +132,7 @@ fn run(
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => return Err(crate::catalog::manifest::io_reason(&e)),
+            Err(e) => return Err(crate::io_text::io_reason(&e)),
         }
     };
     let _ = writer.join();

@@ -75,12 +75,12 @@ fn load_from(dir: &Path, owner: u32) -> Result<Option<SystemList>, SignersError>
     match std::fs::symlink_metadata(&file) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
-        Err(e) => return Err(broken("file", crate::catalog::manifest::io_reason(&e))),
+        Err(e) => return Err(broken("file", crate::io_text::io_reason(&e))),
         Ok(_) => {}
     }
     let real = dir
         .canonicalize()
-        .map_err(|e| broken("file", crate::catalog::manifest::io_reason(&e)))?;
+        .map_err(|e| broken("file", crate::io_text::io_reason(&e)))?;
     for folder in real.ancestors() {
         kept_by(folder, owner, true).map_err(|(field, why)| broken(field, why))?;
     }
@@ -97,11 +97,7 @@ fn kept_by(path: &Path, owner: u32, folder: bool) -> Result<(), (&'static str, S
     let meta = std::fs::symlink_metadata(path).map_err(|e| {
         (
             "file",
-            format!(
-                "{}: {}",
-                path.display(),
-                crate::catalog::manifest::io_reason(&e)
-            ),
+            format!("{}: {}", path.display(), crate::io_text::io_reason(&e)),
         )
     })?;
     judge(path, &meta, owner, folder)
@@ -142,7 +138,7 @@ fn judge(
 fn read_kept(path: &Path, owner: u32) -> Result<Vec<u8>, (&'static str, String)> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let io = |e: std::io::Error| ("file", crate::catalog::manifest::io_reason(&e));
+    let io = |e: std::io::Error| ("file", crate::io_text::io_reason(&e));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)

@@ -154,7 +154,7 @@ fn keep(
     .map_err(|e| {
         format!(
             "cannot write the accepted reviewers: {}",
-            crate::catalog::manifest::io_reason(&e)
+            crate::io_text::io_reason(&e)
         )
     })
 }

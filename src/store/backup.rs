@@ -62,7 +62,7 @@ fn backup_if_due_on(state_dir: &Path, now: &str) -> Result<Option<PathBuf>, Stor
     }
     let create = |e: std::io::Error| StoreError::CreateDir {
         path: dir.clone(),
-        reason: crate::catalog::manifest::io_reason(&e),
+        reason: crate::io_text::io_reason(&e),
     };
     crate::workspace::private::create_dirs(&dir).map_err(create)?;
     let store = Store::open_file_reader(&state)?;

@@ -132,7 +132,7 @@ impl DecisionLog {
     pub fn append_all(&self, entries: &[NewEntry]) -> Result<u64, LogError> {
         let fail = |e: std::io::Error| LogError::Append {
             path: self.path.clone(),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let new_dir = !dir.is_dir();
@@ -219,7 +219,7 @@ impl DecisionLog {
     ) -> Result<(), LogError> {
         let read_fail = |e: std::io::Error| LogError::Read {
             path: self.path.clone(),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         };
         let file = match File::open(&self.path) {
             Ok(file) => file,

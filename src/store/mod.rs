@@ -70,7 +70,7 @@ impl Store {
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let dir = crate::workspace::make_state_dir(root).map_err(|e| StoreError::CreateDir {
             path: root.join(STATE_DIR),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         })?;
         // Listed even when the state was there: a store copied in, or made by an older build.
         let _ = crate::workspace::registry::register(root);
@@ -91,7 +91,7 @@ impl Store {
                 .open(path)
                 .map_err(|e| StoreError::CreateDir {
                     path: path.to_path_buf(),
-                    reason: crate::catalog::manifest::io_reason(&e),
+                    reason: crate::io_text::io_reason(&e),
                 })?;
         }
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;

@@ -152,7 +152,7 @@ impl Store {
         // Made empty and the owner's first: SQLite writes into it and keeps its mode.
         crate::workspace::private::create(dest).map_err(|e| StoreError::CreateDir {
             path: dest.to_path_buf(),
-            reason: crate::catalog::manifest::io_reason(&e),
+            reason: crate::io_text::io_reason(&e),
         })?;
         self.conn
             .execute("VACUUM INTO ?1", [dest.to_string_lossy()])

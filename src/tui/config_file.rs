@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::catalog::manifest::{ReadTextError, read_text_capped};
+use crate::io_text::{ReadTextError, read_text_capped};
 
 /// Larger than any keymap or theme a person writes.
 const MAX_BYTES: u64 = 1024 * 1024;

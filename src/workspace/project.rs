@@ -154,7 +154,7 @@ pub(crate) fn accept(
         .and_then(|()| super::private::write(&file, bytes));
     written.map_err(|e| ProjectError::Record {
         file: file.clone(),
-        why: crate::catalog::manifest::io_reason(&e),
+        why: crate::io_text::io_reason(&e),
     })?;
     Ok(folder)
 }
@@ -163,10 +163,7 @@ pub(crate) fn accept(
 fn resolved(named: &Path) -> Result<PathBuf, String> {
     let folder = std::fs::canonicalize(named).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "does not exist".to_string(),
-        _ => format!(
-            "cannot be read: {}",
-            crate::catalog::manifest::io_reason(&e)
-        ),
+        _ => format!("cannot be read: {}", crate::io_text::io_reason(&e)),
     })?;
     if !folder.is_dir() {
         return Err("is not a folder".into());
@@ -189,9 +186,8 @@ fn is_accepted(records: &Records, root: &Path, folder: &Path) -> bool {
 fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     const MAX_RECORD_BYTES: u64 = 64 * 1024;
-    let (file, _) =
-        crate::catalog::manifest::open_regular(path, crate::catalog::manifest::Follow::No)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (file, _) = crate::io_text::open_regular(path, crate::io_text::Follow::No)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_RECORD_BYTES).read_to_end(&mut bytes)?;
     Ok(bytes)

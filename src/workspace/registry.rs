@@ -19,7 +19,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{FlockOperation, flock};
 
 use super::state_dir::STATE_DIR;
-use crate::catalog::manifest::io_reason;
+use crate::io_text::io_reason;
 
 /// The list's file name in the user data folder.
 const FILE_NAME: &str = "workspaces";

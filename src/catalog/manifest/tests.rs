@@ -452,63 +452,6 @@ fn key_line_finds_keys_in_inline_and_header_tables() {
 }
 
 #[test]
-fn a_fifo_is_refused_at_once_not_waited_on() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tool.toml");
-    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
-    // SAFETY: mkfifo on a NUL-terminated path in our own temp folder.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo");
-    // Without a writer, a blocking open of the FIFO would never return.
-    let err = read_text_capped(&path, 1024)
-        .expect_err("a FIFO is not a manifest")
-        .to_string();
-    assert!(err.contains("not a regular file"), "{err}");
-}
-
-#[test]
-fn a_tool_file_swapped_for_a_symlink_is_not_read_through() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "key").expect("secret");
-    let link = dir.path().join("main.py");
-    std::os::unix::fs::symlink(&secret, &link).expect("link");
-    let err = read_tool_text(&link, 1024)
-        .expect_err("a link is refused")
-        .to_string();
-    assert!(err.starts_with("cannot read"), "{err}");
-    // The manifest reader still follows links (a link inside the tool folder is allowed).
-    assert_eq!(read_text_capped(&link, 1024).ok().as_deref(), Some("key"));
-}
-
-#[test]
-fn the_head_of_a_large_tool_file_is_never_read_through_a_link_nor_from_a_fifo() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "key\n".repeat(200_000)).expect("secret");
-    let link = dir.path().join("bundle.js");
-    std::os::unix::fs::symlink(&secret, &link).expect("link");
-    let err = read_tool_text_head(&link, 512 * 1024)
-        .expect_err("a link is refused")
-        .to_string();
-    assert!(err.starts_with("cannot read"), "{err}");
-    let fifo = dir.path().join("big.js");
-    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
-    // SAFETY: mkfifo on a NUL-terminated path in our own temp folder.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo");
-    let err = read_tool_text_head(&fifo, 512 * 1024)
-        .expect_err("a FIFO is refused")
-        .to_string();
-    assert!(err.contains("not a regular file"), "{err}");
-    // A file cut by the limit inside a character keeps what is whole.
-    let text = dir.path().join("text.js");
-    std::fs::write(&text, "é".repeat(10)).expect("text");
-    assert_eq!(
-        read_tool_text_head(&text, 5).ok(),
-        Some(("éé".to_string(), 20))
-    );
-}
-
-#[test]
 fn an_mcp_title_is_one_short_line() {
     let with_title =
         |title: &str| format!("{}[mcp]\ntitle = {title:?}\n", minimal_with("none", ""));

@@ -268,12 +268,12 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
         let read_dir =
             std::fs::read_dir(folder.join(&relative)).map_err(|e| ListError::Unreadable {
                 path: relative.clone(),
-                reason: crate::catalog::manifest::io_reason(&e),
+                reason: crate::io_text::io_reason(&e),
             })?;
         for dirent in read_dir {
             let dirent = dirent.map_err(|e| ListError::Unreadable {
                 path: relative.clone(),
-                reason: crate::catalog::manifest::io_reason(&e),
+                reason: crate::io_text::io_reason(&e),
             })?;
             entries += 1;
             if entries > limits.max_tool_files {

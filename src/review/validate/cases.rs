@@ -8,7 +8,8 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink};
-use crate::catalog::manifest::{ManifestError, read_text_capped};
+use crate::catalog::manifest::ManifestError;
+use crate::io_text::read_text_capped;
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::{self, RunError};
 use crate::text::shorten;

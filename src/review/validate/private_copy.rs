@@ -90,11 +90,9 @@ pub(crate) fn copy(
             .map_err(|e| CopyError::Folder(format!("{}: {e}", target.path().display())))?;
         hash_now(target.path())
     } else {
-        let text = crate::catalog::manifest::read_text_capped(
-            &entry.path,
-            crate::catalog::scan::MAX_SCRIPT_BYTES,
-        )
-        .map_err(|e| CopyError::Folder(format!("{}: {e}", entry.path.display())))?;
+        let text =
+            crate::io_text::read_text_capped(&entry.path, crate::catalog::scan::MAX_SCRIPT_BYTES)
+                .map_err(|e| CopyError::Folder(format!("{}: {e}", entry.path.display())))?;
         to.write_new(Path::new(name), text.as_bytes(), 0o700)?;
         hash_now(&to.path().join(name))
     };

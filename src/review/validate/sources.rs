@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::manifest::{Follow, ReadTextError, open_regular};
+use crate::io_text::{Follow, ReadTextError, open_regular};
 use crate::model::ToolEntry;
 use crate::text::human_size;
 
