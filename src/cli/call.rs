@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::run::{read_input, stop_on_signal};
 use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workbench, runtime};
-use crate::command::{self, Applied, AttemptOutcome, CallReport, Command};
+use crate::command::{Applied, AttemptOutcome, CallReport, Command};
 
 #[derive(Debug, Args)]
 pub(crate) struct CallArgs {
@@ -39,7 +39,7 @@ pub(crate) fn run(args: CallArgs, ws: &Workbench) -> CliResult {
     };
     let report = runtime()?.block_on(async {
         ctx.cancelled = Some(stop_on_signal());
-        match command::apply(&ctx, command).await? {
+        match ws.apply(&ctx, command).await? {
             Applied::Called(report) => Ok(report),
             _ => Err(CliError::msg("call: the library answered without a call")),
         }

@@ -2,7 +2,7 @@ use clap::Args;
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, decide, runtime};
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 
 #[derive(Debug, Args)]
 pub(crate) struct GcArgs {
@@ -27,7 +27,7 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
         dry_run: args.dry_run,
     };
     let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
-    let Applied::Collected(report) = runtime()?.block_on(command::apply(&ctx, command))? else {
+    let Applied::Collected(report) = runtime()?.block_on(ws.apply(&ctx, command))? else {
         return Err(super::CliError::msg(
             "gc: the library answered without a report",
         ));

@@ -2,7 +2,7 @@ use clap::Args;
 
 use super::term::outln;
 use super::{CliError, CliResult, Workbench, runtime, tool_id};
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 use crate::model::Severity;
 use crate::model::failure_report::FailureReport;
 
@@ -41,7 +41,7 @@ pub(crate) fn run(args: MarkFailureArgs, ws: &Workbench) -> CliResult {
     };
     let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let Applied::FailureMarked { failure, quality } =
-        runtime()?.block_on(command::apply(&ctx, command))?
+        runtime()?.block_on(ws.apply(&ctx, command))?
     else {
         return Err(CliError::msg(
             "mark-failure: the library answered without a failure",

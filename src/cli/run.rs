@@ -67,7 +67,7 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
     } = runtime.block_on(async {
         // Before the run is written down: no signal finds it without its handler.
         stop_on_signal();
-        let applied = command::apply(&ctx, command).await;
+        let applied = ws.apply(&ctx, command).await;
         let Applied::Run(job) = applied.map_err(|e| with_input_hint(e, given))? else {
             return Err(CliError::msg("run: the library answered without a run"));
         };

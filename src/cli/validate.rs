@@ -8,7 +8,7 @@ use std::io::Write as _;
 use clap::Args;
 
 use super::{CliError, CliResult, Workbench, runtime, tool_id};
-use crate::command::{self, Applied, Command};
+use crate::command::{Applied, Command};
 use crate::jobs::validation::Validated;
 use crate::model::validation_report::{
     Answered, CaseStatus, CheckKind, CheckStatus, Difference, ValidationReport, Verdict,
@@ -41,7 +41,7 @@ pub(crate) fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
     let validated = runtime()?.block_on(async {
         // Interrupted, its runs are cancelled and recorded, and no report is kept.
         super::run::stop_on_signal();
-        command::apply(&ctx, command).await
+        ws.apply(&ctx, command).await
     });
     let Validated { report, unstored } = match validated? {
         Applied::Validated(validated) => *validated,

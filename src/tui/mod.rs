@@ -203,7 +203,7 @@ fn limit_malloc_arenas() {
 /// The workbench UI's runtime, what effects need: the workspace served (its one writer, the
 /// live catalog, the validation queue, the jobs that may be cancelled), the queue of run
 /// output, and what the UI follows and loads itself. Every change of state goes through the
-/// library's door (`command::apply`); long reads open read-only connections of their own
+/// workbench's door (`Serving::apply`); long reads open read-only connections of their own
 /// (`Store::open_reader`).
 struct UiRuntime {
     serving: Arc<Serving>,
@@ -763,7 +763,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             if matches!(*command, Command::RefreshSuggestions) {
                 ctx.catalog = Some(Arc::clone(&app.catalog));
             }
-            apply(ctx, tx, *command);
+            apply(ui_runtime, ctx, tx, *command);
         }
         Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
         // The event loop runs it: the terminal is its to give.
@@ -881,12 +881,19 @@ fn unread(what: &str, error: &crate::model::StoreError) -> AppEvent {
     ))
 }
 
-/// Applies `command` as `ctx` off the event loop and reports what it did. An evolve (the one command
-/// that reports its steps) may run for minutes: the status bar says it started.
-fn apply(ctx: command::Context, tx: &mpsc::Sender<AppEvent>, command: Command) {
+/// Applies `command` as `ctx` off the event loop, through the workbench's one door, and reports
+/// what it did. An evolve (the one command that reports its steps) may run for minutes: the
+/// status bar says it started.
+fn apply(
+    ui_runtime: &UiRuntime,
+    ctx: command::Context,
+    tx: &mpsc::Sender<AppEvent>,
+    command: Command,
+) {
+    let serving = Arc::clone(&ui_runtime.serving);
     let tx = tx.clone();
     tokio::spawn(async move {
-        let result = command::apply(&ctx, command.clone()).await;
+        let result = serving.apply(&ctx, command.clone()).await;
         let command = Box::new(command);
         let _ = tx.send(AppEvent::Applied { command, result }).await;
     });
@@ -900,11 +907,12 @@ fn apply_each(
     commands: Vec<(String, Command)>,
 ) {
     let ctx = with_progress(ui_runtime, tx);
+    let serving = Arc::clone(&ui_runtime.serving);
     let tx = tx.clone();
     tokio::spawn(async move {
         let mut results = Vec::with_capacity(commands.len());
         for (label, command) in commands {
-            results.push((label, command::apply(&ctx, command).await));
+            results.push((label, serving.apply(&ctx, command).await));
         }
         let _ = tx.send(AppEvent::AppliedEach(results)).await;
     });

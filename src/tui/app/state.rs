@@ -45,7 +45,7 @@ use crate::tui::theme::Theme;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Scan,
-    /// A state change through the library's door (`command::apply`), off the event loop; what
+    /// A state change through the workbench's door (`Serving::apply`), off the event loop; what
     /// it did comes back as `AppEvent::Applied`.
     Apply(Box<Command>),
     /// Commands applied one after the other, each named by its label (a marked tool's
