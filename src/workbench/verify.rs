@@ -91,7 +91,8 @@ impl VerifyRow {
 
     /// How to check this row's signed review without toolbench; `None` when nobody signed it.
     pub(crate) fn check_by_hand(&self) -> Option<String> {
-        let principal = self.principal.as_deref()?;
+        // The principal is the workspace's allowed_signers' text: shown, never obeyed.
+        let principal = crate::text::visible(self.principal.as_deref()?);
         Some(format!(
             "check it without toolbench: ssh-keygen -Y verify -f {WORKSPACE_SIGNERS} -I {principal} \
              -n {NAMESPACE} -s {} < {}",
@@ -212,4 +213,27 @@ fn row(root: &Path, standing: &Standing, entry: ToolEntry) -> VerifyRow {
         row.reason = Some(signature.reason());
     }
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_to_check_by_hand_shows_a_principals_control_characters_not_obeys_them() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let standing = Standing::load(root.path());
+        let entry = ToolEntry::fixture(Tier::Approved, "slugify");
+        let signed = VerifyRow {
+            principal: Some("ana\u{1b}]52;c;cm0gLXJmIH4=\u{7}\n".into()),
+            statement: Some(".reviews/slugify.json".into()),
+            signature: Some(".reviews/slugify.json.sig".into()),
+            ..row(root.path(), &standing, entry.clone())
+        };
+        let line = signed.check_by_hand().expect("a signed row");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("-I ana"), "{line}");
+        let unsigned = row(root.path(), &standing, entry);
+        assert_eq!(unsigned.check_by_hand(), None);
+    }
 }
