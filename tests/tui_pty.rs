@@ -1733,6 +1733,12 @@ fn a_tool_run_from_the_workbench_holds_nothing_of_the_workbench() {
         held.iter().any(|t| t.starts_with("/dev/pts/")),
         "the workbench holds its terminal: {held:?}"
     );
+    // Its terminal input hears a resize and is woken through socket pairs of its own: a
+    // tool holding one could fake a resize or keep the input's wait from ending.
+    assert!(
+        held.iter().filter(|t| t.starts_with("socket:")).count() >= 2,
+        "the workbench's terminal input holds its sockets: {held:?}"
+    );
     let sleep = format!("sleep {marker}");
     let tool = pids_of(&["sleep".to_string(), marker.clone()])
         .into_iter()
