@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
 use divan::Bencher;
-use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+use toolbench::model::Catalog;
 use toolbench::model::ToolEntry;
 use toolbench::store::Store;
 
@@ -189,7 +189,7 @@ mod index {
     #[divan::bench]
     fn sorted_indices_10k(bencher: Bencher) {
         let catalog: &Catalog = &CATALOG;
-        bencher.bench(|| catalog.sorted_indices(toolbench::catalog::SortOrder::Name));
+        bencher.bench(|| catalog.sorted_indices(toolbench::model::SortOrder::Name));
     }
 }
 
@@ -204,7 +204,7 @@ mod startup {
         bencher.bench(|| {
             let store = Store::open(root).expect("open the store");
             let catalog = Catalog::new(store.load_index().expect("load the index"));
-            let view = catalog.sorted_indices(toolbench::catalog::SortOrder::Name);
+            let view = catalog.sorted_indices(toolbench::model::SortOrder::Name);
             (catalog, view)
         });
     }

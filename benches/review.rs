@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, hash_tool_folder, load_tool, scan_workspace,
 };
+use toolbench::model::Catalog;
 use toolbench::model::{RunOrigin, Tier, ToolId};
 use toolbench::review::lifecycle;
 use toolbench::runner::{self, RunRequest};

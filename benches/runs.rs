@@ -6,7 +6,7 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use toolbench::catalog::SortOrder;
+use toolbench::model::SortOrder;
 use toolbench::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use toolbench::runner::Stream;
 use toolbench::store::{SharedStore, Store, StoreWriter};

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use toolbench::catalog::SortOrder;
+use toolbench::model::SortOrder;
 use toolbench::model::quality::WorkspaceStats;
 use toolbench::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, ToolEntry};
 use toolbench::store::Store;

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::catalog::SortOrder;
 use crate::catalog::scan::ScanLimits;
 use crate::io_text::read_text_capped;
+use crate::model::SortOrder;
 use crate::model::admission::{Preset, RunPolicy};
 use crate::notify::webhook::Webhook;
 

@@ -7,7 +7,6 @@
 
 pub(crate) mod approvals;
 pub(crate) mod blob;
-pub(crate) mod bounded;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

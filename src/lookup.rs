@@ -12,11 +12,11 @@ use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::LookupError;
 use crate::catalog::scan::{
     FolderShapes, KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_unindexed,
     scan_workspace,
 };
+use crate::model::LookupError;
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::StoreAccess;
 

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod admission;
 pub mod audit;
 pub(crate) mod calls;
+pub mod catalog;
+pub use catalog::{Catalog, LookupError, SortOrder};
 pub(crate) mod decided;
 pub(crate) mod decisions;
 pub mod deps;
@@ -251,6 +253,9 @@ pub(crate) enum SchemaSource {
     Inline(String),
     File(String),
 }
+
+/// The file name of a tool's manifest in its folder.
+pub(crate) const MANIFEST_FILE: &str = "tool.toml";
 
 /// A checked `tool.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,8 @@
 //! (bidirectional overrides and isolates, zero-width characters: "Trojan Source") are shown
 //! the same way, so a line reads on screen as a compiler reads it.
 
+pub(crate) mod bounded;
+
 /// A size for people, in binary units: `4.0 GiB`, `64 MiB`, `512 bytes`; whole numbers stay
 /// whole. The one spelling of a size, on every screen and in every message.
 pub(crate) fn human_size(bytes: u64) -> String {

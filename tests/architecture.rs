@@ -1044,7 +1044,6 @@ fn beyond(found: &[Circle], known: &[(&str, usize)]) -> Vec<String> {
 /// or a model noun in place of the module's own item.
 const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "approvals", 2),
-    ("cli", "catalog", 1),
     ("cli", "config", 1),
     ("cli", "doctor", 2),
     ("cli", "jobs", 4),
@@ -1059,13 +1058,9 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "tui", 1),
     ("cli", "web", 1),
     ("cli", "workspace", 2),
-    ("mcp", "bounded", 2),
-    ("mcp", "catalog", 1),
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
     ("tui", "approvals", 2),
-    ("tui", "bounded", 1),
-    ("tui", "catalog", 6),
     ("tui", "config", 2),
     ("tui", "jobs", 6),
     ("tui", "quality", 1),

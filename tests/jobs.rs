@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use common::{bin, minimal_manifest, run_request, write_tool};
 use toolbench::catalog::scan::{ScanLimits, load_path};
-use toolbench::catalog::{Catalog, LookupError};
 use toolbench::command::CommandError;
 use toolbench::command::validations::{
     ValidationEvent, ValidationQueue, ValidationRequest, ValidationTarget,
 };
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
+use toolbench::model::{Catalog, LookupError};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::runner::Stream;
 use toolbench::store::writer::StoreWriter;

@@ -20,8 +20,6 @@ use crate::model::{
 /// Manifests larger than this are refused before parsing: a tool description is never this big.
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
-pub(crate) const MANIFEST_FILE: &str = "tool.toml";
-
 const TOP_LEVEL_FIELDS: &[&str] = &[
     "name",
     "version",

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
+use crate::catalog::manifest::{self, ManifestError};
 use crate::catalog::{infer, links};
+use crate::model::MANIFEST_FILE;
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub(crate) use hash::ContentHasher;
 pub use hash::{FolderShapes, KnownHashes, KnownShapes, ShapeChanges};

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::term::{errln, outln, print_json, print_rows};
 use super::{CliResult, Workbench};
-use crate::catalog::SortOrder;
+use crate::model::SortOrder;
 use crate::model::quality::ToolStats;
 use crate::model::{Tier, ToolEntry};
 use crate::quality::quality_of;

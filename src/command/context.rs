@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::error::CommandError;
-use crate::catalog::Catalog;
 use crate::jobs::run::Recorder;
+use crate::model::Catalog;
 use crate::model::RunOrigin;
 use crate::model::admission::RunPolicy;
 use crate::model::decisions::EvolveProgress;

@@ -1,7 +1,7 @@
 //! Why a command was refused or failed: one type every command module answers with.
 
-use crate::catalog::LookupError;
 use crate::jobs::run::RunJobError;
+use crate::model::LookupError;
 use crate::model::failure_report::FailureReportError;
 use crate::model::{StoreError, Tier};
 use crate::review::ReviewError;

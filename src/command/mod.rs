@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
 use crate::jobs::run::RunJob;
 use crate::jobs::validation::validate_and_record;
 use crate::lookup;
+use crate::model::Catalog;
 use crate::model::admission::Asker;
 use crate::model::decided::Outcome;
 use crate::model::failure_report::{AGENT_REPORT_HOURS, FailureReport, FailureReportError};

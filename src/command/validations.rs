@@ -23,10 +23,10 @@ use std::time::SystemTime;
 use tokio::sync::Notify;
 
 use super::{Applied, Command, CommandError, Context, apply};
-use crate::catalog::Catalog;
 use crate::jobs::background::BackgroundRuntime;
 use crate::jobs::run::UnstoredRun;
 use crate::jobs::validation::Validated;
+use crate::model::Catalog;
 use crate::model::{ToolEntry, ToolId};
 use crate::review::validate::ValidationReport;
 

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tokio::sync::broadcast;
 
 use super::watch::{WatchJob, WatchRequest, WatchSetup};
-use crate::catalog::Catalog;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::store::SharedStore;
 use crate::watch::WatchUpdate;

@@ -231,7 +231,7 @@ async fn review_status(
 ) -> Result<Value, OwnToolError> {
     let name = text(arguments, "name").map(str::to_string);
     if let Some(name) = &name {
-        crate::bounded::check("name", name, MAX_NAME_BYTES)?;
+        crate::text::bounded::check("name", name, MAX_NAME_BYTES)?;
     }
     let status = shared
         .read(move |workbench| workbench.agent_status(&client, name.as_deref()))
@@ -249,7 +249,7 @@ async fn report_failure(
     client: String,
 ) -> Result<Value, OwnToolError> {
     let tool = text(arguments, "tool").unwrap_or_default();
-    crate::bounded::check("tool", tool, MAX_TOOL_SPEC_BYTES)?;
+    crate::text::bounded::check("tool", tool, MAX_TOOL_SPEC_BYTES)?;
     let command = Command::MarkFailure {
         tool: tool.parse()?,
         report: FailureReport {

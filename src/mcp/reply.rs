@@ -25,7 +25,7 @@ pub(crate) fn client_name(context: &RequestContext<RoleServer>) -> String {
         .client_info()
         .map(|info| info.name)
         .filter(|name| !name.trim().is_empty())
-        .map(|name| crate::bounded::truncated(name, MAX_CLIENT_NAME_BYTES))
+        .map(|name| crate::text::bounded::truncated(name, MAX_CLIENT_NAME_BYTES))
         .unwrap_or_else(|| UNNAMED_CLIENT.to_string())
 }
 
@@ -34,7 +34,7 @@ pub(crate) fn client_name(context: &RequestContext<RoleServer>) -> String {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum OwnToolError {
     #[error(transparent)]
-    TooLong(#[from] crate::bounded::TooLong),
+    TooLong(#[from] crate::text::bounded::TooLong),
     #[error(transparent)]
     ToolId(#[from] crate::model::ToolIdError),
     #[error(transparent)]

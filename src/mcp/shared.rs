@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
 
 use super::listing::Listing;
-use crate::catalog::Catalog;
 use crate::command::validations::{ValidationEvent, ValidationRequest, ValidationTarget};
+use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::store::StoreError;
 use crate::workbench::Workbench;

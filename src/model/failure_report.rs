@@ -3,8 +3,8 @@
 //! `Command::MarkFailure` carries. `crate::quality` weighs the failures; the command checks an
 //! agent's report against its own runs.
 
-use crate::bounded::{self, TooLong};
 use crate::model::{FailureRecord, RunOrigin, Severity};
+use crate::text::bounded::{self, TooLong};
 
 /// The most a failure's scenario, and its error, may hold: a stack trace's end fits, and the
 /// failures list and the evolver's input stay small however many failures a tool has.

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::LookupError;
 use crate::io_text::io_reason;
+use crate::model::LookupError;
 use crate::safe_fs::SafeFsError;
 use crate::store::StoreError;
 

@@ -128,7 +128,7 @@ pub(crate) fn gc(
 }
 
 /// The lock digests of every tool that may still run: active ones and candidates.
-fn locks_in_use(catalog: &crate::catalog::Catalog) -> std::collections::BTreeSet<String> {
+fn locks_in_use(catalog: &crate::model::Catalog) -> std::collections::BTreeSet<String> {
     catalog
         .entries()
         .iter()

@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
+use crate::catalog::manifest::parse_manifest;
 use crate::catalog::scan::{ScanLimits, hash_bytes_of};
 use crate::config::Config;
 use crate::lookup;
+use crate::model::MANIFEST_FILE;
 use crate::model::decisions::{DecisionAction, DecisionRecord};
 use crate::model::proposals::ProposalRow;
 pub(crate) use crate::model::proposals::{Proposal, Proposed};

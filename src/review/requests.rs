@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use super::steps::named;
 use super::{ReviewContext, ReviewError};
-use crate::bounded::{self, TooLong};
 use crate::model::decided::AnsweredRequest;
 pub(crate) use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
 use crate::model::requests::{RequestRow, RequestState};
@@ -15,6 +14,7 @@ use crate::model::review_command::ReviewCommand;
 use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::requests::{NewRequest, RequestAnswer};
 use crate::store::{Store, StoreError};
+use crate::text::bounded::{self, TooLong};
 
 /// Why a request was refused. Nothing was stored.
 #[derive(Debug, thiserror::Error)]

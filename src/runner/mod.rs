@@ -262,10 +262,7 @@ fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants
     )
     .map_err(|reason| RunError::Permissions {
         tool: request.entry.id(),
-        manifest: request
-            .entry
-            .folder()
-            .join(crate::catalog::manifest::MANIFEST_FILE),
+        manifest: request.entry.folder().join(crate::model::MANIFEST_FILE),
         reason,
     })
 }

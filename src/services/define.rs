@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::ServiceError;
 use super::executable::locate_executable;
-use crate::catalog::manifest::MANIFEST_FILE;
+use crate::model::MANIFEST_FILE;
 use crate::model::Tier;
 use crate::model::service_definition::{DefinedFile, Definition};
 use crate::review::lock::ToolLock;

@@ -59,7 +59,7 @@ impl Services {
             &spec,
             &tiers,
         );
-        let catalog = crate::catalog::Catalog::new(named);
+        let catalog = crate::model::Catalog::new(named);
         Ok(catalog.find(&spec)?.clone())
     }
 

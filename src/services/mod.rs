@@ -44,7 +44,7 @@ pub enum ServiceError {
     #[error(transparent)]
     ToolId(#[from] crate::model::ToolIdError),
     #[error(transparent)]
-    Lookup(#[from] crate::catalog::LookupError),
+    Lookup(#[from] crate::model::LookupError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
     #[error(transparent)]

@@ -163,10 +163,10 @@ impl Store {
     pub(crate) fn index_head(
         &self,
         root: &Path,
-        order: crate::catalog::SortOrder,
+        order: crate::model::SortOrder,
         rows: usize,
     ) -> Result<Option<crate::model::IndexHead>, StoreError> {
-        use crate::catalog::SortOrder;
+        use crate::model::SortOrder;
         use crate::model::Tier;
         let err = |e| self.error(e);
         let total: i64 = self
@@ -619,7 +619,7 @@ mod tests {
     /// count; an index no bigger than the rows asked for has no head: it is read whole.
     #[test]
     fn the_head_of_the_index_is_its_first_rows_in_each_panes_order_and_every_count() {
-        use crate::catalog::SortOrder;
+        use crate::model::SortOrder;
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");
         let mut saved = Vec::new();

@@ -43,7 +43,6 @@ use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
 
-use crate::catalog::{Catalog, SortOrder};
 use crate::command::validations::ValidationTarget;
 use crate::command::{Applied, Command, CommandError, Consent};
 use crate::error_chain::one_line;
@@ -54,6 +53,7 @@ use crate::model::decisions::Destination;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::run_output::Stream;
+use crate::model::{Catalog, SortOrder};
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::quality_of;
 use crate::workbench::reads::{self, arrival_key};

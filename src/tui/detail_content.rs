@@ -12,7 +12,7 @@ use ratatui::text::Line;
 use super::diff::{DiffLayout, DiffText};
 use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
-use crate::catalog::manifest::MANIFEST_FILE;
+use crate::model::MANIFEST_FILE;
 use crate::model::{Manifest, ToolEntry};
 use crate::workbench::tool_diff;
 pub(crate) use crate::workbench::tool_files::{ListedFile, text_files};

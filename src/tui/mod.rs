@@ -44,11 +44,11 @@ use anyhow::Context as _;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::catalog::Catalog;
 use crate::command::validations::ValidationRequest;
 use crate::command::{self, Command};
 use crate::config::config_dir;
 use crate::jobs::service_feed;
+use crate::model::Catalog;
 use crate::model::{RunOrigin, ToolId};
 use crate::store::Store;
 use crate::workbench::Workbench;
@@ -213,7 +213,7 @@ struct UiRuntime {
     /// The service instances the Output pane follows.
     following: service_feed::Following,
     /// History loads: one at a time, however many are asked for meanwhile.
-    history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
+    history: coalesce::Coalesced<Arc<crate::model::Catalog>>,
 }
 
 impl UiRuntime {
@@ -828,7 +828,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
 /// not be read is shown empty, and the status bar says so (through `tx`).
 fn load_history(
     root: &Path,
-    catalog: &crate::catalog::Catalog,
+    catalog: &crate::model::Catalog,
     tx: &mpsc::Sender<AppEvent>,
 ) -> AppEvent {
     let store = match Store::open_reader(root) {
@@ -965,7 +965,7 @@ mod tests {
     /// disk after it holds what saving every entry would.
     #[test]
     fn a_watched_change_of_one_tool_is_folded_in_place_and_keeps_the_selection() {
-        use crate::catalog::SortOrder;
+        use crate::model::SortOrder;
         use crate::model::ToolEntry;
         let entries: Vec<ToolEntry> = (0..10_000)
             .map(|i| ToolEntry::fixture(Tier::Approved, &format!("tool_{i:05}")))

@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use crate::catalog::Catalog;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::Looker;
 use crate::jobs::inherited::{InheritedEvent, InheritedRuns};
@@ -27,6 +26,7 @@ use crate::jobs::live::{CatalogChange, LiveCatalog};
 use crate::jobs::pending_calls::PendingCalls;
 use crate::jobs::service_feed::{Following, InstanceEvent, ServiceFeed};
 use crate::jobs::store_writes::Listening;
+use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::model::calls::PendingEvent;
 use crate::store::SharedStore;

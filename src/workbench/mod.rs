@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
-use crate::catalog::{Catalog, LookupError};
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
 use crate::jobs::call_answers::{Answers, Awaited};
@@ -21,6 +20,7 @@ use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::jobs::store_writes::{Listening, StoreWrites};
 use crate::lookup;
+use crate::model::{Catalog, LookupError};
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
 use crate::runner::confinement::Confinement;

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
+use crate::model::Catalog;
 use crate::model::calls::{CallRow, RuleRow};
 use crate::model::decisions::Destination;
 use crate::model::deps::Environment;

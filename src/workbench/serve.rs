@@ -13,7 +13,6 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
 use crate::catalog::scan::KnownHashes;
 use crate::command::validations::{
     QueueSnapshot, VALIDATION_WORKERS, ValidationQueue, ValidationRequest,
@@ -23,6 +22,7 @@ use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder, RunHandle, RunObserver};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::watch::WatchSetup;
+use crate::model::Catalog;
 use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::CancelSender;
 use crate::store::StoreError;

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use super::tool_files::{ListedFile, ToolFiles};
-use crate::catalog::manifest::MANIFEST_FILE;
 use crate::diff::{Hunk, hunks};
 use crate::io_text::{Follow, open_regular};
+use crate::model::MANIFEST_FILE;
 use crate::model::ToolEntry;
 
 /// Unchanged lines kept around each change.

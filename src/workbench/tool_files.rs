@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::collect_files;
 use crate::io_text::{read_text_capped, read_tool_text, read_tool_text_head};
+use crate::model::MANIFEST_FILE;
 use crate::model::ToolEntry;
 
 /// Files larger than this are listed but not shown.

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::manifest::MANIFEST_FILE;
+use crate::model::MANIFEST_FILE;
 
 /// The longest name a Linux file system takes (`NAME_MAX`).
 pub(crate) const MAX_NAME_BYTES: usize = 255;

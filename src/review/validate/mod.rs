@@ -29,7 +29,7 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::catalog::Catalog;
+use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::model::short_hash;
 use crate::store::{SharedStore, Store, StoreError};
@@ -344,7 +344,7 @@ fn replayed_parent<'p>(entry: &ToolEntry, active: Option<&'p ToolEntry>) -> Opti
 fn manifest_text(sources: &[sources::SourceFile]) -> Option<&str> {
     sources
         .iter()
-        .find(|s| s.relative == crate::catalog::manifest::MANIFEST_FILE)
+        .find(|s| s.relative == crate::model::MANIFEST_FILE)
         .map(|s| s.text.as_str())
 }
 

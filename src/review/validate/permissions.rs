@@ -8,8 +8,9 @@
 //! active, is a finding of its own.
 
 use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity, PermissionsReport};
-use crate::catalog::Catalog;
-use crate::catalog::manifest::{MANIFEST_FILE, key_line};
+use crate::catalog::manifest::key_line;
+use crate::model::Catalog;
+use crate::model::MANIFEST_FILE;
 use crate::model::{DeclaredPermissions, Manifest, Tier, ToolEntry};
 
 /// The rule id of the finding: more than the active version was granted.

@@ -121,7 +121,7 @@ mod tests {
 
     use super::*;
     use crate::approvals::{CallDecision, SeenCall};
-    use crate::catalog::SortOrder;
+    use crate::model::SortOrder;
     use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;

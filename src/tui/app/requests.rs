@@ -78,8 +78,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::catalog::SortOrder;
     use crate::command::Command;
+    use crate::model::SortOrder;
     use crate::model::requests::RequestState;
     use crate::model::review_command::ReviewCommand;
     use crate::model::{ToolEntry, ToolId};

@@ -134,7 +134,12 @@ fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
     let task = call
         .task
         .as_deref()
-        .map(|id| format!("· task {} ", crate::bounded::truncated(id.to_string(), 8)))
+        .map(|id| {
+            format!(
+                "· task {} ",
+                crate::text::bounded::truncated(id.to_string(), 8)
+            )
+        })
         .unwrap_or_default();
     let head = format!(
         "#{} {}@{} · {} {task}",

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use ratatui::layout::Rect;
 
-use crate::catalog::{Catalog, SortOrder};
 use crate::command::validations::ValidationTarget;
 use crate::command::{Command, Consent};
 use crate::model::admission::RunPolicy;
@@ -19,6 +18,7 @@ use crate::model::quality::ToolStats;
 use crate::model::requests::RequestRow;
 use crate::model::review_command::ReviewCommand;
 use crate::model::services::InstanceRow;
+use crate::model::{Catalog, SortOrder};
 use crate::model::{FailureRecord, Tier, ToolEntry};
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::{Framing, empty_state, pane_block};
-use crate::catalog::{Catalog, SortOrder};
 use crate::model::quality::ToolStats;
 use crate::model::services::{InstanceRow, InstanceState};
+use crate::model::{Catalog, SortOrder};
 use crate::model::{CostTier, RunStatus, ToolEntry};
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;

@@ -23,7 +23,8 @@ mod argv;
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::catalog::manifest::{MANIFEST_FILE, key_line};
+use crate::catalog::manifest::key_line;
+use crate::model::MANIFEST_FILE;
 use crate::model::Manifest;
 use crate::review::validate::{CheckKind, Finding, FindingSeverity};
 use argv::HazardKind;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::{CallAnswer, CallAnswerState};
-use crate::catalog::Catalog;
+use crate::model::Catalog;
 use crate::tui::overlays::centered;
 use crate::tui::theme::Theme;
 

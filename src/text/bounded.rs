@@ -2,7 +2,7 @@
 //! a field over its bound is refused whole, with its size and the bound, and never echoed
 //! back, so no answer or stored row grows with what a client chose to send.
 
-use crate::text::human_size;
+use super::human_size;
 
 /// A text over its bound; nothing of it was kept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
