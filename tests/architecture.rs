@@ -1043,7 +1043,6 @@ fn beyond(found: &[Circle], known: &[(&str, usize)]) -> Vec<String> {
 /// front end reaching a module not listed fails. The way out is a `Workbench` method, a command
 /// or a model noun in place of the module's own item.
 const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
-    ("cli", "approvals", 2),
     ("cli", "config", 1),
     ("cli", "doctor", 2),
     ("cli", "jobs", 4),
@@ -1060,7 +1059,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "workspace", 2),
     ("mcp", "config", 4),
     ("mcp", "jobs", 3),
-    ("tui", "approvals", 2),
     ("tui", "config", 2),
     ("tui", "jobs", 6),
     ("tui", "quality", 1),
@@ -1068,7 +1066,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "services", 2),
     ("tui", "store", 2),
     ("tui", "workspace", 2),
-    ("web", "approvals", 2),
     ("web", "catalog", 2),
     ("web", "config", 2),
 ];

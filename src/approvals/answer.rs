@@ -3,49 +3,14 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::catalog::scan::ScanLimits;
 use crate::model::ToolId;
 use crate::model::calls::RuleRow;
+use crate::model::calls::decision::{ApprovalError, CallDecision, SeenCall, check_arguments};
 use crate::model::calls::{Answer, CallRow, CallState};
 use crate::model::short_hash;
 use crate::proc_stat::ProcessId;
 use crate::store::{Store, StoreError};
-
-/// What the human says to one call.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallDecision {
-    /// Run it this once.
-    Once,
-    /// Run it, and every later call of this tool version whose arguments hold `pattern`.
-    Always { pattern: Option<Value> },
-    /// Run it with these arguments instead.
-    Edited(Value),
-    /// Do not run it; the agent receives the reason.
-    Reject(String),
-}
-
-/// A call as a person saw it before answering: the tool, its version and content, and the
-/// arguments. An answer given with it acts on that call or on nothing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeenCall {
-    pub(crate) tool: String,
-    pub(crate) version: String,
-    pub(crate) content_hash: String,
-    pub(crate) arguments: Value,
-}
-
-impl SeenCall {
-    pub(crate) fn of(call: &CallRow) -> Self {
-        SeenCall {
-            tool: call.tool.clone(),
-            version: call.version.clone(),
-            content_hash: call.content_hash.clone(),
-            arguments: call.arguments.clone(),
-        }
-    }
-}
 
 /// What an answer is checked against: the call as the person saw it (the workbench's row;
 /// the CLI names a call by its id alone), and the workspace, where the tool is read as it is
@@ -55,51 +20,6 @@ pub(crate) struct Binding<'a> {
     pub(crate) seen: Option<&'a SeenCall>,
     pub(crate) root: &'a Path,
     pub(crate) limits: ScanLimits,
-}
-
-/// Why edited arguments were refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ArgumentsRefusal {
-    #[error("the arguments must be a JSON object")]
-    NotObject,
-    #[error(transparent)]
-    Schema(crate::model::input_schema::SchemaError),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ApprovalError {
-    #[error("no agent call #{0} (`toolbench calls` lists the pending ones)")]
-    UnknownCall(i64),
-    #[error("call #{id} was already {state}{by}")]
-    AlreadyAnswered {
-        id: i64,
-        state: CallState,
-        by: String,
-    },
-    #[error("call #{id}: the edited arguments do not match the input schema of {tool}: {reason}")]
-    Arguments {
-        id: i64,
-        tool: String,
-        reason: ArgumentsRefusal,
-    },
-    #[error("call #{0}: a rejection needs a reason, which the agent receives")]
-    NoReason(i64),
-    #[error(
-        "call #{0} is not the call you answered (its tool, content or arguments differ); look at it again"
-    )]
-    NotAsShown(i64),
-    /// The tool changed while the call waited: the call was refused, and the agent told why.
-    #[error("call #{id}: {reason}; the call was refused and the agent told")]
-    ToolChanged { id: i64, reason: String },
-    #[error("no approval rule #{0} (`toolbench calls rules` lists them)")]
-    UnknownRule(i64),
-    #[error("rule #{id} was already revoked{by}")]
-    AlreadyRevoked { id: i64, by: String },
-    /// Signatures are required and the rule could not be signed: no rule was made.
-    #[error("call #{id}: the rule was not made: {reason}")]
-    Unsigned { id: i64, reason: String },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// Answers a pending call as `who`; returns the call as answered. When two answers race,
@@ -246,20 +166,6 @@ fn pending(store: &Store, id: i64) -> Result<CallRow, ApprovalError> {
         });
     }
     Ok(call)
-}
-
-/// Edited arguments must still be what the tool takes.
-pub(crate) fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), ApprovalError> {
-    let refuse = |reason: ArgumentsRefusal| ApprovalError::Arguments {
-        id: call.id,
-        tool: call.tool.clone(),
-        reason,
-    };
-    if !arguments.is_object() {
-        return Err(refuse(ArgumentsRefusal::NotObject));
-    }
-    crate::model::input_schema::check(&call.input_schema, arguments)
-        .map_err(|e| refuse(ArgumentsRefusal::Schema(e)))
 }
 
 /// Revokes a rule as `who`; later calls wait again.

@@ -6,10 +6,11 @@ use serde_json::Value;
 
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, unexpected};
-use crate::approvals::{CallDecision, pattern};
 use crate::command::{Applied, Command};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
+use crate::model::calls::decision::CallDecision;
+use crate::model::calls::pattern;
 
 #[derive(Debug, Args)]
 pub(crate) struct CallsArgs {

@@ -5,7 +5,8 @@
 use super::applied::Applied;
 use super::context::{Context, blocking};
 use super::error::CommandError;
-use crate::approvals::{Binding, CallDecision, SeenCall};
+use crate::approvals::Binding;
+use crate::model::calls::decision::{CallDecision, SeenCall};
 use crate::model::calls::{Answer, CallState, NewCall};
 
 /// Records `call` as waiting for a person, unless an approval rule for its content matches its
@@ -18,7 +19,8 @@ pub(super) async fn hold(ctx: &Context, call: NewCall) -> Result<Applied, Comman
         let store = &mut store.lock();
         let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
         rules.retain(|rule| crate::signature::rule_holds(ctx.review.root(), rule));
-        let by_rule = crate::approvals::pattern::first_match(&rules, &call.arguments).map(|r| r.id);
+        let by_rule =
+            crate::model::calls::pattern::first_match(&rules, &call.arguments).map(|r| r.id);
         let id = store.insert_call(&call)?;
         if let Some(rule) = by_rule {
             let answer = Answer {

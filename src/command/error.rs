@@ -56,7 +56,7 @@ pub enum CommandError {
     #[error(transparent)]
     Service(#[from] crate::services::ServiceError),
     #[error(transparent)]
-    Approval(#[from] crate::approvals::ApprovalError),
+    Approval(#[from] crate::model::calls::decision::ApprovalError),
     #[error(transparent)]
     Suggestion(#[from] crate::suggest::answer::AnswerError),
     #[error(transparent)]

@@ -144,8 +144,8 @@ pub enum Command {
     /// it, which the answer is bound to.
     AnswerCall {
         id: i64,
-        decision: crate::approvals::CallDecision,
-        seen: Option<crate::approvals::SeenCall>,
+        decision: crate::model::calls::decision::CallDecision,
+        seen: Option<crate::model::calls::decision::SeenCall>,
     },
     /// Holds an agent's call that the admission rule gives to a person: recorded as waiting,
     /// or let through at once by the first approval rule its arguments match.

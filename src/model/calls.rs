@@ -1,6 +1,9 @@
 //! Agents' calls that wait for a person, the answers they got, and the "approve always"
 //! rules a person gave for them.
 
+pub(crate) mod decision;
+pub(crate) mod pattern;
+
 use serde::Serialize;
 use serde_json::Value;
 

@@ -6,10 +6,11 @@
 use serde_json::Value;
 
 use super::waiting::arguments_digest;
-use crate::approvals::{CallDecision, SeenCall, pattern};
 use crate::command::Command;
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
+use crate::model::calls::decision::{CallDecision, SeenCall};
+use crate::model::calls::pattern;
 use crate::model::review_command::Accepted;
 use crate::model::review_command::ReviewCommand;
 

@@ -120,8 +120,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::approvals::{CallDecision, SeenCall};
     use crate::model::SortOrder;
+    use crate::model::calls::decision::{CallDecision, SeenCall};
     use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;

@@ -5,9 +5,10 @@
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use crate::approvals::{CallDecision, SeenCall, answer::check_arguments, pattern};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
+use crate::model::calls::decision::{CallDecision, SeenCall, check_arguments};
+use crate::model::calls::pattern;
 use crate::tui::paste::{self, Field};
 
 mod draw;
@@ -21,7 +22,7 @@ pub(crate) enum AnswerProblem {
     #[error("not valid JSON")]
     NotJson(#[source] serde_json::Error),
     #[error(transparent)]
-    Arguments(#[from] crate::approvals::ApprovalError),
+    Arguments(#[from] crate::model::calls::decision::ApprovalError),
     #[error("rejecting call #{0} needs a reason")]
     NoReason(i64),
 }
