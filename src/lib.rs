@@ -26,7 +26,6 @@ pub(crate) mod notify;
 pub mod pause_point;
 pub mod proc_stat;
 pub(crate) mod qr;
-pub mod quality;
 pub mod review;
 pub mod runner;
 pub(crate) mod safe_fs;

@@ -33,6 +33,7 @@ pub mod validation_report;
 pub use store_error::StoreError;
 pub mod service_definition;
 pub mod services;
+pub mod settings;
 pub(crate) mod suggestions;
 pub(crate) mod tasks;
 mod tool_id;

@@ -7,8 +7,8 @@ use super::term::{errln, outln, print_json, print_rows};
 use super::{CliResult, Workbench};
 use crate::model::SortOrder;
 use crate::model::quality::ToolStats;
+use crate::model::quality::score::quality_of;
 use crate::model::{Tier, ToolEntry};
-use crate::quality::quality_of;
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {

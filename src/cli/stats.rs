@@ -5,7 +5,7 @@ use super::runs::column_width;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench};
 use crate::model::quality::ToolStats;
-use crate::quality::stats_for_active_tools;
+use crate::model::quality::score::stats_for_active_tools;
 use crate::text::format_ms;
 
 #[derive(Debug, Args)]

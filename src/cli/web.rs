@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use super::term::{self, errln, outln, print_json};
 use super::{CliResult, Workbench, apply, unexpected};
 use crate::command::{Applied, Command};
-use crate::config::TlsFiles;
+use crate::model::settings::TlsFiles;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -43,7 +43,7 @@ enum WebAction {
         listen: Option<SocketAddr>,
         /// The name devices reach the page by, for the link (default: `[web] host`, else the
         /// address it listens on).
-        #[arg(long, value_name = "NAME", value_parser = crate::config::web_host)]
+        #[arg(long, value_name = "NAME", value_parser = crate::model::settings::web_host)]
         host: Option<String>,
         /// Print the link only, without the QR code (as when stdout is not a terminal).
         #[arg(long)]

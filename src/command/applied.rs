@@ -68,7 +68,7 @@ pub enum Applied {
     SignersAccepted {
         keys: usize,
         file: std::path::PathBuf,
-        at_least: crate::config::Signatures,
+        at_least: crate::model::settings::Signatures,
     },
 }
 

@@ -59,7 +59,7 @@ pub(super) async fn pairing_code(
             &expires_at,
         )?;
         Ok(Applied::PairingCode(PairingCode {
-            link: crate::config::pairing_link(&page, &code),
+            link: crate::model::settings::pairing_link(&page, &code),
             code,
             device,
             expires_at,

@@ -23,8 +23,8 @@ use super::gateway::Gateway;
 use super::sessions::Sessions;
 use super::shared::ServerState;
 use super::token::{self, Token};
-use crate::config::SessionLimits;
 use crate::http_server::HttpResponse;
+use crate::model::settings::SessionLimits;
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";

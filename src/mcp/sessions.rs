@@ -21,7 +21,7 @@ use rmcp::transport::streamable_http_server::session::local::{
     LocalSessionManager, LocalSessionManagerError,
 };
 
-use crate::config::SessionLimits;
+use crate::model::settings::SessionLimits;
 
 /// The open sessions, bounded in number and in idle time.
 pub(super) struct Sessions {

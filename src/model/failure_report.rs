@@ -1,6 +1,6 @@
 //! A failure a person or an agent reports by hand (CLI `mark-failure`, the workbench, MCP's
 //! `toolbench_mark_failure`), the limits on its text, and why one is refused: the noun a
-//! `Command::MarkFailure` carries. `crate::quality` weighs the failures; the command checks an
+//! `Command::MarkFailure` carries. `model::quality::score` weighs the failures; the command checks an
 //! agent's report against its own runs.
 
 use crate::model::{FailureRecord, RunOrigin, Severity};

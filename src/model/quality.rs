@@ -1,5 +1,7 @@
 //! What the run history says of tools and the workspace, as the stats views show it: plain
-//! nouns. `crate::quality` computes them from runs and failures.
+//! nouns, and the score they are computed with (`score`, from runs and failures).
+
+pub(crate) mod score;
 
 use serde::Serialize;
 

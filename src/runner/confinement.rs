@@ -9,7 +9,8 @@ use std::process::Stdio;
 
 use super::grants::Grants;
 use super::sandbox::{self, SandboxPolicy};
-use crate::config::{Config, RunLimits};
+use crate::config::Config;
+use crate::model::settings::RunLimits;
 use crate::workspace::registry;
 
 /// Files and folders under the user's home that hold credentials or history: those of the

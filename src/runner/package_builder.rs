@@ -12,8 +12,8 @@ use super::packages::{
     ENV_INFO, ENVS_DIR, EnvInfo, PackagesError, SITE, Sources, UV_TIMEOUT, built, env_dir,
     find_python, find_uv, python_version, remove_tree, walk,
 };
-use crate::config::DependencySettings;
 use crate::model::deps::{DECLARED_PREFIX, Declared, LOCK_FILE, Lock};
+use crate::model::settings::DependencySettings;
 
 /// Memory for uv and the builds it runs.
 const UV_MEMORY_MB: u64 = 2048;

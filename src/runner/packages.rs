@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::DependencySettings;
 use crate::model::HostPort;
 use crate::model::deps::{DEFAULT_INDEX, Environment, LOCK_FILE, ManifestDependencies, url_host};
+use crate::model::settings::DependencySettings;
 
 /// How long a resolution or an install may take.
 pub(super) const UV_TIMEOUT: Duration = Duration::from_secs(600);

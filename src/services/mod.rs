@@ -20,8 +20,8 @@ pub(crate) mod reconcile;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::ServiceSettings;
 use crate::model::run_output::Stream;
+use crate::model::settings::ServiceSettings;
 use crate::runner::service_log;
 use crate::runner::workspace_handle::WorkspaceHandle;
 

@@ -38,7 +38,7 @@ pub(crate) use trust::Trust;
 
 pub use sshkeygen::NAMESPACE;
 
-pub use crate::config::Signatures as Mode;
+pub use crate::model::settings::Signatures as Mode;
 
 /// What the configuration says about signatures for one workspace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-use crate::config::Signatures as Mode;
+use crate::model::settings::Signatures as Mode;
 
 /// The workspace's list of reviewers, relative to the root.
 pub(crate) const WORKSPACE_SIGNERS: &str = ".reviews/allowed_signers";

@@ -13,7 +13,7 @@ use super::signers::{
 use super::signing_key::signing_key;
 use super::system::SystemList;
 use super::trust::Trust;
-use crate::config::Signatures as Mode;
+use crate::model::settings::Signatures as Mode;
 
 /// A person trusts the workspace's reviewers as its allowed_signers lists them now, and its
 /// `[review] signatures` as the floor for this machine: `toolbench signers accept`.

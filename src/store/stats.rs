@@ -10,9 +10,11 @@ use std::time::{Duration, SystemTime};
 use rusqlite::params;
 
 use super::{Store, StoreError};
+use crate::model::quality::score::{
+    MAX_PENALTY, quality, severity_weight, sort_by_quality, trends,
+};
 use crate::model::quality::{DayQuality, DayRuns, ToolStats, WorkspaceStats};
 use crate::model::{RunStatus, Severity, ToolEntry};
-use crate::quality::{MAX_PENALTY, quality, severity_weight, sort_by_quality, trends};
 
 /// The most failures of one severity that can matter: this many low failures (the lightest)
 /// already reach the penalty cap, so a tool with thousands of failures stays cheap to score.
@@ -650,8 +652,10 @@ mod tests {
             .iter()
             .map(|t| t.stats.name.as_str())
             .collect();
-        let listed =
-            crate::quality::stats_for_active_tools(&catalog, store.tool_stats().expect("now"));
+        let listed = crate::model::quality::score::stats_for_active_tools(
+            &catalog,
+            store.tool_stats().expect("now"),
+        );
         let by_stats: Vec<&str> = listed.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(ranked, by_stats);
         assert!(

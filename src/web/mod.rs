@@ -23,7 +23,7 @@ mod waiting;
 
 use std::sync::Arc;
 
-use crate::config::WebSettings;
+use crate::model::settings::WebSettings;
 use crate::workbench::Workbench;
 pub(crate) use error::WebError;
 

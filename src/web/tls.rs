@@ -11,7 +11,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_rustls::TlsAcceptor;
 
 use super::WebError;
-use crate::config::TlsFiles;
+use crate::model::settings::TlsFiles;
 
 /// The page's TLS: what accepts connections, and the certificate it shows.
 pub(super) struct Tls {

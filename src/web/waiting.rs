@@ -5,7 +5,6 @@
 use sha2::{Digest, Sha256};
 
 use super::WebError;
-use crate::catalog::scan::{ScanLimits, tool_fits};
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
 use crate::model::requests::RequestRow;
@@ -15,7 +14,7 @@ use crate::model::validation_report::Check;
 use crate::workbench::Workbench;
 use crate::workbench::reads;
 use crate::workbench::tool_diff::{self, ToolDiff};
-use crate::workbench::tool_files::ToolFiles;
+use crate::workbench::tool_files::{self, ToolFiles};
 
 /// Waiting calls on one page.
 pub(super) const CALLS_PER_PAGE: usize = 20;
@@ -31,12 +30,6 @@ pub(super) struct CallShown {
 
 /// Candidates shown with their diff, newest first; older ones say the workbench shows it.
 pub(super) const DIFFS_SHOWN: usize = 20;
-/// The most of each side the page reads to diff a candidate.
-const DIFF_LIMITS: ScanLimits = ScanLimits {
-    max_tool_bytes: 4 * 1024 * 1024,
-    max_tool_files: 1_000,
-};
-
 /// A candidate as the page shows it.
 pub(super) struct CandidateShown {
     pub(super) item: QueueItem,
@@ -145,11 +138,11 @@ fn diff_of(ws: &Workbench, item: &QueueItem) -> DiffShown {
     let sides = std::iter::once(&entry).chain(active.as_ref());
     if !sides
         .into_iter()
-        .all(|side| tool_fits(&side.path, DIFF_LIMITS))
+        .all(|side| tool_files::fits_a_page(&side.path))
     {
         return DiffShown::NotShown(format!(
             "it or the active version holds more than {} MiB: the workbench shows its diff",
-            DIFF_LIMITS.max_tool_bytes / (1024 * 1024)
+            tool_files::PAGE_MAX_BYTES / (1024 * 1024)
         ));
     }
     let files = ToolFiles::read(&entry);

@@ -13,6 +13,21 @@ use crate::model::ToolEntry;
 /// Files larger than this are listed but not shown.
 pub(crate) const MAX_SOURCE_BYTES: u64 = 512 * 1024;
 
+/// The most of one tool a page reads to diff it (all its files); past it, or past
+/// [`PAGE_MAX_FILES`] entries, the workbench shows the diff.
+pub(crate) const PAGE_MAX_BYTES: u64 = 4 * 1024 * 1024;
+const PAGE_MAX_FILES: u64 = 1_000;
+
+/// Whether the tool at `path` is within what a page reads: listed and stat'ed, never read,
+/// so a tool grown past it costs a page's draw no reading.
+pub(crate) fn fits_a_page(path: &Path) -> bool {
+    let limits = crate::catalog::scan::ScanLimits {
+        max_tool_bytes: PAGE_MAX_BYTES,
+        max_tool_files: PAGE_MAX_FILES,
+    };
+    crate::catalog::scan::tool_fits(path, limits)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ListedFile {
     pub(crate) name: String,

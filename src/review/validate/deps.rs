@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crate::config::DependencySettings;
 use crate::model::ToolEntry;
 use crate::model::deps::{Declared, LOCK_FILE, Lock};
+use crate::model::settings::DependencySettings;
 use crate::review::ReviewContext;
 use crate::runner::package_builder::Packager;
 use crate::runner::packages::Sources;

@@ -1,8 +1,8 @@
 //! The security rules over a tool's lock: what its packages may do when they are installed
 //! and where they come from. Read from the lock alone; nothing is fetched or run.
 
-use crate::config::DependencySettings;
 use crate::model::deps::{LOCK_FILE, Lock, url_host};
+use crate::model::settings::DependencySettings;
 use crate::runner::packages::Sources;
 
 use super::super::{CheckKind, Finding, FindingSeverity};

@@ -1,9 +1,9 @@
 //! The workspace stats overlay on `S`: runs per day and the tools ranked by quality.
 
 use super::*;
+use crate::model::quality::score::quality;
 use crate::model::quality::{DayRuns, WorkspaceStats};
 use crate::model::quality::{QualityTrend, ToolStats};
-use crate::quality::quality;
 use crate::tui::overlays::stats::StatsState;
 
 /// 30 days ending 2026-11-22: a quiet start, two idle days, a bad day and a busy week.
