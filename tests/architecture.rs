@@ -1059,7 +1059,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "jobs", 3),
     ("tui", "config", 2),
     ("tui", "jobs", 6),
-    ("tui", "review", 1),
     ("tui", "services", 2),
     ("tui", "store", 2),
     ("tui", "workspace", 2),

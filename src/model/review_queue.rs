@@ -2,13 +2,22 @@
 //! experimental/ (with the verdict validation gave it), the tool requests, the active tools
 //! that drifted, and the decisions and kept versions of a name. `review::queue` reads them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::model::decisions::{DecisionRecord, VersionRecord};
 use crate::model::requests::RequestRow;
 use crate::model::{Drift, Tier};
+
+/// The review queue's one order, for every front end: by arrival, as the validation pipeline
+/// first saw each candidate; candidates it has not seen yet come after them, by path.
+pub(crate) fn arrival_key<'a>(
+    arrived_at: Option<&'a str>,
+    path: &'a Path,
+) -> (bool, &'a str, &'a Path) {
+    (arrived_at.is_none(), arrived_at.unwrap_or_default(), path)
+}
 
 /// Everything recorded about one tool name.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -10,18 +10,10 @@ use crate::catalog::scan::ScanLimits;
 use crate::model::Catalog;
 use crate::model::Drift;
 use crate::model::Tier;
+use crate::model::review_queue::arrival_key;
 pub(crate) use crate::model::review_queue::{DriftItem, History, QueueItem, ReviewItem};
 use crate::seal::SealBook;
 use crate::store::Store;
-
-/// The review queue's one order, for every front end: by arrival, as the validation pipeline
-/// first saw each candidate; candidates it has not seen yet come after them, by path.
-pub(crate) fn arrival_key<'a>(
-    arrived_at: Option<&'a str>,
-    path: &'a Path,
-) -> (bool, &'a str, &'a Path) {
-    (arrived_at.is_none(), arrived_at.unwrap_or_default(), path)
-}
 
 /// The decisions and snapshots of a tool.
 pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {

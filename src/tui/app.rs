@@ -53,10 +53,11 @@ use crate::model::decisions::Destination;
 use crate::model::quality::ToolStats;
 use crate::model::quality::score::quality_of;
 use crate::model::review_command::ReviewCommand;
+use crate::model::review_queue::arrival_key;
 use crate::model::run_output::Stream;
 use crate::model::{Catalog, SortOrder};
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
-use crate::workbench::reads::{self, arrival_key};
+use crate::workbench::reads;
 
 use crate::model::StoreError;
 use crate::model::services::InstanceRow;

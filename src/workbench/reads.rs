@@ -131,9 +131,6 @@ pub(crate) struct AgentStatus {
     pub(crate) wanted: Vec<WantedTool>,
 }
 
-/// The review queue's one order, for every front end (`review::queue`).
-pub(crate) use crate::review::queue::arrival_key;
-
 /// The environment `entry`'s packages are installed in, in the workspace at `root`: `None`
 /// when it declares none (no lock with packages).
 pub(crate) fn environment_of(root: &Path, entry: &ToolEntry) -> Option<Environment> {
