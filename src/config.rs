@@ -16,15 +16,13 @@ use crate::model::settings::{
     SessionLimits, Signatures, TaskSettings, TlsFiles, ValidateSettings, WebSettings, web_host,
 };
 use crate::notify::webhook::Webhook;
+use crate::user_dirs::config_dir;
 
 /// A workspace's own settings, at its root.
 pub(crate) const WORKSPACE_CONFIG: &str = "toolbench.toml";
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-
-/// Overrides the user config directory (tests, or several setups side by side).
-pub(crate) const CONFIG_DIR_ENV: &str = "TOOLBENCH_CONFIG_DIR";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -232,18 +230,6 @@ enum SortSetting {
     Quality,
 }
 
-/// The user config directory (`~/.config/toolbench` on Linux), or `$TOOLBENCH_CONFIG_DIR`.
-pub(crate) fn config_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
-        return Some(PathBuf::from(dir));
-    }
-    project_dirs().map(|d| d.config_dir().to_path_buf())
-}
-
-pub(crate) fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "toolbench")
-}
-
 impl Config {
     /// Loads defaults, the user config and the workspace config of `root`.
     pub fn load(root: &Path) -> Result<Self, ConfigError> {
@@ -327,8 +313,8 @@ impl Config {
     /// Applies one file's settings; `workspace`: the workspace's toolbench.toml, which travels
     /// with the tools and so may not lower `[review] signatures` or name a signing key.
     fn apply_text(&mut self, text: &str, path: &Path, workspace: bool) -> Result<(), ConfigError> {
-        let layer: ConfigLayer =
-            toml::from_str(text).map_err(|e| ConfigError(describe_toml_error(path, text, &e)))?;
+        let layer: ConfigLayer = toml::from_str(text)
+            .map_err(|e| ConfigError(crate::text::describe_toml_error(path, text, &e)))?;
         if let Some(review) = layer.review {
             if let Some(mode) = review.signatures {
                 if workspace {
@@ -772,29 +758,6 @@ impl Config {
             self.dependencies.uv = Some(uv);
         }
         Ok(())
-    }
-}
-
-/// One line for a TOML error: `file:line: field `key`: message`.
-pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim().replace('\n', " ");
-    let Some(span) = err.span() else {
-        return format!("{}: {message}", path.display());
-    };
-    let start = span.start.min(text.len());
-    let line_no = text.as_bytes()[..start]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1;
-    let line = text.lines().nth(line_no - 1).unwrap_or("");
-    match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => format!(
-            "{}:{line_no}: field `{}`: {message}",
-            path.display(),
-            key.trim()
-        ),
-        _ => format!("{}:{line_no}: {message}", path.display()),
     }
 }
 

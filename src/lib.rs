@@ -38,6 +38,7 @@ pub mod suggest;
 mod test_fixtures;
 pub(crate) mod text;
 pub mod tui;
+pub(crate) mod user_dirs;
 pub(crate) mod versions;
 pub mod watch;
 pub(crate) mod web;

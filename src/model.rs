@@ -28,6 +28,7 @@ pub mod requests;
 pub mod review_command;
 pub(crate) mod review_queue;
 pub mod run_output;
+pub mod seals;
 pub(crate) mod store_error;
 pub mod validation_report;
 pub use store_error::StoreError;
@@ -103,6 +104,17 @@ pub(crate) use permissions::{
     ANYWHERE, DeclaredPermissions, HostPort, Network, PathBase, Permissions, ProjectAccess,
     declared_path,
 };
+
+/// Where the workspace came from, for the status bar and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RootSource {
+    /// `--root` or `TOOLBENCH_ROOT`.
+    Flag,
+    /// `./tools`, a workspace in the working folder.
+    LocalTools,
+    /// The workspace in the user data folder.
+    UserData,
+}
 
 /// What a first frame shows of the cached index (`Store::index_head`): the first rows of the
 /// Catalog and Review panes, and every tier's count.

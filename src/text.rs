@@ -190,6 +190,33 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
+/// One line for a TOML error: `file:line: field `key`: message`.
+pub(crate) fn describe_toml_error(
+    path: &std::path::Path,
+    text: &str,
+    err: &toml::de::Error,
+) -> String {
+    let message = err.message().trim().replace('\n', " ");
+    let Some(span) = err.span() else {
+        return format!("{}: {message}", path.display());
+    };
+    let start = span.start.min(text.len());
+    let line_no = text.as_bytes()[..start]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => format!(
+            "{}:{line_no}: field `{}`: {message}",
+            path.display(),
+            key.trim()
+        ),
+        _ => format!("{}:{line_no}: {message}", path.display()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::WORKSPACE_CONFIG;
 use crate::io_text::io_reason;
-use crate::model::Tier;
+use crate::model::{RootSource, Tier};
 
 pub use state_dir::STATE_DIR;
 
@@ -27,14 +27,6 @@ pub enum WorkspaceError {
     Io { path: PathBuf, reason: String },
     #[error("no workspace given and no user data directory on this system; pass --root DIR")]
     NoDataDir,
-}
-
-/// Where the workspace came from, for the status bar and error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RootSource {
-    Flag,
-    LocalTools,
-    UserData,
 }
 
 /// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must be a workspace: nothing is written into
@@ -60,7 +52,7 @@ pub(crate) fn resolve_root(
     if is_workspace(&local) {
         return Ok((local, RootSource::LocalTools));
     }
-    let data = crate::config::project_dirs()
+    let data = crate::user_dirs::project_dirs()
         .map(|dirs| dirs.data_dir().join("workspace"))
         .ok_or(WorkspaceError::NoDataDir)?;
     init_workspace(&data)?;

@@ -1048,20 +1048,14 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
     ("cli", "runner", 8),
-    ("cli", "seal", 1),
     ("cli", "services", 4),
     ("cli", "signature", 3),
-    ("cli", "store", 1),
     ("cli", "tui", 1),
     ("cli", "web", 1),
     ("cli", "workspace", 2),
-    ("mcp", "config", 2),
     ("mcp", "jobs", 3),
-    ("tui", "config", 2),
     ("tui", "jobs", 6),
     ("tui", "services", 2),
-    ("tui", "store", 2),
-    ("tui", "workspace", 2),
 ];
 
 #[test]

@@ -7,7 +7,7 @@ use clap::Args;
 use super::term::{outln, rowln};
 use super::{CliError, CliResult, Workbench, unexpected};
 use crate::command::{Applied, Command};
-use crate::seal::Sealed;
+use crate::model::seals::Sealed;
 
 #[derive(Debug, Args)]
 pub(crate) struct AcceptArgs {

@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::term::{outln, print_json};
 use super::{CliError, CliResult, Workbench};
 use crate::model::audit::LogEntry;
-use crate::store::decision_log::DecisionLog;
 
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
@@ -39,19 +38,18 @@ struct Listed<'a> {
 }
 
 pub(crate) fn run(args: AuditArgs, ws: &Workbench) -> CliResult {
-    let log = DecisionLog::in_state_dir(&crate::workspace::state_dir(ws.root()));
     match args.action {
-        Some(AuditAction::Verify) => verify(&log),
-        None => list(&log, args.json),
+        Some(AuditAction::Verify) => verify(ws),
+        None => list(ws, args.json),
     }
 }
 
-fn verify(log: &DecisionLog) -> CliResult {
-    match log.verify()? {
+fn verify(ws: &Workbench) -> CliResult {
+    match ws.verify_decision_log()? {
         Ok(summary) => {
             outln!(
                 "{}: {} entries, chain whole",
-                log.path().display(),
+                ws.decision_log_path().display(),
                 summary.entries
             );
             Ok(())
@@ -60,8 +58,8 @@ fn verify(log: &DecisionLog) -> CliResult {
     }
 }
 
-fn list(log: &DecisionLog, json: bool) -> CliResult {
-    let (entries, problem) = log.read()?;
+fn list(ws: &Workbench, json: bool) -> CliResult {
+    let (entries, problem) = ws.decision_log_entries()?;
     if json {
         let listed: Vec<Listed> = entries.iter().map(listed).collect();
         print_json(&listed)?;

@@ -51,7 +51,7 @@ pub enum Applied {
     SuggestionsRefreshed(Vec<crate::model::suggestions::SuggestionRow>),
     /// What acceptance sealed, or would seal on a dry run.
     Accepted {
-        tools: Vec<crate::seal::Sealed>,
+        tools: Vec<crate::model::seals::Sealed>,
         dry_run: bool,
     },
     PairingCode(PairingCode),

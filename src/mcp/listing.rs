@@ -11,8 +11,7 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
-use crate::config::Config;
-use crate::model::admission::{Admission, Asker, admission};
+use crate::model::admission::{Admission, Asker, RunPolicy, admission};
 use crate::model::input_schema;
 use crate::model::{CostTier, InputMode, Manifest, Permissions, Tier, ToolEntry};
 use crate::workbench::reads::schema_of;
@@ -66,7 +65,7 @@ pub(crate) struct Listing {
 impl Listing {
     /// Builds the listing from every entry of the catalog; entries that cannot be listed are
     /// left out (a broken schema file is the tool's problem, not the agent's).
-    pub(crate) fn of(entries: &[ToolEntry], config: &Config) -> Self {
+    pub(crate) fn of(entries: &[ToolEntry], policy: &RunPolicy) -> Self {
         let mut listing = Self::default();
         let active = entries
             .iter()
@@ -75,7 +74,7 @@ impl Listing {
         for entry in active {
             match listed(entry) {
                 Ok(l) => {
-                    let l = Arc::new(warn_of_waiting(l, config));
+                    let l = Arc::new(warn_of_waiting(l, policy));
                     listing.tools.insert(entry.name.clone(), l);
                 }
                 Err(why) => {
@@ -103,8 +102,8 @@ impl Listing {
 }
 
 /// Tells agents up front that a tool's calls wait for a human, so a slow answer is expected.
-fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
-    if let Admission::Confirm(why) = admission(&listed.entry, &config.run_policy(), Asker::Agent) {
+fn warn_of_waiting(mut listed: Listed, policy: &RunPolicy) -> Listed {
+    if let Admission::Confirm(why) = admission(&listed.entry, policy, Asker::Agent) {
         let description = listed.tool.description.take().unwrap_or_default();
         listed.tool.description =
             Some(format!("{description}\n\nEach call waits for a human's approval: {why}.").into());
@@ -324,6 +323,7 @@ fn as_object(value: Value) -> JsonObject {
 mod tests {
     use super::*;
     use crate::catalog::manifest::parse_manifest;
+    use crate::config::Config;
     use std::path::Path;
 
     fn entry(tier: Tier, toml: &str) -> ToolEntry {
@@ -361,7 +361,7 @@ mod tests {
             },
         ];
         let config = Config::defaults().expect("defaults");
-        let listing = Listing::of(&entries, &config);
+        let listing = Listing::of(&entries, &config.run_policy());
         let names: Vec<_> = listing.tools.keys().cloned().collect();
         assert_eq!(names, ["alpha", "zeta"]);
         // The active ones left out are known, with why they never run; candidates are not.
@@ -393,7 +393,7 @@ mod tests {
             entry(Tier::Core, &make("count", "low")),
         ];
         let config = Config::defaults().expect("defaults");
-        let listing = Listing::of(&entries, &config);
+        let listing = Listing::of(&entries, &config.run_policy());
         let description = |name: &str| {
             listing.tools[name]
                 .tool

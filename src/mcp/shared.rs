@@ -46,7 +46,7 @@ impl ServerState {
         workbench: Workbench,
         catalog: Catalog,
     ) -> Result<Self, StoreError> {
-        let listing = Listing::of(catalog.entries(), workbench.config());
+        let listing = Listing::of(catalog.entries(), &workbench.config().run_policy());
         let serving = workbench.serve(
             runtime,
             catalog,
@@ -135,7 +135,10 @@ impl ServerState {
 
     /// Lists the live catalog again; tells the peers when what they see changed.
     pub(crate) fn refresh_listing(&self) {
-        let listing = Listing::of(self.catalog().entries(), self.workbench().config());
+        let listing = Listing::of(
+            self.catalog().entries(),
+            &self.workbench().config().run_policy(),
+        );
         let changed = !self.listing().same_as(&listing);
         if let Ok(mut slot) = self.listing.write() {
             *slot = Arc::new(listing);

@@ -39,7 +39,7 @@ impl Token {
 pub enum TokenError {
     #[error(
         "no config folder to keep the MCP token in (set $HOME or ${}), or give --token-file",
-        crate::config::CONFIG_DIR_ENV
+        crate::user_dirs::CONFIG_DIR_ENV
     )]
     NoConfigDir,
     #[error("MCP token file {}: no such file", .0.display())]
@@ -78,7 +78,7 @@ pub enum TokenError {
 
 /// Where the token is kept when `--token-file` does not say: `mcp-token` in the config folder.
 pub(super) fn default_file() -> Result<PathBuf, TokenError> {
-    crate::config::config_dir()
+    crate::user_dirs::config_dir()
         .map(|dir| dir.join(TOKEN_FILE))
         .ok_or(TokenError::NoConfigDir)
 }

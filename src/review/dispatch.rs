@@ -172,7 +172,7 @@ mod tests {
         }
 
         /// The seal of `greet`; none while the workspace has no active tool to seal.
-        fn seal(&self) -> Option<crate::seal::Seal> {
+        fn seal(&self) -> Option<crate::model::seals::Seal> {
             match crate::seal::read(self.root(), "greet") {
                 Err(crate::seal::SealError::NotAccepted { active: 0 }) => None,
                 read => read.expect("seal"),

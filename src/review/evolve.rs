@@ -123,7 +123,7 @@ pub(crate) const RESUBMIT_HINT: &str =
 
 /// The approved content a resubmission puts back: its seal and its snapshot.
 struct Restore {
-    seal: crate::seal::Seal,
+    seal: crate::model::seals::Seal,
     snapshot: String,
 }
 

@@ -484,7 +484,7 @@ mod tests {
             crate::seal::check(self.root(), &self.entry(folder)).is_ok()
         }
 
-        fn seal(&self) -> Option<crate::seal::Seal> {
+        fn seal(&self) -> Option<crate::model::seals::Seal> {
             crate::seal::read(self.root(), "greet").ok().flatten()
         }
     }

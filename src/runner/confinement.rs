@@ -181,10 +181,10 @@ fn real(path: PathBuf) -> PathBuf {
 /// Real paths, for `hidden_within` to compare with the grants.
 fn hidden_always() -> Vec<PathBuf> {
     let mut hide = Vec::new();
-    if let Some(dirs) = crate::config::project_dirs() {
+    if let Some(dirs) = crate::user_dirs::project_dirs() {
         hide.extend([dirs.data_dir(), dirs.config_dir(), dirs.cache_dir()].map(Path::to_path_buf));
     }
-    if let Some(dir) = crate::config::config_dir() {
+    if let Some(dir) = crate::user_dirs::config_dir() {
         hide.push(dir);
     }
     if let Some(home) = home() {

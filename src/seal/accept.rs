@@ -13,8 +13,9 @@
 
 use std::path::Path;
 
-use super::{MARK_FILE, SEALS_DIR, Seal, SealError, encode_tagged, mark, seals_dir};
+use super::{MARK_FILE, SEALS_DIR, SealError, encode_tagged, mark, seals_dir};
 use crate::catalog::scan::{ScanProgress, parallel_map};
+use crate::model::seals::{Seal, Sealed};
 use crate::model::{Tier, ToolEntry, is_valid_name};
 use crate::safe_fs::Dir;
 use crate::store::Store;
@@ -34,21 +35,6 @@ pub enum AcceptError {
     Unknown(Vec<String>),
     #[error(transparent)]
     Seal(#[from] SealError),
-}
-
-/// One tool as acceptance seals it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sealed {
-    pub(crate) seal: Seal,
-    /// The folder's own content hash: the seal's unless the store remembers another.
-    pub(crate) content_hash: String,
-}
-
-impl Sealed {
-    /// Sealed as it is now (not as an earlier version the store remembers).
-    pub(crate) fn as_it_is(&self) -> bool {
-        self.seal.hash == self.content_hash
-    }
 }
 
 /// What `accept` would seal of the active tools `scanned` (all of them, or those named in

@@ -21,9 +21,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::decisions::SealEffect;
+use crate::model::seals::Seal;
 use crate::model::short_hash;
 use crate::model::{Drift, Signature, Tier, ToolEntry, is_valid_name};
 use crate::safe_fs::Dir;
@@ -34,31 +33,11 @@ mod accept;
 mod error;
 mod known;
 
-pub use accept::{AcceptError, Sealed, accept, accept_all, plan};
+pub use accept::{AcceptError, accept, accept_all, plan};
 pub(crate) use error::{Modification, SealError};
 
 /// The folder of seals, relative to the workspace root.
 pub(crate) const SEALS_DIR: &str = "seals";
-
-/// What a person accepted for one active tool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Seal {
-    pub(crate) name: String,
-    pub(crate) tier: Tier,
-    pub(crate) version: String,
-    pub(crate) hash: String,
-    /// Who accepted it (`(adopted)` in seals older builds wrote for the tools a workspace held
-    /// when it got its seals).
-    pub(crate) by: String,
-    /// RFC 3339 UTC.
-    pub(crate) at: String,
-    /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
-    /// `accept` (or `adopt`, from older builds).
-    pub(crate) how: String,
-    /// Written by this user's toolbench (`workspace::own_writes`); none from older builds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) tag: Option<String>,
-}
 
 /// The kind of file a seal's tag is for.
 const TAG_KIND: &str = "seal";
@@ -604,6 +583,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
 mod tests {
     use super::*;
     use crate::catalog::scan::{ScanLimits, load_tool};
+    use crate::model::seals::Sealed;
     use crate::store::DecisionAction;
 
     const MANIFEST: &str =

@@ -150,7 +150,7 @@ pub(crate) fn write(
     let _ = std::fs::remove_dir_all(core.path().join(&staging));
     landed?;
     // The person defining it accepts what the folder now holds.
-    let seal = crate::seal::Seal {
+    let seal = crate::model::seals::Seal {
         name: def.name.clone(),
         tier: Tier::Core,
         version: version.to_string(),

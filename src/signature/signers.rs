@@ -307,7 +307,7 @@ pub(crate) struct AcceptedSigners {
 
 /// The file of accepted reviewers for `root`, in the user data folder.
 pub(crate) fn accepted_path(root: &Path) -> Option<PathBuf> {
-    let dirs = crate::config::project_dirs()?;
+    let dirs = crate::user_dirs::project_dirs()?;
     let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
     Some(
         dirs.data_dir()
@@ -416,7 +416,7 @@ fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The user's own allowed_signers (in the config folder), trusted as it is.
 pub(crate) fn user_signers_path() -> Option<PathBuf> {
-    crate::config::config_dir().map(|d| d.join("allowed_signers"))
+    crate::user_dirs::config_dir().map(|d| d.join("allowed_signers"))
 }
 
 /// The workspace's entries (none when it has no file).

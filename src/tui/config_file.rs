@@ -43,6 +43,6 @@ pub(crate) fn read(
 pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigFileError> {
     toml::from_str(text).map_err(|e| ConfigFileError::Toml {
         path: path.to_path_buf(),
-        description: crate::config::describe_toml_error(path, text, &e),
+        description: crate::text::describe_toml_error(path, text, &e),
     })
 }

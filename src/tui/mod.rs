@@ -46,17 +46,17 @@ use tokio::sync::mpsc;
 
 use crate::command::validations::ValidationRequest;
 use crate::command::{self, Command};
-use crate::config::config_dir;
 use crate::jobs::service_feed;
 use crate::model::Catalog;
+use crate::model::RootSource;
 use crate::model::{RunOrigin, ToolId};
-use crate::store::Store;
+use crate::user_dirs::config_dir;
 use crate::workbench::Workbench;
 use crate::workbench::events::{Events, Sources};
+use crate::workbench::reader::Reader;
 use crate::workbench::registry::JobId;
 use crate::workbench::serve::{Recording, Serving};
 use crate::workbench::stop::Stop;
-use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
 use theme::Theme;
@@ -204,7 +204,7 @@ fn limit_malloc_arenas() {
 /// live catalog, the validation queue, the jobs that may be cancelled), the queue of run
 /// output, and what the UI follows and loads itself. Every change of state goes through the
 /// workbench's door (`Serving::apply`); long reads open read-only connections of their own
-/// (`Store::open_reader`).
+/// (`Reader`).
 struct UiRuntime {
     serving: Arc<Serving>,
     /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
@@ -293,15 +293,11 @@ async fn event_loop(
     {
         let (tx, root) = (tx.clone(), ui_runtime.root().to_path_buf());
         tokio::task::spawn_blocking(move || {
-            let file = root
-                .join(crate::workspace::STATE_DIR)
-                .join(crate::store::STATE_FILE);
             // A workspace that never ran anything may have no store yet: nothing to run again.
-            let run = match file.exists() {
-                false => Ok(None),
-                true => Store::open_reader(&root)
-                    .and_then(|store| store.newest_run_from(crate::model::RunOrigin::Tui)),
-            };
+            let run = Reader::open_existing(&root).and_then(|reader| match reader {
+                Some(reader) => reader.newest_run_from(crate::model::RunOrigin::Tui),
+                None => Ok(None),
+            });
             let _ = tx.blocking_send(AppEvent::LastRunRead(run));
         });
     }
@@ -316,7 +312,7 @@ async fn event_loop(
         tokio::spawn(async move {
             // Through a reader of its own: the writer stays free for what starts meanwhile.
             let loaded = tokio::task::spawn_blocking(move || {
-                let rows = Store::open_reader(&root).and_then(|store| store.load_index());
+                let rows = Reader::open(&root).and_then(|reader| reader.index());
                 let catalog = Catalog::new(rows.unwrap_or_default());
                 catalog.search();
                 Arc::new(catalog)
@@ -596,14 +592,14 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let theme = app.theme.clone();
             let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
-                let reader = read_or_say(&tx, "recent runs", Store::open_reader(&root).map(Some));
+                let reader = read_or_say(&tx, "recent runs", Reader::open(&root).map(Some));
                 let recent_runs = reader
                     .as_ref()
-                    .map(|store| {
+                    .map(|reader| {
                         read_or_say(
                             &tx,
                             "recent runs",
-                            store.runs_in_use(&entry.name, run_history::RECENT_RUNS),
+                            reader.runs_in_use(&entry.name, run_history::RECENT_RUNS),
                         )
                     })
                     .unwrap_or_default();
@@ -621,11 +617,11 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 // (docs/benchmarks/workbench.md, "Stats overlay").
                 let days = reader
                     .as_ref()
-                    .map(|store| {
+                    .map(|reader| {
                         read_or_say(
                             &tx,
                             "quality by day",
-                            store.quality_by_day(&entry.name, quality_history::QUALITY_DAYS),
+                            reader.quality_by_day(&entry.name, quality_history::QUALITY_DAYS),
                         )
                     })
                     .unwrap_or_default();
@@ -685,9 +681,9 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let root = ui_runtime.root().to_path_buf();
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
-                let result = Store::open_reader(&root)
-                    .and_then(|store| {
-                        store.workspace_stats(
+                let result = Reader::open(&root)
+                    .and_then(|reader| {
+                        reader.workspace_stats(
                             catalog.entries(),
                             std::time::SystemTime::now(),
                             overlays::stats::DAYS_SHOWN,
@@ -717,8 +713,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
-                let table = Store::open_reader(&root)
-                    .and_then(|store| overlays::resources::load(&store, resource));
+                let table = Reader::open(&root)
+                    .and_then(|reader| overlays::resources::load(&reader, resource));
                 let _ = tx.blocking_send(AppEvent::ResourceLoaded { resource, table });
             });
         }
@@ -797,8 +793,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
             tokio::task::spawn_blocking(move || {
-                let inputs = Store::open_reader(&root).and_then(|store| {
-                    store.recent_inputs(
+                let inputs = Reader::open(&root).and_then(|reader| {
+                    reader.recent_inputs(
                         &tool,
                         overlays::launch::INPUT_HISTORY,
                         overlays::launch::INPUT_HISTORY_BYTES,
@@ -831,24 +827,19 @@ fn load_history(
     catalog: &crate::model::Catalog,
     tx: &mpsc::Sender<AppEvent>,
 ) -> AppEvent {
-    let store = match Store::open_reader(root) {
-        Ok(store) => store,
+    let reader = match Reader::open(root) {
+        Ok(reader) => reader,
         Err(e) => return AppEvent::StoreRefused(format!("history: {e}")),
     };
-    let entries = catalog.entries();
-    let failures = read_or_say(tx, "failures", store.list_failures(None, HISTORY_LIMIT));
-    let stats = read_or_say(tx, "tool statistics", store.tool_stats());
-    let alerts = read_or_say(
-        tx,
-        "health alerts",
-        crate::workbench::reads::health_alerts(&store, entries),
-    );
-    let proposers = read_or_say(tx, "proposers", store.proposers());
-    let changes_requested = read_or_say(tx, "changes requested", store.changes_requested_of());
+    let failures = read_or_say(tx, "failures", reader.failures(None, HISTORY_LIMIT));
+    let stats = read_or_say(tx, "tool statistics", reader.tool_stats());
+    let alerts = read_or_say(tx, "health alerts", reader.health_alerts(catalog.entries()));
+    let proposers = read_or_say(tx, "proposers", reader.proposers());
+    let changes_requested = read_or_say(tx, "changes requested", reader.changes_requested());
     // Rows may hold a path relative to the root or, from older stores, absolute.
-    let arrivals = read_or_say(tx, "review queue", store.review_queue_rows())
+    let arrivals = read_or_say(tx, "review queue", reader.arrivals())
         .into_iter()
-        .map(|row| (root.join(&row.path), row.arrived_at))
+        .map(|(path, arrived_at)| (root.join(path), arrived_at))
         .collect();
     AppEvent::HistoryLoaded {
         failures,
@@ -936,6 +927,7 @@ mod tests {
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
     use crate::model::{RunRecord, Severity, Tier};
+    use crate::store::Store;
     use std::collections::HashMap;
     use std::path::PathBuf;
 

@@ -4,16 +4,16 @@
 //! alerts), each answered here whatever module holds the rule, so a screen or a listing asks
 //! the workbench and not the review library or the runner. Nothing here changes state; that is `Command`'s.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::catalog::scan::ScanLimits;
 use crate::model::Catalog;
+use crate::model::audit::LogEntry;
 use crate::model::calls::{CallRow, RuleRow};
 use crate::model::decisions::Destination;
 use crate::model::deps::Environment;
-use crate::model::health::HealthAlert;
 use crate::model::input_schema::SchemaError;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
@@ -26,6 +26,7 @@ use crate::review::propose::ProposalStatus;
 use crate::review::request_status::RequestStatus;
 use crate::review::{Caution, ReviewError};
 use crate::store::Store;
+use crate::store::decision_log::{ChainBreak, ChainSummary, DecisionLog, LogError};
 use crate::store::suggestions::WantedTool;
 
 impl super::Workbench {
@@ -108,6 +109,28 @@ impl super::Workbench {
     pub(crate) fn waiting_line(&self, scanned: &[ToolEntry]) -> Option<String> {
         crate::seal::waiting_line(self.root(), scanned)
     }
+
+    /// Where the decision log is kept (`.toolbench/log/decisions.jsonl`).
+    pub(crate) fn decision_log_path(&self) -> PathBuf {
+        self.decision_log().path().to_path_buf()
+    }
+
+    /// The decision log's entries, oldest first, and where its chain breaks when it does
+    /// (the entries before the break are read).
+    pub(crate) fn decision_log_entries(
+        &self,
+    ) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
+        self.decision_log().read()
+    }
+
+    /// The decision log's chain checked: every entry's hash and its link to the one before.
+    pub(crate) fn verify_decision_log(&self) -> Result<Result<ChainSummary, ChainBreak>, LogError> {
+        self.decision_log().verify()
+    }
+
+    fn decision_log(&self) -> DecisionLog {
+        DecisionLog::in_state_dir(&crate::workspace::state_dir(self.root()))
+    }
 }
 
 /// Why the read side could not answer: what it read (the store, a tool's folder, its seal)
@@ -177,14 +200,6 @@ pub(crate) fn destination(
         .map_err(ReviewError::from)
         .and_then(|store| crate::review::lifecycle::destination(&store, command, entry))
         .map_err(|e| crate::error_chain::one_line(&e))
-}
-
-/// The tools among `entries` whose recent runs call for a person's look.
-pub(crate) fn health_alerts(
-    store: &Store,
-    entries: &[ToolEntry],
-) -> Result<Vec<HealthAlert>, StoreError> {
-    crate::review::health::alerts(store, entries)
 }
 
 /// Everything recorded about the tool `name`: its decisions, newest first, and its kept

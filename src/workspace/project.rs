@@ -78,7 +78,7 @@ pub(crate) struct Records(Option<PathBuf>);
 impl Records {
     /// This user's (`None` without a home folder: nothing is accepted then).
     pub(crate) fn of_user() -> Records {
-        Records(crate::config::project_dirs().map(|dirs| dirs.data_dir().join("projects")))
+        Records(crate::user_dirs::project_dirs().map(|dirs| dirs.data_dir().join("projects")))
     }
 
     /// The record of `root`'s accepted project.

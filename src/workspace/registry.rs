@@ -53,7 +53,7 @@ impl RegistryError {
 /// `<user data folder>/workspaces`.
 #[cfg(not(test))]
 fn list_path() -> Option<PathBuf> {
-    crate::config::project_dirs().map(|dirs| dirs.data_dir().join(FILE_NAME))
+    crate::user_dirs::project_dirs().map(|dirs| dirs.data_dir().join(FILE_NAME))
 }
 
 /// None in unit tests: their stores are temporary folders that must not be added to the real

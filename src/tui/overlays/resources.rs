@@ -17,10 +17,10 @@ use crate::model::decisions::DecisionRecord;
 use crate::model::services::InstanceRow;
 use crate::model::validation_report::ValidationReport;
 use crate::model::{FailureRecord, RunRecord};
-use crate::store::Store;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 use crate::tui::text_fit::short_time;
+use crate::workbench::reader::Reader;
 
 mod draw;
 pub(crate) use draw::{Surroundings, draw};
@@ -392,33 +392,33 @@ fn validation_cells(row: &ValidationRow) -> Vec<String> {
 
 /// Reads the rows of `resource` (at most `ROW_LIMIT` of the newest) and makes their cells:
 /// the event loop's side of `Effect::LoadResource`.
-pub(crate) fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
+pub(crate) fn load(reader: &Reader, resource: Resource) -> Result<Table, StoreError> {
     // One more than shown says whether there were more.
     let over = ROW_LIMIT + 1;
     let (rows, capped) = match resource {
         Resource::Runs => {
-            let mut runs = store.list_runs(None, over)?;
+            let mut runs = reader.runs(None, over)?;
             let capped = runs.len() > ROW_LIMIT;
             runs.truncate(ROW_LIMIT);
             let ids = runs.iter().map(|r| r.id);
             let failures = match (ids.clone().min(), ids.max()) {
-                (Some(first), Some(last)) => store.failures_of_runs(first, last)?,
+                (Some(first), Some(last)) => reader.failures_of_runs(first, last)?,
                 _ => Vec::new(),
             };
             return Ok(Table::new(Rows::Runs(runs), capped).with_failures(failures));
         }
         Resource::History => {
-            let mut decisions = store.recent_decisions(over)?;
+            let mut decisions = reader.recent_decisions(over)?;
             let capped = decisions.len() > ROW_LIMIT;
             decisions.truncate(ROW_LIMIT);
             (Rows::History(decisions), capped)
         }
         Resource::Calls => {
-            let calls = store.recent_calls(ROW_LIMIT)?;
+            let calls = reader.recent_calls(ROW_LIMIT)?;
             let capped = calls.len() >= ROW_LIMIT;
             (Rows::Calls(calls), capped)
         }
-        Resource::Services => (Rows::Services(store.instances(false)?), false),
+        Resource::Services => (Rows::Services(reader.instances(false)?), false),
         // Not the store's: the front end reads its queue instead (`validation_table`), and
         // the store holds nothing of it.
         Resource::Validations => (Rows::Validations(Vec::new()), false),
