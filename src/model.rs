@@ -35,6 +35,7 @@ pub use store_error::StoreError;
 pub mod service_definition;
 pub mod services;
 pub mod settings;
+pub(crate) mod signers;
 pub(crate) mod suggestions;
 pub(crate) mod tasks;
 mod tool_id;

@@ -4,7 +4,6 @@ use clap::Args;
 
 use super::term::outln;
 use super::{CliError, CliResult, Workbench};
-use crate::doctor::{self, DoctorLock};
 
 #[derive(Debug, Args)]
 pub(crate) struct DoctorArgs {
@@ -19,9 +18,9 @@ pub(crate) fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(DoctorLock::take(&crate::workspace::state_dir(root))?)
+        Some(ws.lock_for_repair()?)
     };
-    let findings = doctor::check(root);
+    let findings = ws.check_store();
     for line in findings.lines(root) {
         outln!("{line}");
     }
@@ -35,24 +34,23 @@ pub(crate) fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
         }
         return Ok(());
     }
-    if let doctor::StoreHealth::TooNew { .. } = findings.store {
+    if findings.store_is_too_new() {
         return Err(CliError::msg(
             "the store was written by a newer toolbench: use that toolbench",
         ));
     }
-    let report = doctor::repair(root, ws.config(), &findings)?;
+    let report = ws.repair_store(&findings)?;
     for line in report.lines(root) {
         outln!("{line}");
     }
-    let after = doctor::check(root);
-    match after.store {
-        doctor::StoreHealth::Whole => {
-            outln!("the store is whole again");
-            Ok(())
-        }
-        _ => Err(CliError::msg(format!(
+    let after = ws.check_store();
+    if after.store_is_whole() {
+        outln!("the store is whole again");
+        Ok(())
+    } else {
+        Err(CliError::msg(format!(
             "the store is still not whole: {}",
             after.lines(root).join("; ")
-        ))),
+        )))
     }
 }

@@ -4,7 +4,6 @@ use clap::Args;
 
 use super::CliResult;
 use super::term::outln;
-use crate::workspace::init_workspace;
 
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
@@ -18,7 +17,7 @@ pub(crate) fn run(args: InitArgs, cwd: &Path) -> CliResult {
         Some(d) => cwd.join(d),
         None => cwd.to_path_buf(),
     };
-    let report = init_workspace(&dir)?;
+    let report = crate::workbench::init(&dir)?;
     for path in &report.created {
         outln!("created {}", path.display());
     }

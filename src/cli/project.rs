@@ -4,8 +4,8 @@
 use clap::{Args, Subcommand};
 
 use super::term::{errln, outln};
-use super::{CliError, CliResult, Workbench};
-use crate::workspace::project::{self, Records};
+use super::{CliResult, Workbench, apply, unexpected};
+use crate::command::{Applied, Command};
 
 #[derive(Debug, Args)]
 pub(crate) struct ProjectArgs {
@@ -36,13 +36,9 @@ pub(crate) fn run(args: ProjectArgs, ws: &Workbench) -> CliResult {
             Ok(())
         }
         Some(ProjectAction::Accept) => {
-            let folder = project::accept(
-                &Records::of_user(),
-                ws.root(),
-                ws.config().project_path.as_deref(),
-                &ws.config().reviewer_name(),
-            )
-            .map_err(|e| CliError::msg(e.to_string()))?;
+            let Applied::ProjectAccepted(folder) = apply(ws, Command::AcceptProject)? else {
+                return Err(unexpected());
+            };
             outln!(
                 "accepted {} as the project of {} on this machine: tools granted `project` work on it wherever toolbench starts, unless --project names another",
                 folder.display(),

@@ -8,8 +8,7 @@ use clap::{Args, Subcommand};
 use super::term::{outln, print_json, rowln};
 use super::{CliError, CliResult, Workbench, apply, unexpected};
 use crate::command::{Applied, Command};
-use crate::signature::Trust;
-use crate::signature::signers::{SignerEntry, WORKSPACE_SIGNERS};
+use crate::model::signers::{SignerEntry, Trust, WORKSPACE_SIGNERS};
 
 #[derive(Debug, Args)]
 pub(crate) struct SignersArgs {
@@ -42,9 +41,8 @@ enum SignersAction {
 }
 
 pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
-    let root = ws.root();
     match args.action {
-        SignersAction::List { json } => list(&Trust::load(root), json),
+        SignersAction::List { json } => list(&ws.signers(), json),
         SignersAction::Add {
             principal,
             pubkey_file,
@@ -67,8 +65,8 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
             Ok(())
         }
         SignersAction::Accept { dry_run } => {
-            let trust = Trust::load_to_accept(root).map_err(CliError::msg)?;
-            let floor = crate::signature::policy(root).workspace.unwrap_or_default();
+            let trust = ws.signers_to_accept().map_err(CliError::msg)?;
+            let floor = ws.signatures_asked();
             for entry in &trust.waiting {
                 rowln!("  + {}", describe(entry));
             }

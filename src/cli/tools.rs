@@ -18,9 +18,7 @@ use crate::model::ServiceSpec;
 use crate::model::run_output::Stream;
 use crate::model::service_definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::model::services::InstanceState;
-use crate::services::define;
-use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
-use crate::services::instance_dir;
+use crate::model::services::{FeedItem, launch_line};
 use crate::text::human_size;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 
@@ -136,7 +134,7 @@ pub(crate) fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
             instance,
             yes,
         } => {
-            let unnamed = crate::services::default_instance(&name);
+            let unnamed = crate::model::services::default_instance(&name);
             launch(&name, instance.as_deref().unwrap_or(unnamed), yes, ws)
         }
         ToolsCommand::Stop { instance } => stop(&instance, ws),
@@ -153,7 +151,7 @@ pub(crate) fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
 fn define_cmd(args: DefineArgs, ws: &Workbench) -> CliResult {
     let cwd =
         std::env::current_dir().map_err(|e| CliError::msg(format!("current directory: {e}")))?;
-    let existing = define::existing(ws.root(), &args.name)?;
+    let existing = ws.service_definition(&args.name)?;
     let mut def = match existing {
         Some((def, _)) => def,
         None => Definition {
@@ -270,7 +268,7 @@ fn copied(source: &Path) -> Result<(String, DefinedFile), CliError> {
 /// to recreate it (a `--copy`'d executable).
 fn export(name: &str, ws: &Workbench) -> CliResult {
     let (mut def, dir) = definition_and_folder(name, ws)?;
-    def.files = define::files_of(&dir)?;
+    def.files = crate::workbench::reads::service_files(&dir)?;
     print_json(&def)
 }
 
@@ -419,10 +417,10 @@ fn stop(instance: &str, ws: &Workbench) -> CliResult {
         return Err(unexpected());
     };
     let what = match how {
-        crate::services::process::Stopped::NotRunning => "was not running",
-        crate::services::process::Stopped::Terminated => "stopped",
-        crate::services::process::Stopped::Killed => "killed after the grace period",
-        crate::services::process::Stopped::Stuck => "still there",
+        crate::model::services::Stopped::NotRunning => "was not running",
+        crate::model::services::Stopped::Terminated => "stopped",
+        crate::model::services::Stopped::Killed => "killed after the grace period",
+        crate::model::services::Stopped::Stuck => "still there",
     };
     outln!("instance {instance} {what}");
     Ok(())
@@ -517,9 +515,7 @@ fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {
     if follow {
         follow_logs(instance, ws, &mut printed)?;
     } else {
-        let dir = instance_dir(ws.root(), instance);
-        // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
-        let items = InstanceFeed::from_start(instance).poll(&dir, &store.lock(), u64::MAX)?;
+        let items = ws.instance_history(instance)?;
         items.into_iter().for_each(|item| printed.print(item));
     }
     printed.finish();

@@ -26,7 +26,7 @@ pub enum Applied {
     },
     Collected(GcReport),
     Launched(Box<crate::services::Launched>),
-    Stopped(crate::services::process::Stopped),
+    Stopped(crate::model::services::Stopped),
     Proposed(crate::model::proposals::Proposed),
     Requested(Box<crate::model::requests::RequestRow>),
     /// Where a service definition was written, and whether it replaced one.
@@ -70,6 +70,8 @@ pub enum Applied {
         file: std::path::PathBuf,
         at_least: crate::model::settings::Signatures,
     },
+    /// The folder now taken as the workspace's project on this machine.
+    ProjectAccepted(std::path::PathBuf),
 }
 
 /// Names what was done; the results themselves (a run under way, a report) are the front
@@ -102,6 +104,7 @@ impl std::fmt::Debug for Applied {
             Applied::DeviceRevoked(_) => "DeviceRevoked",
             Applied::SignerAdded { .. } => "SignerAdded",
             Applied::SignersAccepted { .. } => "SignersAccepted",
+            Applied::ProjectAccepted(_) => "ProjectAccepted",
         };
         f.write_str(what)
     }

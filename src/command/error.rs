@@ -68,6 +68,9 @@ pub enum CommandError {
     /// The workspace's reviewers could not be read or written, in one line.
     #[error("{0}")]
     Signers(String),
+    /// The project named could not be accepted, in one line.
+    #[error("{0}")]
+    Project(String),
 }
 
 #[derive(Debug, thiserror::Error)]

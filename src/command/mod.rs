@@ -194,6 +194,9 @@ pub enum Command {
     },
     /// Trusts on this machine the workspace's reviewers as its allowed_signers lists them now.
     AcceptSigners,
+    /// Takes, on this machine, the folder the workspace's toolbench.toml names (`[project]
+    /// path`), as it resolves now, as the project its tools work on.
+    AcceptProject,
 }
 
 impl Command {
@@ -370,6 +373,20 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             key_file,
         } => signers::add(ctx, principal, key_file).await,
         Command::AcceptSigners => signers::accept(ctx).await,
+        Command::AcceptProject => {
+            let review = ctx.review.clone();
+            blocking(move || {
+                let folder = crate::workspace::project::accept(
+                    &crate::workspace::project::Records::of_user(),
+                    review.root(),
+                    review.config().project_path.as_deref(),
+                    &review.who,
+                )
+                .map_err(|e| CommandError::Project(e.to_string()))?;
+                Ok(Applied::ProjectAccepted(folder))
+            })
+            .await
+        }
     }
 }
 

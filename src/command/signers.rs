@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::applied::Applied;
 use super::context::{Context, blocking};
 use super::error::CommandError;
-use crate::signature::Trust;
+use crate::model::signers::Trust;
 
 /// Adds `principal`, whose public key is in `key_file`, to the workspace's reviewers, and
 /// trusts that key on this machine.
@@ -87,9 +87,7 @@ mod tests {
         assert!(why.starts_with(&key.display().to_string()), "{why}");
         assert!(why.contains("not an OpenSSH public key"), "{why}");
         assert!(!why.contains('\n'), "one line: {why}");
-        let signers = dir
-            .path()
-            .join(crate::signature::signers::WORKSPACE_SIGNERS);
+        let signers = dir.path().join(crate::model::signers::WORKSPACE_SIGNERS);
         assert!(!signers.exists(), "nothing added");
     }
 
@@ -111,9 +109,7 @@ mod tests {
     fn reviewers_whose_list_is_unreadable_are_not_trusted() {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
-        let signers = dir
-            .path()
-            .join(crate::signature::signers::WORKSPACE_SIGNERS);
+        let signers = dir.path().join(crate::model::signers::WORKSPACE_SIGNERS);
         std::fs::create_dir_all(signers.parent().expect("parent")).expect("mkdir");
         std::fs::write(&signers, "ana@example.com ssh-ed25519 not-base64!\n").expect("write");
         let why = refusal(dir.path(), Command::AcceptSigners);

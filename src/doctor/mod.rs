@@ -11,8 +11,8 @@
 mod lock;
 mod repair;
 
-pub(crate) use lock::DoctorLock;
-pub use repair::repair;
+pub(crate) use lock::{DoctorLock, LockError};
+pub use repair::{RepairError, RepairReport, repair};
 
 use std::path::{Path, PathBuf};
 
@@ -71,12 +71,22 @@ impl Findings {
     }
 
     /// Nothing to do at all.
+    /// The store file opens and SQLite finds nothing wrong in it.
+    pub(crate) fn store_is_whole(&self) -> bool {
+        self.store == StoreHealth::Whole
+    }
+
+    /// The store was written by a newer toolbench, which this build must not rebuild.
+    pub(crate) fn store_is_too_new(&self) -> bool {
+        matches!(self.store, StoreHealth::TooNew { .. })
+    }
+
     pub fn is_whole(&self) -> bool {
         !self.needs_rebuild()
             && !self.needs_top_up()
             && !self.journal_pending
             && self.backlog == inflight::Backlog::default()
-            && !matches!(self.store, StoreHealth::TooNew { .. })
+            && !self.store_is_too_new()
     }
 
     /// The findings, a line each, as `toolbench doctor` prints them.

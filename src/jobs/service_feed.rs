@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 
 use super::store_writes::Listening;
 use super::{Looker, reader_or_tell};
-use crate::model::services::{InstanceRow, InstanceState};
-use crate::services::feed::{FeedItem, InstanceFeed};
+use crate::model::services::{FeedItem, InstanceRow, InstanceState};
+use crate::services::feed::InstanceFeed;
 use crate::services::{instance_dir, reconcile};
 use crate::store::{SharedStore, Store, StoreError};
 

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::model::run_output::Stream;
 use crate::model::string_enum;
 
 /// One message and its answer.
@@ -65,4 +66,46 @@ pub(crate) struct LaunchRow {
     /// Positions in the stdout and stderr logs where this launch's output starts.
     pub(crate) logs_from: [u64; 2],
     pub(crate) error: Option<String>,
+}
+
+/// The instance a launch names when nobody named one: the service's own name. An instance
+/// name stays its first tool's for good, so one name shared by every service (`default`)
+/// would let only the first service launched use it.
+pub(crate) fn default_instance(service: &str) -> &str {
+    service
+}
+
+/// How a stop went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It was not running (or its pid belongs to another program now): nothing signalled.
+    NotRunning,
+    Terminated,
+    Killed,
+    /// Still there after SIGKILL (stuck in the kernel).
+    Stuck,
+}
+
+/// One piece of an instance's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FeedItem {
+    /// Output of one stream; `dropped`: bytes rotated away right before it, never read.
+    Output {
+        stream: Stream,
+        bytes: Vec<u8>,
+        dropped: u64,
+    },
+    Launch(LaunchRow),
+    Exchange(ExchangeRow),
+}
+
+/// The line that marks a launch: when, on which port, and why it failed when it did.
+pub(crate) fn launch_line(launch: &LaunchRow) -> String {
+    match &launch.error {
+        Some(error) => format!(
+            "── launch at {} on port {} failed: {error} ──",
+            launch.at, launch.port
+        ),
+        None => format!("── launch at {} on port {} ──", launch.at, launch.port),
+    }
 }

@@ -11,37 +11,12 @@
 use std::path::Path;
 
 use crate::model::run_output::Stream;
-use crate::model::services::ExchangeRow;
-use crate::model::services::LaunchRow;
+use crate::model::services::FeedItem;
 use crate::runner::service_log as logs;
 use crate::store::{Store, StoreError};
 
 /// The streams, in the order their positions are kept.
 pub(crate) const STREAMS: [Stream; 2] = [Stream::Stdout, Stream::Stderr];
-
-/// One piece of an instance's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FeedItem {
-    /// Output of one stream; `dropped`: bytes rotated away right before it, never read.
-    Output {
-        stream: Stream,
-        bytes: Vec<u8>,
-        dropped: u64,
-    },
-    Launch(LaunchRow),
-    Exchange(ExchangeRow),
-}
-
-/// The line that marks a launch: when, on which port, and why it failed when it did.
-pub(crate) fn launch_line(launch: &LaunchRow) -> String {
-    match &launch.error {
-        Some(error) => format!(
-            "── launch at {} on port {} failed: {error} ──",
-            launch.at, launch.port
-        ),
-        None => format!("── launch at {} on port {} ──", launch.at, launch.port),
-    }
-}
 
 /// How far one reader of an instance's history has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +144,7 @@ impl InstanceFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::services::{InstanceRow, InstanceState};
+    use crate::model::services::{ExchangeRow, InstanceRow, InstanceState, launch_line};
 
     fn exchange(message: &str, at: &str, logs_at: [u64; 2]) -> ExchangeRow {
         ExchangeRow {

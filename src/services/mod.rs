@@ -92,13 +92,6 @@ impl Services {
     }
 }
 
-/// The instance a launch names when nobody named one: the service's own name. An instance
-/// name stays its first tool's for good, so one name shared by every service (`default`)
-/// would let only the first service launched use it.
-pub(crate) fn default_instance(service: &str) -> &str {
-    service
-}
-
 /// `<root>/.toolbench/services/<instance>`.
 pub(crate) fn instance_dir(root: &Path, instance: &str) -> PathBuf {
     crate::workspace::state_dir(root)

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::model::services::Stopped;
 use crate::proc_stat::ProcessId;
 use crate::runner::sandbox::{self, SandboxPolicy};
 
@@ -73,17 +74,6 @@ pub(crate) fn reap_later(mut child: Child) {
         .spawn(move || {
             let _ = child.wait();
         });
-}
-
-/// How a stop went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
-    /// It was not running (or its pid belongs to another program now): nothing signalled.
-    NotRunning,
-    Terminated,
-    Killed,
-    /// Still there after SIGKILL (stuck in the kernel).
-    Stuck,
 }
 
 /// SIGTERM to the instance's process group, SIGKILL after `grace`.

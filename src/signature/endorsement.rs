@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use super::sshkeygen::{self, SigningKey};
-use super::system::SystemList;
+use crate::model::signers::SystemList;
 
 /// The namespace of endorsements.
 pub(crate) const TRUST_NAMESPACE: &str = "toolbench-trust";

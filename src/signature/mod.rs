@@ -30,11 +30,11 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::model::decisions::SealEffect;
+use crate::model::signers::Trust;
 use crate::model::{Signature, ToolEntry};
 use crate::store::{DecisionAction, DecisionRecord};
 use signing_key::{Key, signing_key};
 pub(crate) use statement::{REVIEWS_DIR, Statement, signature_path, statement_path};
-pub(crate) use trust::Trust;
 
 pub use sshkeygen::NAMESPACE;
 
@@ -253,12 +253,12 @@ fn not_allowed_reason(trust: &Trust, principal: &str) -> String {
         return format!(
             "{} lists {principal}, but that was not accepted on this machine: `toolbench \
              signers list` shows the change, `toolbench signers accept` trusts it",
-            signers::WORKSPACE_SIGNERS
+            crate::model::signers::WORKSPACE_SIGNERS
         );
     }
     format!(
         "{principal} is not an allowed signer here ({} and {})",
-        signers::WORKSPACE_SIGNERS,
+        crate::model::signers::WORKSPACE_SIGNERS,
         trust.own_list()
     )
 }
@@ -730,7 +730,7 @@ mod tests {
         )
         .expect("written");
         Trust {
-            effective: vec![signers::SignerEntry {
+            effective: vec![crate::model::signers::SignerEntry {
                 principals: vec![principal.into()],
                 namespaces: None,
                 valid_after: None,

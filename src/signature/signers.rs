@@ -12,13 +12,10 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-use crate::model::settings::Signatures as Mode;
+use crate::model::signers::{AcceptedSigners, SignerEntry, SignersError, WORKSPACE_SIGNERS};
 
-/// The workspace's list of reviewers, relative to the root.
-pub(crate) const WORKSPACE_SIGNERS: &str = ".reviews/allowed_signers";
 /// The most an allowed_signers file may hold.
 pub(crate) const MAX_SIGNERS_BYTES: usize = 256 * 1024;
 /// The longest principal accepted (an email address is far shorter).
@@ -34,31 +31,6 @@ const KEY_TYPES: &[&str] = &[
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 ];
-
-/// A list of reviewers that cannot be read, named by file, line and field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: field `{field}`: {why}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub(crate) struct SignersError {
-    pub(crate) file: String,
-    pub(crate) line: Option<usize>,
-    pub(crate) field: &'static str,
-    pub(crate) why: String,
-}
-
-/// One reviewer's key as an allowed_signers line states it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub(crate) struct SignerEntry {
-    /// Exact principals (no patterns), in the order written.
-    pub(crate) principals: Vec<String>,
-    /// `namespaces="…"`, when the line limits the key to some namespaces.
-    pub(crate) namespaces: Option<String>,
-    /// `valid-after="…"` / `valid-before="…"`, passed to ssh-keygen as written.
-    pub(crate) valid_after: Option<String>,
-    pub(crate) valid_before: Option<String>,
-    pub(crate) key_type: String,
-    /// The key, base64 as in a `.pub` file.
-    pub(crate) key: String,
-}
 
 impl SignerEntry {
     /// The line as toolbench writes it for ssh-keygen (no comment).
@@ -284,25 +256,6 @@ fn unquote(value: &str) -> String {
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(value)
         .to_string()
-}
-
-/// What a person accepted of a workspace's reviewers on this machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AcceptedSigners {
-    /// The workspace root it is for.
-    pub(crate) root: PathBuf,
-    /// The entries accepted, as toolbench writes them.
-    pub(crate) entries: Vec<SignerEntry>,
-    /// The workspace's `[review] signatures` when accepted: a workspace file asking for less
-    /// later is not taken (it would switch verification off for everyone who pulls it).
-    pub(crate) signatures: Mode,
-    pub(crate) by: String,
-    pub(crate) at: String,
-    /// The principal of the machine's list whose key endorsed this list (its signature lies
-    /// beside it), when the machine has a list of its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) endorsed_by: Option<String>,
 }
 
 /// The file of accepted reviewers for `root`, in the user data folder.

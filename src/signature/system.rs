@@ -16,7 +16,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::signers::{SignerEntry, SignersError, parse};
+use super::signers::parse;
+use crate::model::signers::{SignersError, SystemList};
 
 /// Where the machine's list lives.
 pub(crate) const SYSTEM_DIR: &str = "/etc/toolbench";
@@ -27,15 +28,6 @@ pub(crate) const SYSTEM_DIR_ENV: &str = "TOOLBENCH_SYSTEM_DIR";
 const FILE_NAME: &str = "allowed_signers";
 /// The most the file may hold.
 const MAX_BYTES: u64 = 256 * 1024;
-
-/// The machine's reviewers, as root keeps them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SystemList {
-    /// The file read.
-    pub(crate) file: PathBuf,
-    /// Its entries; none when it could not be trusted (then nothing verifies).
-    pub(crate) entries: Vec<SignerEntry>,
-}
 
 impl SystemList {
     /// The list as allowed_signers text for ssh-keygen.

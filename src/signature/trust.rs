@@ -11,36 +11,10 @@ use std::path::Path;
 
 use super::endorsement;
 use super::signers::{
-    AcceptedSigners, SignerEntry, SignersError, WORKSPACE_SIGNERS, read_accepted, read_endorsement,
-    read_file_entries, read_workspace, user_signers_path,
+    read_accepted, read_endorsement, read_file_entries, read_workspace, user_signers_path,
 };
-use super::system::{self, SystemList};
-
-/// The reviewers a run verifies against, and how the workspace's list stands against what was
-/// accepted here.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Trust {
-    /// What verifies: the user's own entries (the machine's, when it has a list), and the
-    /// workspace's that were accepted here.
-    pub(crate) effective: Vec<SignerEntry>,
-    /// The workspace's entries as the file says now.
-    pub(crate) workspace: Vec<SignerEntry>,
-    /// The user's own entries (ignored while the machine has a list).
-    pub(crate) user: Vec<SignerEntry>,
-    /// The machine's list, root's: when there is one, it is the anchor.
-    pub(crate) system: Option<SystemList>,
-    /// Entries of the workspace not accepted here (added since, or never accepted).
-    pub(crate) waiting: Vec<SignerEntry>,
-    /// Entries accepted here that the workspace no longer lists (no longer trusted).
-    pub(crate) removed: Vec<SignerEntry>,
-    /// The accepted list, when a person accepted one here.
-    pub(crate) accepted: Option<AcceptedSigners>,
-    /// Why the accepted list counts for nothing though it exists: the machine has a list and
-    /// no key of it endorsed this one.
-    pub(crate) unendorsed: Option<String>,
-    /// A list that could not be read: nothing of that file verifies, and this says why.
-    pub(crate) errors: Vec<SignersError>,
-}
+use super::system;
+use crate::model::signers::{SignerEntry, SystemList, Trust, WORKSPACE_SIGNERS};
 
 impl Trust {
     /// Reads the lists for `root` to accept the workspace's reviewers: refused, in one line,

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use super::endorsement;
 use super::signers::{
-    AcceptedSigners, MAX_SIGNERS_BYTES, SignerEntry, WORKSPACE_SIGNERS, check_principal,
-    encode_accepted, read_public_key, read_workspace, write_accepted,
+    MAX_SIGNERS_BYTES, check_principal, encode_accepted, read_public_key, read_workspace,
+    write_accepted,
 };
 use super::signing_key::signing_key;
-use super::system::SystemList;
-use super::trust::Trust;
 use crate::model::settings::Signatures as Mode;
+use crate::model::signers::Trust;
+use crate::model::signers::{AcceptedSigners, SignerEntry, SystemList, WORKSPACE_SIGNERS};
 
 /// A person trusts the workspace's reviewers as its allowed_signers lists them now, and its
 /// `[review] signatures` as the floor for this machine: `toolbench signers accept`.

@@ -20,7 +20,7 @@ use crate::jobs::service_feed::InstanceEvent;
 use crate::model::calls::PendingEvent;
 use crate::model::run_output::Progress;
 use crate::model::run_output::Stream;
-use crate::services::feed::{FeedItem, launch_line};
+use crate::model::services::{FeedItem, launch_line};
 use crate::text::human_size;
 use crate::workbench::events::WorkbenchEvent;
 

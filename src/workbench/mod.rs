@@ -30,8 +30,9 @@ use crate::runner::workspace_handle::WorkspaceHandle;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::project::{self, ProjectSource};
-use crate::workspace::{WorkspaceError, resolve_root};
+use crate::workspace::{InitReport, WorkspaceError, resolve_root};
 
+mod doctor;
 pub(crate) mod events;
 pub(crate) mod reader;
 pub(crate) mod reads;
@@ -49,6 +50,12 @@ use events::{Events, Hub, Sources};
 /// dropped without waiting leaves nothing behind (a cut-short validation's private copy).
 pub(crate) fn after_runtimes() {
     crate::review::validate::remove_left_copies();
+}
+
+/// Makes `dir` a workspace (`toolbench init`): the four tiers and a `.gitignore`, nothing
+/// that exists overwritten; the report names what was created. No workbench is open on it yet.
+pub(crate) fn init(dir: &Path) -> Result<InitReport, WorkspaceError> {
+    crate::workspace::init_workspace(dir)
 }
 
 /// Where a front end was started: what it was told and where it stands.

@@ -4,6 +4,7 @@
 //! alerts), each answered here whatever module holds the rule, so a screen or a listing asks
 //! the workbench and not the review library or the runner. Nothing here changes state; that is `Command`'s.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -18,13 +19,18 @@ use crate::model::input_schema::SchemaError;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::review_queue::{History, QueueItem, ReviewItem};
-use crate::model::services::{InstanceRow, InstanceState};
+use crate::model::service_definition::{DefinedFile, Definition};
+use crate::model::services::{FeedItem, InstanceRow, InstanceState};
+use crate::model::settings::Signatures;
+use crate::model::signers::Trust;
 use crate::model::tasks::TaskRow;
 use crate::model::validation_report::{Check, CheckKind, CheckStatus};
 use crate::model::{Drift, SchemaSource, StoreError, Tier, ToolEntry};
 use crate::review::propose::ProposalStatus;
 use crate::review::request_status::RequestStatus;
 use crate::review::{Caution, ReviewError};
+use crate::services::ServiceError;
+use crate::services::feed::InstanceFeed;
 use crate::store::Store;
 use crate::store::decision_log::{ChainBreak, ChainSummary, DecisionLog, LogError};
 use crate::store::suggestions::WantedTool;
@@ -110,6 +116,43 @@ impl super::Workbench {
         crate::seal::waiting_line(self.root(), scanned)
     }
 
+    /// The service definition in `core/NAME`, with its version, when there is one; a core tool
+    /// of that name that is not a service is an error.
+    pub(crate) fn service_definition(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Definition, semver::Version)>, ServiceError> {
+        crate::services::define::existing(self.root(), name)
+    }
+
+    /// Everything the service instance `instance` left, in the order it happened: its output,
+    /// its launches and its exchanges.
+    pub(crate) fn instance_history(&self, instance: &str) -> Result<Vec<FeedItem>, StoreError> {
+        let dir = crate::services::instance_dir(self.root(), instance);
+        // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
+        InstanceFeed::from_start(instance).poll(&dir, &self.store()?.lock(), u64::MAX)
+    }
+
+    /// Whom this machine trusts to sign this workspace's reviews, and how the workspace's
+    /// list stands against what a person accepted here; a list that cannot be read is named in
+    /// its errors.
+    pub(crate) fn signers(&self) -> Trust {
+        Trust::load(self.root())
+    }
+
+    /// `signers`, to accept the workspace's reviewers: refused, in one line, while any list
+    /// cannot be read, since what is trusted must be what a person saw.
+    pub(crate) fn signers_to_accept(&self) -> Result<Trust, String> {
+        Trust::load_to_accept(self.root())
+    }
+
+    /// The least `[review] signatures` the workspace's own toolbench.toml asks for.
+    pub(crate) fn signatures_asked(&self) -> Signatures {
+        crate::signature::policy(self.root())
+            .workspace
+            .unwrap_or_default()
+    }
+
     /// Where the decision log is kept (`.toolbench/log/decisions.jsonl`).
     pub(crate) fn decision_log_path(&self) -> PathBuf {
         self.decision_log().path().to_path_buf()
@@ -152,6 +195,12 @@ pub(crate) struct AgentStatus {
     pub(crate) requests: Vec<RequestStatus>,
     pub(crate) proposals: Vec<ProposalStatus>,
     pub(crate) wanted: Vec<WantedTool>,
+}
+
+/// The files of the service tool folder `dir` besides its `tool.toml`, for an export that
+/// carries them (`tools export`).
+pub(crate) fn service_files(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceError> {
+    crate::services::define::files_of(dir)
 }
 
 /// The environment `entry`'s packages are installed in, in the workspace at `root`: `None`

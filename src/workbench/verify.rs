@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Workbench;
 use crate::catalog::scan::ScanLimits;
+use crate::model::signers::WORKSPACE_SIGNERS;
 use crate::model::{Drift, Signature, Tier, ToolEntry, ToolId};
-use crate::signature::signers::WORKSPACE_SIGNERS;
 use crate::signature::{Mode, NAMESPACE, Standing, signature_path, statement_path};
 
 impl Workbench {

@@ -190,7 +190,8 @@ impl App {
             | Applied::Paired(_)
             | Applied::DeviceRevoked(_)
             | Applied::SignerAdded { .. }
-            | Applied::SignersAccepted { .. } => {}
+            | Applied::SignersAccepted { .. }
+            | Applied::ProjectAccepted(_) => {}
         }
     }
 

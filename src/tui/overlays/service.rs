@@ -38,7 +38,7 @@ impl ServiceDialogState {
         let name = running
             .first()
             .cloned()
-            .unwrap_or_else(|| crate::services::default_instance(&entry.name).to_string());
+            .unwrap_or_else(|| crate::model::services::default_instance(&entry.name).to_string());
         let kind = ServiceDialogKind::Launch {
             entry: Box::new(entry),
             running,

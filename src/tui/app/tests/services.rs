@@ -181,7 +181,7 @@ fn k_stops_the_selected_instance_and_ends_its_view() {
     app.update(AppEvent::Applied {
         command: Box::new(stop),
         result: Ok(Applied::Stopped(
-            crate::services::process::Stopped::Terminated,
+            crate::model::services::Stopped::Terminated,
         )),
     });
     assert!(!app.selected_run().is_some_and(RunView::is_running));
