@@ -24,6 +24,7 @@ pub mod mcp;
 pub mod model;
 pub(crate) mod notify;
 pub mod pause_point;
+pub(crate) mod pipes;
 pub mod proc_stat;
 pub(crate) mod qr;
 pub mod review;

@@ -1046,7 +1046,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "jobs", 4),
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
-    ("cli", "runner", 8),
     ("cli", "tui", 1),
     ("cli", "web", 1),
     ("mcp", "jobs", 3),

@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::term::{outln, print_json};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::deps::Environment;
-use crate::runner::packages;
 
 #[derive(Debug, Args)]
 pub(crate) struct EnvArgs {
@@ -42,7 +41,7 @@ pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
         return Ok(());
     }
     let catalog = ws.scan();
-    let mut listed: Vec<Listed> = packages::list(ws.root())
+    let mut listed: Vec<Listed> = crate::workbench::reads::environments_built(ws.root())
         .into_iter()
         .map(|info| Listed {
             environment: Environment {

@@ -13,7 +13,6 @@ use std::os::fd::AsFd;
 use super::term::{self, errln};
 use crate::jobs::run::{RunJobEvent, RunObserver};
 use crate::model::run_output::Stream;
-use crate::runner::helper_process::widen_pipe;
 use crate::text::VisibleStream;
 
 /// Prints every byte of the run's output as it comes, until the run has no more.
@@ -227,7 +226,7 @@ impl LiveStream {
     /// it only grows. Anything but a pipe is left as it is.
     fn widen_pipe(&self) {
         if let Some(file) = &self.file {
-            widen_pipe(file.as_fd());
+            crate::pipes::widen(file.as_fd());
         }
     }
 

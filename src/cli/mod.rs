@@ -51,7 +51,7 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::term::errln;
-use crate::runner::helper_process::PreforkedHelper;
+use crate::workbench::RunHelper;
 use crate::workbench::{Opening, Place, Workbench};
 pub(crate) use subcommand::{
     CliError, CliResult, ContentArg, apply, content_id, runtime, tool_id, unexpected,
@@ -201,11 +201,11 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
 /// `run`'s sandbox helper, forked as the process's first act when `args` name `run`: the heap
 /// is then almost empty, so the pages this process writes while it parses its arguments and
 /// looks up the tool are its own, not copies of pages it shares with the helper.
-pub fn helper_ahead(args: &[OsString]) -> PreforkedHelper {
+pub fn helper_ahead(args: &[OsString]) -> RunHelper {
     if subcommand(args).is_some_and(|name| name == "run") {
-        run::forked_helper()
+        RunHelper::fork()
     } else {
-        PreforkedHelper::default()
+        RunHelper::default()
     }
 }
 
@@ -232,7 +232,7 @@ fn subcommand(args: &[OsString]) -> Option<&OsString> {
 }
 
 /// `helper`: `run`'s sandbox helper when it was forked ahead (`helper_ahead`).
-pub fn main(helper: PreforkedHelper) -> ExitCode {
+pub fn main(helper: RunHelper) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(usage) => {
@@ -253,7 +253,7 @@ pub fn main(helper: PreforkedHelper) -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
+fn dispatch(cli: Cli, helper: RunHelper) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
     let place = Place {

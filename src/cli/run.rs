@@ -12,9 +12,7 @@ use crate::command::{self, Applied, Command, CommandError};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
 use crate::model::run_output::RunOutcome;
 use crate::model::{RunRecord, RunStatus};
-use crate::runner::RunError;
-use crate::runner::helper_process::PreforkedHelper;
-use crate::runner::sandbox::ForkedHelper;
+use crate::workbench::RunHelper;
 use crate::workbench::stop::Stop;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
@@ -41,13 +39,12 @@ pub(crate) struct RunArgs {
     json: bool,
 }
 
-/// `preforked`: the sandbox helper forked as the process started (`super::helper_ahead`).
-pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResult {
+/// `helper`: the sandbox helper forked as the process started (`super::helper_ahead`).
+pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult {
     let tool = content_id(&args.tool, &args.content)?;
     let input = read_input(args.input.as_deref())?;
     let given = input.is_some();
-    let mut ctx = ws.run_caller(args.json)?;
-    ctx.preforked = preforked;
+    let ctx = ws.run_caller(args.json, helper)?;
     let command = Command::Run {
         tool,
         input,
@@ -103,16 +100,6 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
     std::process::exit(exit_code(&record))
 }
 
-/// The run's sandbox helper, forked while this process has one thread and little memory:
-/// every page the process writes while the idle helper shares it is copied, so the earlier
-/// the fork, the fewer copies. Where it cannot fork, the run starts its helper as a program,
-/// as every other front end does.
-pub(crate) fn forked_helper() -> PreforkedHelper {
-    ForkedHelper::fork(crate::runner::confinement::hidden_in_every_workspace)
-        .map(PreforkedHelper::new)
-        .unwrap_or_default()
-}
-
 /// `--input` as text: JSON inline, `@FILE`, or `@-` for standard input (read to its end).
 pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
     use crate::io_text::{ReadTextError, read_stream_capped, read_text_capped};
@@ -138,12 +125,13 @@ pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError
 
 /// A tool whose input was refused, run without `--input`: say how to give it one.
 fn with_input_hint(error: CommandError, given: bool) -> CliError {
-    match &error {
-        CommandError::Run(RunError::InputSchema { .. }) if !given => CliError::msg(format!(
+    if error.input_off_schema() && !given {
+        CliError::msg(format!(
             "{error} (no --input given: pass it as --input JSON, --input @FILE, or --input @- \
              to read standard input)"
-        )),
-        _ => error.into(),
+        ))
+    } else {
+        error.into()
     }
 }
 

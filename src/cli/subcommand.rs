@@ -29,18 +29,11 @@ impl CliError {
     /// 65 when the caller's input was refused before the run (`RunError::is_bad_input`), as
     /// when the tool itself refuses it; 1 for everything else.
     pub(super) fn exit_code(&self) -> u8 {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self.0.as_ref());
-        while let Some(error) = cause {
-            let refused = match error.downcast_ref::<crate::command::CommandError>() {
-                Some(crate::command::CommandError::Run(run)) => Some(run),
-                _ => error.downcast_ref::<crate::runner::RunError>(),
-            };
-            if let Some(run) = refused {
-                return if run.is_bad_input() { 65 } else { 1 };
-            }
-            cause = error.source();
+        if crate::command::input_refused(self.0.as_ref()) {
+            65
+        } else {
+            1
         }
-        1
     }
 
     /// The line printed after `toolbench: `.

@@ -73,6 +73,31 @@ pub enum CommandError {
     Project(String),
 }
 
+impl CommandError {
+    /// The tool's input did not match its input schema, so the run never started.
+    pub(crate) fn input_off_schema(&self) -> bool {
+        matches!(self, CommandError::Run(RunError::InputSchema { .. }))
+    }
+}
+
+/// Whether `error` is, or was caused by, the caller's input refused before a run (not JSON,
+/// or not what the schema or the arguments take: `RunError::is_bad_input`), as a tool's own
+/// refusal is; the first refused run met along its causes decides.
+pub(crate) fn input_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        let refused = match error.downcast_ref::<CommandError>() {
+            Some(CommandError::Run(run)) => Some(run),
+            _ => error.downcast_ref::<RunError>(),
+        };
+        if let Some(run) = refused {
+            return run.is_bad_input();
+        }
+        cause = error.source();
+    }
+    false
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("device name {0:?}: use 1 to {MAX_DEVICE_NAME} letters, digits, '.', '_' or '-'")]

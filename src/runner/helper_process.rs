@@ -24,10 +24,6 @@ use tokio::net::unix::pipe;
 use super::posix_spawn::{self, Program};
 use super::sandbox::{self, ForkedHelper, SandboxPolicy};
 
-/// Pipe buffer requested for output: the most an unprivileged process may ask for by default
-/// (`/proc/sys/fs/pipe-max-size`).
-const PIPE_BYTES: usize = 1024 * 1024;
-
 pub(crate) type HelperInput = Pin<Box<dyn AsyncWrite + Send>>;
 pub(crate) type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
 
@@ -205,8 +201,8 @@ impl Pipes {
         };
         let (stdout_ours, stdout_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
         let (stderr_ours, stderr_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
-        widen_pipe(stdout_ours.as_fd());
-        widen_pipe(stderr_ours.as_fd());
+        crate::pipes::widen(stdout_ours.as_fd());
+        crate::pipes::widen(stderr_ours.as_fd());
         Ok(Self {
             ours: OurEnds {
                 stdin: stdin_ours,
@@ -366,15 +362,6 @@ fn reap_when_ended(pid: Pid) {
         .spawn(move || rustix::process::waitpid(Some(pid), WaitOptions::empty()));
 }
 
-/// Grows a pipe that a flood of output goes through (a tool's into us, ours into the user's
-/// next command): fewer, larger reads and writes, and fewer wake-ups of the other side. A
-/// pipe that is already as large is left alone; one that cannot grow keeps its size.
-pub(crate) fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
-    if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
-        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
-    }
-}
-
 /// Kills the process group `pid` leads (the helper and everything it started).
 pub(crate) fn kill_group(pid: u32) {
     if let Ok(pid) = i32::try_from(pid) {
@@ -498,22 +485,5 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(ProcStat::read(&pid).is_none(), "helper {pid} left behind");
-    }
-
-    #[test]
-    fn a_pipe_is_widened_and_never_narrowed() {
-        let (read, write) = pipe_with(PipeFlags::CLOEXEC).expect("pipe");
-        widen_pipe(write.as_fd());
-        let size = || rustix::pipe::fcntl_getpipe_size(&read).expect("size");
-        assert_eq!(size(), PIPE_BYTES);
-        // A pipe someone made larger stays as large.
-        let larger = 2 * PIPE_BYTES;
-        if rustix::pipe::fcntl_setpipe_size(&read, larger).is_ok() {
-            widen_pipe(read.as_fd());
-            assert!(size() >= larger);
-        }
-        // Not a pipe: nothing to do, and nothing breaks.
-        let file = tempfile::tempfile().expect("file");
-        widen_pipe(file.as_fd());
     }
 }

@@ -37,6 +37,7 @@ pub(crate) mod events;
 pub(crate) mod reader;
 pub(crate) mod reads;
 pub(crate) mod registry;
+mod run_helper;
 pub(crate) mod serve;
 pub(crate) mod stop;
 pub(crate) mod tool_diff;
@@ -45,6 +46,7 @@ pub(crate) mod verify;
 mod waiting;
 
 use events::{Events, Hub, Sources};
+pub use run_helper::RunHelper;
 
 /// What a long-lived front end does last, once its runtimes are shut down: the work they
 /// dropped without waiting leaves nothing behind (a cut-short validation's private copy).
@@ -473,12 +475,20 @@ impl Workbench {
     /// opens it, unless `needs_id` (the run's id is only known once stored). It decides
     /// nothing, so the reviewer's name, which may take a look in the user database, is not
     /// looked up.
-    pub(crate) fn run_caller(&self, needs_id: bool) -> Result<Context, StoreError> {
-        if needs_id || self.store.if_opened().is_some() {
-            return self.caller(RunOrigin::Cli);
-        }
-        let review = ReviewContext::for_runs(self.workspace.clone());
-        Ok(self.context(review, Recorder::HandOff, RunOrigin::Cli))
+    /// Its run starts `helper` when one was forked ahead.
+    pub(crate) fn run_caller(
+        &self,
+        needs_id: bool,
+        helper: RunHelper,
+    ) -> Result<Context, StoreError> {
+        let mut context = if needs_id || self.store.if_opened().is_some() {
+            self.caller(RunOrigin::Cli)?
+        } else {
+            let review = ReviewContext::for_runs(self.workspace.clone());
+            self.context(review, Recorder::HandOff, RunOrigin::Cli)
+        };
+        context.preforked = helper.0;
+        Ok(context)
     }
 
     /// `origin`'s context, its runs recorded through `store`, this workbench's write
@@ -663,7 +673,9 @@ mod tests {
         let shared = workbench.workspace();
         assert_eq!(shared.program(), Path::new("/opt/toolbench"));
         let caller = workbench.caller(RunOrigin::Tui).expect("store");
-        let run = workbench.run_caller(false).expect("context");
+        let run = workbench
+            .run_caller(false, RunHelper::default())
+            .expect("context");
         let device = workbench.device_caller("phone").expect("context");
         for review in [
             &caller.review,
@@ -684,15 +696,21 @@ mod tests {
     fn a_run_hands_its_record_off_unless_its_id_is_needed_or_the_store_is_open() {
         let dir = workspace();
         let workbench = Workbench::at(dir.path(), None).expect("opened");
-        let handing_off = workbench.run_caller(false).expect("context");
+        let handing_off = workbench
+            .run_caller(false, RunHelper::default())
+            .expect("context");
         assert!(matches!(handing_off.recorder, Recorder::HandOff));
         assert!(
             workbench.existing_store().is_none(),
             "nothing opened the store"
         );
-        let needing_id = workbench.run_caller(true).expect("context");
+        let needing_id = workbench
+            .run_caller(true, RunHelper::default())
+            .expect("context");
         assert!(matches!(needing_id.recorder, Recorder::Store(_)));
-        let after = workbench.run_caller(false).expect("context");
+        let after = workbench
+            .run_caller(false, RunHelper::default())
+            .expect("context");
         assert!(
             matches!(after.recorder, Recorder::Store(_)),
             "the store is open now"

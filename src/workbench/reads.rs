@@ -29,6 +29,7 @@ use crate::model::{Drift, SchemaSource, StoreError, Tier, ToolEntry};
 use crate::review::propose::ProposalStatus;
 use crate::review::request_status::RequestStatus;
 use crate::review::{Caution, ReviewError};
+use crate::runner::packages::EnvInfo;
 use crate::services::ServiceError;
 use crate::services::feed::InstanceFeed;
 use crate::store::Store;
@@ -201,6 +202,11 @@ pub(crate) struct AgentStatus {
 /// carries them (`tools export`).
 pub(crate) fn service_files(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceError> {
     crate::services::define::files_of(dir)
+}
+
+/// Every environment built in the workspace at `root` for tools' packages, by digest.
+pub(crate) fn environments_built(root: &Path) -> Vec<EnvInfo> {
+    crate::runner::packages::list(root)
 }
 
 /// The environment `entry`'s packages are installed in, in the workspace at `root`: `None`
