@@ -11,6 +11,7 @@ use crate::catalog::scan::ScanLimits;
 use crate::io_text::read_text_capped;
 use crate::model::SortOrder;
 use crate::model::admission::{Preset, RunPolicy};
+use crate::model::settings::ConfigError;
 use crate::model::settings::{
     ApprovalSettings, DependencySettings, ReviewSettings, RunLimits, ServiceSettings,
     SessionLimits, Signatures, TaskSettings, TlsFiles, ValidateSettings, WebSettings, web_host,
@@ -72,10 +73,6 @@ pub struct Config {
     /// work on, once a person accepted it on this machine (`workspace::project`).
     pub(crate) project_path: Option<PathBuf>,
 }
-
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct ConfigError(pub(crate) String);
 
 /// One file's worth of settings; absent fields leave the lower layer alone.
 #[derive(Debug, Default, Deserialize)]

@@ -13,8 +13,9 @@ use toolbench::command::CommandError;
 use toolbench::command::validations::{
     ValidationEvent, ValidationQueue, ValidationRequest, ValidationTarget,
 };
-use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
+use toolbench::jobs::run::{Recorder, RunJob, RunObserver};
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
+use toolbench::model::run_job::{OutputPolicy, RunJobError, RunJobEvent};
 use toolbench::model::{Catalog, LookupError};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::runner::Stream;

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::{bin, run_request, stderr, stdout, write_tool};
 use toolbench::catalog::scan::{ScanLimits, load_path};
-use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobEvent, RunObserver};
+use toolbench::jobs::run::{Recorder, RunJob, RunObserver};
+use toolbench::model::run_job::{OutputPolicy, RunJobEvent};
 use toolbench::model::{RunStatus, Tier, ToolEntry};
 use toolbench::store::{SharedStore, Store};
 

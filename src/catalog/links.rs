@@ -4,57 +4,13 @@
 //! approve, evolve, rollback and run refuse it.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::model::ToolEntry;
+use crate::model::run_error::{LinkOut, LinksOut};
 
 /// Links followed in a row before giving up (the kernel's own limit); a loop leads nowhere.
 const MAX_HOPS: usize = 40;
-
-/// A symlink that leads out of its tool folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LinkOut {
-    /// Relative to the tool folder; empty when the tool folder itself is the symlink.
-    pub(crate) link: PathBuf,
-    pub(crate) target: PathBuf,
-}
-
-impl fmt::Display for LinkOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.link.as_os_str().is_empty() {
-            write!(
-                f,
-                "the folder is a symlink to {}; move the real folder in instead",
-                self.target.display()
-            )
-        } else {
-            write!(
-                f,
-                "{} -> {} leads out of the tool folder",
-                self.link.display(),
-                self.target.display()
-            )
-        }
-    }
-}
-
-/// The rule broken, on one line: `experimental/x: data -> /etc leads out of the tool folder`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{folder}: {}{}", links[0], more(links.len()))]
-pub struct LinksOut {
-    /// `<tier>/<folder>`.
-    pub(crate) folder: String,
-    /// Never empty.
-    pub(crate) links: Vec<LinkOut>,
-}
-
-fn more(count: usize) -> String {
-    match count {
-        0 | 1 => String::new(),
-        n => format!(" (and {} more)", n - 1),
-    }
-}
 
 /// The rule applied to a catalog entry.
 pub(crate) fn check(entry: &ToolEntry) -> Result<(), LinksOut> {

@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 
 use super::term::{self, errln};
-use crate::jobs::run::{RunJobEvent, RunObserver};
+use crate::jobs::run::RunObserver;
+use crate::model::run_job::RunJobEvent;
 use crate::model::run_output::Stream;
 use crate::text::VisibleStream;
 

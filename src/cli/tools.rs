@@ -13,12 +13,13 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::command::{Applied, Command};
-use crate::jobs::service_feed::{FeedStart, Follow, Following, InstanceEvent};
+use crate::jobs::service_feed::Following;
 use crate::model::ServiceSpec;
 use crate::model::run_output::Stream;
 use crate::model::service_definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::model::services::InstanceState;
 use crate::model::services::{FeedItem, launch_line};
+use crate::model::services::{FeedStart, Follow, InstanceEvent};
 use crate::text::human_size;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{CliError, CliResult, Workbench, runtime, tool_id};
 use crate::command::{Applied, Command};
-use crate::jobs::validation::Validated;
+use crate::model::validation_report::Validated;
 use crate::model::validation_report::{
     Answered, CaseStatus, CheckKind, CheckStatus, Difference, ValidationReport, Verdict,
 };

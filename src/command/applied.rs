@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::jobs::run::{RecordedRun, RunJob};
-use crate::jobs::validation::Validated;
+use crate::jobs::run::RunJob;
+
 use crate::model::FailureRecord;
 use crate::model::decided::Outcome;
+use crate::model::run_job::RecordedRun;
+use crate::model::validation_report::Validated;
 use crate::review::gc::GcReport;
 
 /// What a command did.

@@ -1,12 +1,12 @@
 //! Why a command was refused or failed: one type every command module answers with.
 
-use crate::jobs::run::RunJobError;
 use crate::model::LookupError;
 use crate::model::failure_report::FailureReportError;
+use crate::model::run_error::RunError;
+use crate::model::run_job::RunJobError;
 use crate::model::{StoreError, Tier};
 use crate::review::ReviewError;
 use crate::review::validate::ValidateError;
-use crate::runner::RunError;
 
 /// The longest device name.
 pub(super) const MAX_DEVICE_NAME: usize = 32;

@@ -844,8 +844,8 @@ fn agent_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::run_error::RunError;
     use crate::model::{CostTier, Severity};
-    use crate::runner::RunError;
 
     /// A decision a person takes on a row acts on the content they saw; a rollback or an
     /// undo names the tool, since it acts on whatever version is active.

@@ -24,9 +24,9 @@ use tokio::sync::Notify;
 
 use super::{Applied, Command, CommandError, Context, apply};
 use crate::jobs::background::BackgroundRuntime;
-use crate::jobs::run::UnstoredRun;
-use crate::jobs::validation::Validated;
 use crate::model::Catalog;
+use crate::model::run_job::UnstoredRun;
+use crate::model::validation_report::Validated;
 use crate::model::{ToolEntry, ToolId};
 use crate::review::validate::ValidationReport;
 

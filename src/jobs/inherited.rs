@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::Looker;
+use crate::model::run_job::{InheritedEvent, Starter};
 use crate::model::{RunOrigin, RunRecord};
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
@@ -43,39 +44,6 @@ const QUIET_BEAT: Duration = Duration::from_secs(600);
 pub(crate) const FIRST_KEY: u64 = 1 << 48;
 /// Most of a log read in one look, so a flooding run cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
-
-/// Who started a run that this process only follows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Starter {
-    pub(crate) pid: u32,
-    pub(crate) origin: RunOrigin,
-    /// The MCP client that asked for it.
-    pub(crate) client: Option<String>,
-}
-
-/// What the poller tells about runs of other processes, each under the key it gave the run.
-#[derive(Debug)]
-pub(crate) enum InheritedEvent {
-    /// A run started elsewhere is live.
-    Started {
-        key: u64,
-        tool: String,
-        version: String,
-        starter: Starter,
-    },
-    /// What its logs gained since the last look.
-    Output {
-        key: u64,
-        stream: Stream,
-        bytes: Vec<u8>,
-    },
-    /// Its record is stored; `summary` is its sandbox's.
-    Finished {
-        key: u64,
-        record: Box<RunRecord>,
-        summary: String,
-    },
-}
 
 /// One inherited run being followed: its Output key and how far its stdout and stderr logs
 /// were read.

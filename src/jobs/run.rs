@@ -26,10 +26,12 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::model::run_output::Progress;
-use crate::model::run_output::RunOutcome;
+
 use crate::model::{FailureRecord, RunRecord};
 use crate::runner::record::automatic_failure;
-use crate::runner::{self, CancelSender, RunError, RunEvent, RunRequest, Stream};
+
+use crate::model::run_job::{OutputPolicy, RecordedRun, RunJobError, RunJobEvent, UnstoredRun};
+use crate::runner::{self, CancelSender, RunEvent, RunRequest, Stream};
 use crate::store::SharedStore;
 use crate::store::writer::{StoreWriter, Unstored};
 
@@ -39,84 +41,6 @@ const EVENTS_IN_FLIGHT: usize = 16;
 const NEWEST_BYTES: usize = 1024 * 1024;
 /// Bytes an `Every` observer may have waiting before the tool is made to wait.
 const EVERY_BYTES: usize = 1024 * 1024;
-
-/// How an observer takes a run's output when it reads slower than the tool writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputPolicy {
-    /// Never makes the tool wait: keeps the newest MiB of each stream, counts the rest as
-    /// skipped. For a pane or a progress report.
-    Newest,
-    /// Every byte, in order: the tool waits while this observer is behind. For a front end
-    /// whose output is the tool's own (`toolbench run` piped).
-    Every,
-}
-
-/// What a run job tells its observers, in this order: output and progress while it runs,
-/// then either `NotStarted`, or `Finished` followed by `Recorded` or `Unstored`.
-#[derive(Debug, Clone)]
-pub enum RunJobEvent {
-    /// Output as it was read; `skipped` bytes of this stream before it were not delivered to
-    /// this observer (they are in the log).
-    Output {
-        stream: Stream,
-        bytes: Vec<u8>,
-        skipped: u64,
-    },
-    /// The tool's newest progress report that stood (`runner::progress`): `progress` finite
-    /// and >= 0, never lower than the one before; `total`, when known, finite, > 0 and not
-    /// below `progress`; `message` one line of visible text, at most 200 characters. At most
-    /// one per 100 ms per run; an observer that is behind gets only the newest.
-    Progress {
-        progress: f64,
-        total: Option<f64>,
-        message: Option<String>,
-    },
-    /// Nothing was spawned, for this reason.
-    NotStarted(RunError),
-    /// The run ended: its record (not stored yet), captured output and protections.
-    Finished(Arc<RunOutcome>),
-    /// The store took the run and its automatic failure, and gave them ids.
-    Recorded {
-        run: Box<RunRecord>,
-        failure: Option<Box<FailureRecord>>,
-    },
-    /// The store refused the run.
-    Unstored(UnstoredRun),
-}
-
-/// The store refused a finished run. It is not lost when `kept`: its in-flight file holds it,
-/// finished, and the next toolbench process stores it.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{reason}; {}", match kept {
-    Ok(()) => "the run is kept in .toolbench/running/ and stored by the next toolbench command".to_string(),
-    Err(why) => format!("the run could not be kept either: {why}"),
-})]
-pub struct UnstoredRun {
-    pub record: Box<RunRecord>,
-    pub reason: String,
-    pub kept: Result<(), runner::inflight::KeepError>,
-}
-
-/// A run that ended and was stored.
-#[derive(Debug, Clone)]
-pub struct RecordedRun {
-    pub(crate) outcome: Arc<RunOutcome>,
-    /// The stored run, with its id.
-    pub run: RunRecord,
-    pub failure: Option<FailureRecord>,
-}
-
-/// Why a run job did not end with a stored run.
-#[derive(Debug, thiserror::Error)]
-pub enum RunJobError {
-    #[error(transparent)]
-    NotStarted(#[from] RunError),
-    #[error(transparent)]
-    Unstored(#[from] UnstoredRun),
-    /// The job's task was stopped (the runtime shut down) or panicked.
-    #[error("the run job stopped before its end: {0}")]
-    Stopped(String),
-}
 
 /// Where a front end's runs are recorded.
 #[derive(Clone)]
@@ -607,6 +531,7 @@ impl OutputQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::run_error::RunError;
 
     const MIB: usize = 1024 * 1024;
 

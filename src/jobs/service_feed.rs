@@ -20,10 +20,10 @@ use tokio::task::JoinHandle;
 
 use super::store_writes::Listening;
 use super::{Looker, reader_or_tell};
-use crate::model::services::{FeedItem, InstanceRow, InstanceState};
+use crate::model::services::{FeedStart, Follow, InstanceEvent, InstanceRow, InstanceState};
 use crate::services::feed::InstanceFeed;
 use crate::services::{instance_dir, reconcile};
-use crate::store::{SharedStore, Store, StoreError};
+use crate::store::{SharedStore, Store};
 
 /// How often the logs of followed instances are read.
 const READ_LOGS: Duration = Duration::from_millis(250);
@@ -60,38 +60,6 @@ impl Following {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// How a front end follows an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Follow {
-    /// What its history is told under (the key of the front end's view).
-    pub(crate) key: u64,
-    pub(crate) from: FeedStart,
-}
-
-/// Where a followed history starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FeedStart {
-    /// Near its end: the last 16 KiB of each log and the last 20 exchanges.
-    Recent,
-    /// Its beginning: everything its logs still hold.
-    Beginning,
-}
-
-/// What the poller tells.
-#[derive(Debug)]
-pub(crate) enum InstanceEvent {
-    /// The instances, when they changed.
-    Instances(Vec<InstanceRow>),
-    /// What a followed instance's history gained, in order, under the key it is followed
-    /// with.
-    Feed { key: u64, item: FeedItem },
-    /// A followed instance is stopped (or gone), and what its history held by then is told.
-    /// Told again if it is launched and stops again.
-    Stopped { key: u64 },
-    /// The store could not be opened: the poller stopped.
-    Unreadable(StoreError),
 }
 
 /// One followed instance: how it is followed, how far its history was read, and whether its
@@ -229,6 +197,7 @@ fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::services::FeedItem;
 
     /// The items one look sends for `followed`.
     fn shown(dir: &Path, store: &Store, followed: &mut Followed) -> Vec<FeedItem> {

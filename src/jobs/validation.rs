@@ -10,20 +10,14 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::jobs::run::{Recorder, UnstoredRun};
+use crate::jobs::run::Recorder;
+
+use crate::model::run_job::UnstoredRun;
+use crate::model::validation_report::Validated;
 use crate::model::{FailureRecord, RunRecord, ToolEntry};
 use crate::review::ReviewContext;
-use crate::review::validate::{self, Comparing, RunSink, ValidateError, ValidationReport};
+use crate::review::validate::{self, Comparing, RunSink, ValidateError};
 use crate::store::SharedStore;
-
-/// One validation's result.
-#[derive(Debug)]
-pub struct Validated {
-    /// The report, stored; its `runs` are the validation's runs the store took, with their ids.
-    pub(crate) report: ValidationReport,
-    /// The validation's runs the store refused, each kept for the next start when it could be.
-    pub(crate) unstored: Vec<UnstoredRun>,
-}
 
 /// What recording each run answered, in the order they ended.
 type Recorded = Arc<Mutex<Vec<Result<(RunRecord, Option<FailureRecord>), UnstoredRun>>>>;

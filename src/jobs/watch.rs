@@ -22,7 +22,8 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::catalog::scan::ScanLimits;
-use crate::watch::{self, WatchError, WatchUpdate, WorkspaceWatcher};
+use crate::model::watch_error::{WatchError, WatchStartError};
+use crate::watch::{self, WatchUpdate, WorkspaceWatcher};
 
 /// Updates an observer may be behind before those it missed become one `Rescan`.
 pub(crate) const UPDATES_HELD: usize = 64;
@@ -32,16 +33,6 @@ pub struct WatchRequest {
     pub root: PathBuf,
     /// The `[catalog]` limits the changed tools are read with.
     pub limits: ScanLimits,
-}
-
-/// Why the workspace is not watched.
-#[derive(Debug, thiserror::Error)]
-pub enum WatchStartError {
-    #[error(transparent)]
-    Watch(#[from] WatchError),
-    /// The setup's thread was stopped (the runtime shut down) or panicked.
-    #[error("the watcher's setup stopped before its end: {0}")]
-    Stopped(String),
 }
 
 /// A watch not started yet: add the observers that must see every update, then start it.

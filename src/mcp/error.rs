@@ -10,7 +10,7 @@ pub enum McpError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot watch the workspace")]
-    Watch(#[source] crate::jobs::watch::WatchStartError),
+    Watch(#[source] crate::model::watch_error::WatchStartError),
     #[error("MCP session")]
     Session(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A refused `--http` option or a socket that cannot be opened; names the flag.

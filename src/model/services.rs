@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::model::run_output::Stream;
-use crate::model::string_enum;
+use crate::model::{StoreError, string_enum};
 
 /// One message and its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,4 +108,36 @@ pub(crate) fn launch_line(launch: &LaunchRow) -> String {
         ),
         None => format!("── launch at {} on port {} ──", launch.at, launch.port),
     }
+}
+
+/// How a front end follows an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Follow {
+    /// What its history is told under (the key of the front end's view).
+    pub(crate) key: u64,
+    pub(crate) from: FeedStart,
+}
+
+/// Where a followed history starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FeedStart {
+    /// Near its end: the last 16 KiB of each log and the last 20 exchanges.
+    Recent,
+    /// Its beginning: everything its logs still hold.
+    Beginning,
+}
+
+/// What the poller of service instances tells.
+#[derive(Debug)]
+pub(crate) enum InstanceEvent {
+    /// The instances, when they changed.
+    Instances(Vec<InstanceRow>),
+    /// What a followed instance's history gained, in order, under the key it is followed
+    /// with.
+    Feed { key: u64, item: FeedItem },
+    /// A followed instance is stopped (or gone), and what its history held by then is told.
+    /// Told again if it is launched and stops again.
+    Stopped { key: u64 },
+    /// The store could not be opened: the poller stopped.
+    Unreadable(StoreError),
 }

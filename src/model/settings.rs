@@ -179,3 +179,9 @@ pub(crate) struct RunLimits {
     /// Size of a run's scratch folder (and `/tmp`), in MiB.
     pub(crate) disk_mb: u64,
 }
+
+/// A configuration file that cannot be taken, in one line naming the file, the line and the
+/// field.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(pub(crate) String);

@@ -257,3 +257,12 @@ pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
         Verdict::Pass
     }
 }
+
+/// One validation's result.
+#[derive(Debug)]
+pub struct Validated {
+    /// The report, stored; its `runs` are the validation's runs the store took, with their ids.
+    pub(crate) report: ValidationReport,
+    /// The validation's runs the store refused, each kept for the next start when it could be.
+    pub(crate) unstored: Vec<crate::model::run_job::UnstoredRun>,
+}

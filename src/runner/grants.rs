@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::model::run_error::GrantError;
 use crate::model::{PathBase, Permissions, ProjectAccess, declared_path};
 
 /// What one run may reach beyond the system's folders, its tool folder and its scratch.
@@ -34,50 +35,6 @@ impl Grants {
     pub(crate) fn paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.read.iter().chain(&self.write)
     }
-}
-
-/// Why a tool cannot run with what it declared, here.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GrantError {
-    #[error(
-        "permissions.project: the tool works on a project, and none is given (run it from \
-         the project folder, or give --project DIR)"
-    )]
-    NoProject,
-    #[error("permissions.project: the project {} does not exist or is not a folder", .0.display())]
-    ProjectMissing(PathBuf),
-    #[error(
-        "permissions.project: \"write\" is refused for {}: the project must be a folder \
-         below the home folder or elsewhere, never /, the home folder itself, a folder above \
-         it or a system folder (give --project DIR)",
-        .0.display()
-    )]
-    ProjectTooWide(PathBuf),
-    #[error(
-        "permissions.project: {} is refused as a project: it is /, the home folder or a \
-         folder above it, which hold every credential of yours (give --project DIR naming \
-         the project's folder)",
-        .0.display()
-    )]
-    ProjectHoldsHome(PathBuf),
-    #[error(
-        "permissions.write: {path} ({}) is refused: never /, the home folder itself, a folder \
-         above it or a system folder",
-        .real.display()
-    )]
-    WriteTooWide { path: String, real: PathBuf },
-    #[error("permissions.{field}: {path} does not exist")]
-    Missing { field: &'static str, path: String },
-    #[error("permissions.{field}: {path} leads to {}, outside the project", .real.display())]
-    LeadsOutOfProject {
-        field: &'static str,
-        path: String,
-        real: PathBuf,
-    },
-    #[error("permissions.{field}: {path} needs the home folder, and HOME is not set")]
-    NoHome { field: &'static str, path: String },
-    #[error("permissions.{field}: {0}", field = .1)]
-    Declared(String, &'static str),
 }
 
 /// The system's folders every run reads: programs, libraries, settings, and the kernel's

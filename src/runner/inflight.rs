@@ -28,6 +28,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::run_error::KeepError;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use crate::pause_point::pause_point;
 use crate::proc_stat::ProcessId;
@@ -369,16 +370,6 @@ pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError>
     }
     closed(log_dir);
     Ok(())
-}
-
-/// Why a run the store refused could not be kept for the next process either. Cloned with
-/// the run's error to every observer of the run.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum KeepError {
-    #[error("{}: the run's file is gone", .0.display())]
-    Gone(std::path::PathBuf),
-    #[error("{0}")]
-    Write(std::sync::Arc<std::io::Error>),
 }
 
 /// Forgets the run of `log_dir` once its record is stored: its file moves into the run's

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::model::run_error::NotArgs;
 use crate::model::{InputMode, Manifest};
 
 /// What every sandboxed program starts from: nothing inherited, a few sane basics.
@@ -47,11 +48,6 @@ pub(crate) fn add_proxy_env(env: &mut BTreeMap<String, String>, port: u16) {
     env.insert("NO_PROXY".into(), String::new());
     env.insert("no_proxy".into(), String::new());
 }
-
-/// An input for an `input = "args"` tool that is neither an array nor an object.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("input for an args tool must be a JSON array or object, not {0}")]
-pub struct NotArgs(pub(crate) String);
 
 /// The command with words naming files of the tool made absolute (the tool runs in its
 /// scratch folder, not its own), plus the input as arguments for `input = "args"`.

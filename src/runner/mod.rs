@@ -26,7 +26,7 @@ pub(crate) mod workspace_handle;
 #[cfg(target_os = "linux")]
 pub mod sandbox;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,6 +36,7 @@ use tokio::sync::{mpsc, watch};
 use crate::catalog::schema_file;
 use crate::model::input_schema::{self, SchemaError};
 use crate::model::protections::Protections;
+use crate::model::run_error::RunError;
 use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use capture::CappedCapture;
 use helper_process::{HelperProcess, PreforkedHelper};
@@ -65,64 +66,6 @@ pub enum RunEvent {
     },
     /// The newest progress report that stood, at most one per `progress::REPORT_EVERY`.
     Progress(crate::model::run_output::Progress),
-}
-
-/// Why a run could not start. Nothing was spawned.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum RunError {
-    #[error("{tool} never runs: its manifest is broken: {reason}")]
-    Broken { tool: String, reason: String },
-    /// Over the `[catalog]` limits: the scan did not read it, so nothing vouches for it.
-    #[error("cannot run {tool}: {reason}")]
-    Oversized { tool: String, reason: String },
-    #[error(transparent)]
-    LinksOut(crate::catalog::links::LinksOut),
-    #[error("{tool} never runs: {why}")]
-    NeverRuns { tool: String, why: &'static str },
-    #[error("{tool}: input is not valid JSON: {reason}")]
-    InputNotJson { tool: String, reason: String },
-    #[error("{tool}: input does not match the input schema: {reason}")]
-    InputSchema { tool: String, reason: SchemaError },
-    #[error("{tool}: {reason}")]
-    Input { tool: String, reason: SchemaError },
-    #[error("{tool}: {reason}")]
-    ArgsInput {
-        tool: String,
-        reason: invocation::NotArgs,
-    },
-    /// What the tool declared cannot be granted here (no project, a path that is missing or
-    /// leads out).
-    #[error("cannot run {tool}: {}: {reason}", .manifest.display())]
-    Permissions {
-        tool: String,
-        manifest: PathBuf,
-        reason: grants::GrantError,
-    },
-    #[error("{path}: cannot prepare the run folder: {reason}")]
-    RunDir { path: PathBuf, reason: String },
-    /// It declares packages whose environment is not built (or not locked): it never runs
-    /// half-installed.
-    #[error("{tool} never runs without its packages: {why}")]
-    NoEnvironment { tool: String, why: String },
-    /// The process is stopping (`stop`): it starts no new run.
-    #[error("{tool} was not started: toolbench is stopping")]
-    Stopping { tool: String },
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-}
-
-impl RunError {
-    /// The caller's input was refused before the run (not JSON, or not what the schema or
-    /// the arguments take): the caller's to fix, as a tool's own refusal (`bad_input`) is.
-    pub(crate) fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            RunError::InputNotJson { .. }
-                | RunError::InputSchema { .. }
-                | RunError::Input { .. }
-                | RunError::ArgsInput { .. }
-        )
-    }
 }
 
 /// What a run is given of what its tool declares (DESIGN §11 rule 4: code no person

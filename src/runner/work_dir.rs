@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::RunError;
+use crate::model::run_error::RunError;
 
 /// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh, for a confined program that is
 /// not a run (a run's folder is named by its in-flight file, `inflight::Marker::reserve`). Its

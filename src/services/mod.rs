@@ -46,7 +46,7 @@ pub enum ServiceError {
     #[error(transparent)]
     Lookup(#[from] crate::model::LookupError),
     #[error(transparent)]
-    Run(#[from] crate::runner::RunError),
+    Run(#[from] crate::model::run_error::RunError),
     #[error(transparent)]
     Launch(#[from] launch_failure::LaunchFailure),
 }

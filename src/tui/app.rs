@@ -240,7 +240,7 @@ pub enum AppEvent {
     WatchProblem(String),
     /// The workspace watcher is set up, polling the tool folders for the reason given (the
     /// kernel's watches ran out) or not; or it could not be: why.
-    WatcherStarted(Result<Option<String>, crate::jobs::watch::WatchStartError>),
+    WatcherStarted(Result<Option<String>, crate::model::watch_error::WatchStartError>),
     /// A command the app asked for (`Effect::Apply`) was applied: what it did, or why not.
     Applied {
         command: Box<Command>,

@@ -783,9 +783,9 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         Effect::FollowInstance { key, instance } => {
             ui_runtime.following.follow(
                 instance,
-                service_feed::Follow {
+                crate::model::services::Follow {
                     key,
-                    from: service_feed::FeedStart::Recent,
+                    from: crate::model::services::FeedStart::Recent,
                 },
             );
         }

@@ -21,6 +21,7 @@ pub(crate) use self::changes_only::ChangesOnly;
 use self::tiers::TierWatch;
 
 use crate::catalog::scan::{self, ScanLimits};
+use crate::model::watch_error::WatchError;
 use crate::model::{Tier, ToolEntry};
 use crate::workspace::STATE_DIR;
 
@@ -49,15 +50,6 @@ pub enum WatchUpdate {
     Seals,
     /// The watcher reported an error; the catalog may be stale until the next scan.
     Error(String),
-}
-
-/// Why the workspace could not be watched.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: cannot watch", .root.display())]
-pub struct WatchError {
-    pub(crate) root: PathBuf,
-    #[source]
-    pub(crate) source: notify::Error,
 }
 
 /// Keeps the watch alive; dropping it stops watching.

@@ -21,14 +21,16 @@ use tokio::sync::{Notify, broadcast, mpsc};
 
 use crate::command::validations::ValidationEvent;
 use crate::jobs::Looker;
-use crate::jobs::inherited::{InheritedEvent, InheritedRuns};
+use crate::jobs::inherited::InheritedRuns;
 use crate::jobs::live::{CatalogChange, LiveCatalog};
 use crate::jobs::pending_calls::PendingCalls;
-use crate::jobs::service_feed::{Following, InstanceEvent, ServiceFeed};
+use crate::jobs::service_feed::{Following, ServiceFeed};
 use crate::jobs::store_writes::Listening;
 use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::model::calls::PendingEvent;
+use crate::model::run_job::InheritedEvent;
+use crate::model::services::InstanceEvent;
 use crate::store::SharedStore;
 use crate::watch::WatchUpdate;
 
@@ -506,7 +508,7 @@ mod tests {
             report: Box::new(report),
             unstored: lost
                 .iter()
-                .map(|tool| crate::jobs::run::UnstoredRun {
+                .map(|tool| crate::model::run_job::UnstoredRun {
                     record: Box::new(crate::store::runs::tests::sample_run(
                         tool,
                         "2026-11-25T10:00:00Z",

@@ -14,13 +14,14 @@ use std::sync::{Arc, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::command::{Applied, Command, CommandError, Context};
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::jobs::call_answers::{Answers, Awaited};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::jobs::store_writes::{Listening, StoreWrites};
 use crate::lookup;
 use crate::model::RootSource;
+use crate::model::settings::ConfigError;
 use crate::model::{Catalog, LookupError};
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;

@@ -19,10 +19,11 @@ use crate::command::validations::{
 };
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::jobs::live::LiveCatalog;
-use crate::jobs::run::{OutputPolicy, Recorder, RunHandle, RunObserver};
+use crate::jobs::run::{Recorder, RunHandle, RunObserver};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::watch::WatchSetup;
 use crate::model::Catalog;
+use crate::model::run_job::OutputPolicy;
 use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::CancelSender;
 use crate::store::StoreError;

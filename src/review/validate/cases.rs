@@ -10,8 +10,9 @@ use serde_json::Value;
 use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink};
 use crate::catalog::manifest::ManifestError;
 use crate::io_text::read_text_capped;
+use crate::model::run_error::RunError;
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
-use crate::runner::{self, RunError};
+use crate::runner;
 use crate::text::shorten;
 
 /// Cases of one tool that run at the same time; each is its own sandboxed process.

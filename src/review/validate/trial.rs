@@ -2,9 +2,10 @@
 //! schema, replayed from its lineage's history), and what about the run counts as a failure.
 
 use super::RunSink;
+use crate::model::run_error::RunError;
 use crate::model::{RunOrigin, RunStatus, ToolEntry};
 use crate::review::ReviewContext;
-use crate::runner::{self, RunError};
+use crate::runner;
 
 /// What validation needs to run a tool: the workspace, the sandbox helper and its settings,
 /// and where each run goes as it ends.
