@@ -191,7 +191,8 @@ impl LiveCatalog {
     }
 
     /// Starts the workspace watch, whose updates are folded in from then on; the setup
-    /// answers once the workspace is watched, and dropping its `Watching` stops the watch.
+    /// answers once the workspace is watched, and dropping its `Watching` stops the watch
+    /// (`Serving::watch` keeps it as long as it serves).
     pub(crate) fn follow(self: &Arc<Self>) -> WatchSetup {
         let job = WatchJob::new(WatchRequest {
             root: self.root.clone(),

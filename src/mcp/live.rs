@@ -7,16 +7,15 @@ use std::sync::Arc;
 
 use super::McpError;
 use super::shared::{ServerState, log_validation};
-use crate::jobs::watch::Watching;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 
-/// Starts the watch of the live catalog and follows the stream of events; dropping the
-/// returned watch stops it.
-pub(crate) async fn follow(shared: Arc<ServerState>) -> Result<Watching, McpError> {
+/// Starts the watch of the live catalog, which lasts as long as the server serves, and
+/// follows the stream of events.
+pub(crate) async fn follow(shared: Arc<ServerState>) -> Result<(), McpError> {
     // No poller: the server holds the calls it waits on itself.
     let mut events = shared.workbench().events(Sources::default())?;
-    let watching = shared.serving.watch().await.map_err(McpError::Watch)?;
-    if let Some(polling) = watching.polling() {
+    let polling = shared.serving.watch().await.map_err(McpError::Watch)?;
+    if let Some(polling) = polling {
         eprintln!("toolbench mcp: {polling}");
     }
     tokio::spawn(async move {
@@ -34,5 +33,5 @@ pub(crate) async fn follow(shared: Arc<ServerState>) -> Result<Watching, McpErro
             }
         }
     });
-    Ok(watching)
+    Ok(())
 }

@@ -79,7 +79,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     serve_on_runtime(async move {
         let shared = shared(workbench)?;
-        let _watcher = live::follow(Arc::clone(&shared)).await?;
+        live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
         // the newline the session's reader counts.
@@ -127,7 +127,7 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
     let limits = workbench.config().mcp_sessions;
     serve_on_runtime(async move {
         let (shared, waiting) = open(workbench)?;
-        let _watcher = live::follow(Arc::clone(&shared)).await?;
+        live::follow(Arc::clone(&shared)).await?;
         http::serve(Arc::clone(&shared), waiting, &options, access, limits).await?;
         stop::stop(&shared).await;
         Ok(())

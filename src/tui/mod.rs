@@ -332,7 +332,7 @@ async fn event_loop(
         app.scan_workspace();
     }
     let mut watcher_setup = (!rest_due).then(|| ui_runtime.serving.watch());
-    let mut watcher = None;
+    let mut watch_told = false;
     // Events that come before the rest of the index wait for it (`Held`).
     let mut held = app::Held::default();
     let mut terminal_events = terminal_input::TerminalInput::start();
@@ -426,16 +426,9 @@ async fn event_loop(
                     Some(setup) => setup.await,
                     None => std::future::pending().await,
                 }
-            }, if watcher.is_none() => {
-                let (kept, started) = match setup {
-                    Ok(watching) => {
-                        let polling = watching.polling().map(str::to_owned);
-                        (Some(watching), Ok(polling))
-                    }
-                    Err(e) => (None, Err(e)),
-                };
-                watcher = Some(kept);
-                AppEvent::WatcherStarted(started)
+            }, if !watch_told => {
+                watch_told = true;
+                AppEvent::WatcherStarted(setup)
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
@@ -1386,7 +1379,7 @@ mod tests {
         let (runtime, ui_runtime, _, mut rx) = started(workbench);
 
         // The watch, as the workbench starts it.
-        let watching = runtime
+        runtime
             .block_on(async { ui_runtime.serving.watch().await })
             .expect("watching");
         let validated = ui_runtime
@@ -1512,7 +1505,6 @@ mod tests {
         assert_eq!(refusals.len(), TOOLS_VALIDATED, "{refusals:?}");
         let told: usize = refusals.values().sum();
         assert!(told < VALIDATIONS, "{told} refusals told: none folded");
-        drop(watching);
         assert!(
             events < VALIDATIONS,
             "{events} events: the flood waited folded, not one event per change"

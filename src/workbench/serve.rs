@@ -11,7 +11,8 @@
 
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::catalog::scan::KnownHashes;
 use crate::command::validations::{
@@ -21,9 +22,10 @@ use crate::command::{Applied, Command, CommandError, Context};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{Recorder, RunHandle, RunObserver};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
-use crate::jobs::watch::WatchSetup;
+use crate::jobs::watch::Watching;
 use crate::model::Catalog;
 use crate::model::run_job::OutputPolicy;
+use crate::model::watch_error::WatchStartError;
 use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::CancelSender;
 use crate::store::StoreError;
@@ -60,6 +62,8 @@ pub(crate) struct Serving {
     jobs: Jobs,
     /// The `[notify] webhook`'s sender, told of what the front end's commands leave waiting.
     teller: Teller,
+    /// The workspace watch once it is set up (`watch`): it lasts as long as this serves.
+    watching: Arc<Mutex<Option<Watching>>>,
 }
 
 /// A run started for a front end.
@@ -116,6 +120,7 @@ impl Workbench {
             commands,
             jobs: Jobs::default(),
             teller: Teller::default(),
+            watching: Arc::default(),
         })
     }
 }
@@ -157,10 +162,20 @@ impl Serving {
     }
 
     /// Starts the workspace watch, whose changes reach the live catalog and the stream of
-    /// events from then on; the setup answers once the workspace is watched, and dropping its
-    /// `Watching` stops the watch.
-    pub(crate) fn watch(&self) -> WatchSetup {
-        self.live.follow()
+    /// events from then on, and keeps it as long as this serves. The setup answers once the
+    /// workspace is watched: why its tool folders are looked at on a beat instead (the
+    /// kernel's watches ran out), when they are, for the front end to say.
+    pub(crate) fn watch(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<String>, WatchStartError>> + Send>> {
+        let setup = self.live.follow();
+        let kept = Arc::clone(&self.watching);
+        Box::pin(async move {
+            let watching = setup.await?;
+            let polling = watching.polling().map(str::to_owned);
+            *kept.lock().unwrap_or_else(PoisonError::into_inner) = Some(watching);
+            Ok(polling)
+        })
     }
 
     /// Starts again from the whole cached index, where the front end started from its first
