@@ -43,7 +43,7 @@ pub(super) async fn accept(ctx: &Context) -> Result<Applied, CommandError> {
     blocking(move || {
         let root = review.root();
         Trust::load_to_accept(root).map_err(CommandError::Signers)?;
-        let floor = crate::signature::policy(root).workspace.unwrap_or_default();
+        let floor = crate::signature::asked_by_workspace(root);
         let signing_key = review.config().review.signing_key.as_deref();
         let (accepted, file) =
             crate::signature::widen::accept_here(root, floor, &review.who, signing_key)

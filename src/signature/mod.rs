@@ -86,6 +86,12 @@ fn detached() -> bool {
     DETACHED.load(std::sync::atomic::Ordering::Relaxed) || !std::io::stdin().is_terminal()
 }
 
+/// The least `[review] signatures` the workspace's own toolbench.toml asks for: what accepting
+/// its reviewers holds it to from then on.
+pub(crate) fn asked_by_workspace(root: &Path) -> Mode {
+    policy(root).workspace.unwrap_or_default()
+}
+
 /// The policy for `root`: the registered one, else the configuration read now (the built-in
 /// settings when it cannot be read: the front end reports a broken configuration itself).
 pub(crate) fn policy(root: &Path) -> Arc<Policy> {

@@ -149,9 +149,7 @@ impl super::Workbench {
 
     /// The least `[review] signatures` the workspace's own toolbench.toml asks for.
     pub(crate) fn signatures_asked(&self) -> Signatures {
-        crate::signature::policy(self.root())
-            .workspace
-            .unwrap_or_default()
+        crate::signature::asked_by_workspace(self.root())
     }
 
     /// Where the decision log is kept (`.toolbench/log/decisions.jsonl`).
