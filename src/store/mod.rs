@@ -50,6 +50,11 @@ use crate::workspace::STATE_DIR;
 
 pub const STATE_FILE: &str = "state.db";
 
+/// Where the store of the workspace at `root` is kept (`.toolbench/state.db`).
+pub(crate) fn state_file(root: &Path) -> PathBuf {
+    crate::workspace::state_dir(root).join(STATE_FILE)
+}
+
 /// How long a store call waits for another process's write before it gives up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The write-ahead log a light writer leaves behind, past which it checkpoints and empties the
@@ -110,7 +115,7 @@ impl Store {
     /// neither creates the store nor migrates it: the writer's open did. Any write through it
     /// fails.
     pub fn open_reader(root: &Path) -> Result<Self, StoreError> {
-        Self::open_file_reader(&root.join(STATE_DIR).join(STATE_FILE))
+        Self::open_file_reader(&state_file(root))
     }
 
     pub(crate) fn open_file_reader(path: &Path) -> Result<Self, StoreError> {

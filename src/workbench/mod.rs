@@ -214,7 +214,7 @@ impl Workbench {
     /// died, services that died, then decisions a crash interrupted. A workspace without a store is given one only to
     /// record runs left behind.
     fn checked(mut self) -> Result<Self, OpenError> {
-        let state = crate::workspace::state_dir(self.root()).join(crate::store::STATE_FILE);
+        let state = crate::store::state_file(self.root());
         let needed =
             state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(self.root());
         if needed {
@@ -365,7 +365,7 @@ impl Workbench {
         if let Some(store) = self.store.if_opened() {
             return Some(store);
         }
-        let state = crate::workspace::state_dir(self.root()).join(crate::store::STATE_FILE);
+        let state = crate::store::state_file(self.root());
         state.is_file().then(|| self.store.get().ok()).flatten()
     }
 

@@ -26,7 +26,7 @@ impl Reader {
     /// `open`, or `None` when the workspace has no store yet (nothing ran or was decided in
     /// it): nothing to read, which is not an error.
     pub(crate) fn open_existing(root: &Path) -> Result<Option<Self>, StoreError> {
-        let file = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
+        let file = crate::store::state_file(root);
         match file.exists() {
             false => Ok(None),
             true => Self::open(root).map(Some),
