@@ -778,6 +778,66 @@ fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
     assert_no_escape(&escapes, &format!("validate: {report}"));
 }
 
+/// Blocks: `toolbench run`'s own descriptors reaching its tool. The run's sandbox helper is
+/// forked as the process starts (the workbench's `RunHelper`), before the runner opens the
+/// store, the run's in-flight file or its output pipes; the helper keeps only its socket to
+/// the runner. The tool writes a marker through every descriptor number it might hold, by
+/// `>&N` and through `/proc/self/fd`, then exits 3, in a run recorded through the store
+/// (`--json`) and in one handed off through the in-flight file (as a person's plain run is).
+/// On the host: both runs are recorded with exit 3 (the script ran to its end), and no file of
+/// the workspace outside the tool's folder, of HOME or of the config folder, nor what
+/// toolbench printed, holds the marker.
+#[test]
+fn toolbench_runs_own_descriptors_are_out_of_its_tools_reach() {
+    let bench = Bench::new();
+    let marker = unique("RUNNER-FD");
+    let script = descriptor_writer(&marker, 3, "exit 3");
+    let folder = bench.tool("grabber", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let recorded = bench.tb(
+        &["run", "grabber", "--yes", "--grant", "--json"],
+        Duration::from_secs(90),
+    );
+    let handed_off = bench.tb(
+        &["run", "grabber", "--yes", "--grant"],
+        Duration::from_secs(90),
+    );
+    for out in [&recorded, &handed_off] {
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    }
+    let listed = bench.tb(&["runs", "grabber", "--json"], Duration::from_secs(30));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    let codes: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("a list of runs")
+        .iter()
+        .map(|run| &run["exit_code"])
+        .collect();
+    assert_eq!(codes, [3, 3], "both runs recorded as they ended: {runs}");
+    let mut escapes = Vec::new();
+    for out in [&recorded, &handed_off] {
+        if contains(&out.stdout, &marker) || contains(&out.stderr, &marker) {
+            escapes.push("toolbench's own output holds the marker".to_string());
+        }
+    }
+    let mut folders = vec![
+        bench.root().to_path_buf(),
+        bench.home.path().to_path_buf(),
+        bench.config.path().to_path_buf(),
+    ];
+    while let Some(dir) = folders.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let kind = entry.file_type().expect("file type");
+            if kind.is_dir() && path != folder {
+                folders.push(path);
+            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), &marker) {
+                escapes.push(format!("{} holds the marker", path.display()));
+            }
+        }
+    }
+    assert_no_escape(&escapes, "toolbench run's descriptors");
+}
+
 /// A tool's script that writes `marker` through every descriptor number it might hold (3-511,
 /// by `>&N` and through `/proc/self/fd`), `rounds` times, then runs `last`.
 fn descriptor_writer(marker: &str, rounds: u32, last: &str) -> String {
