@@ -30,6 +30,7 @@ pub(crate) mod review_queue;
 pub mod run_error;
 pub mod run_job;
 pub mod run_output;
+pub(crate) mod scan_event;
 pub mod seals;
 pub(crate) mod store_error;
 pub mod validation_report;

@@ -11,22 +11,22 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 
 use super::term::{self, errln};
-use crate::jobs::run::RunObserver;
 use crate::model::run_job::RunJobEvent;
 use crate::model::run_output::Stream;
 use crate::text::VisibleStream;
+use crate::workbench::started_run::StartedRun;
 
 /// Prints every byte of the run's output as it comes, until the run has no more.
-pub(crate) async fn print(mut run: RunObserver) {
+pub(crate) async fn print(run: &mut StartedRun) {
     let mut printer = Printer::new();
-    while let Some(output) = next_output(&mut run).await {
+    while let Some(output) = next_output(run).await {
         printer.print(output).await;
     }
     printer.finish().await;
 }
 
 /// The next piece of output; `None` once the run has no more.
-async fn next_output(run: &mut RunObserver) -> Option<(Stream, Vec<u8>)> {
+async fn next_output(run: &mut StartedRun) -> Option<(Stream, Vec<u8>)> {
     loop {
         if let RunJobEvent::Output { stream, bytes, .. } = run.next().await? {
             return Some((stream, bytes));

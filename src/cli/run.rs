@@ -8,8 +8,7 @@ use serde_json::json;
 
 use super::term::{self, errln};
 use super::{CliError, CliResult, Workbench, content_id, live_output, runtime};
-use crate::command::{self, Applied, Command, CommandError};
-use crate::jobs::run::RunJob;
+use crate::command::{self, Command, CommandError};
 use crate::model::run_job::{OutputPolicy, RecordedRun};
 use crate::model::run_output::RunOutcome;
 use crate::model::{RunRecord, RunStatus};
@@ -65,11 +64,14 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult
     } = runtime.block_on(async {
         // Before the run is written down: no signal finds it without its handler.
         stop_on_signal();
-        let applied = ws.apply(&ctx, command).await;
-        let Applied::Run(job) = applied.map_err(|e| with_input_hint(e, given))? else {
-            return Err(CliError::msg("run: the library answered without a run"));
-        };
-        if let Some(withheld) = job.withheld() {
+        let observe = live.then_some(OutputPolicy::Every);
+        let mut run = ws
+            .start_run(&ctx, command, observe)
+            .await
+            .map_err(|e| with_input_hint(e, given))?;
+        // On the command line's one-thread runtime the run's task has not begun: this line
+        // comes before anything the tool writes.
+        if let Some(withheld) = run.withheld() {
             errln!(
                 "toolbench: {} is unreviewed: it runs without what it declares ({}); --grant \
                  gives it that for this run",
@@ -77,7 +79,10 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult
                 withheld
             );
         }
-        follow(*job, live).await
+        if live {
+            live_output::print(&mut run).await;
+        }
+        run.ended().await.map_err(CliError::from)
     })?;
     if args.json {
         print_json(&record, &outcome)?;
@@ -151,16 +156,6 @@ async fn ended_by_signal() -> bool {
         _ = term.recv() => true,
         _ = hangup.recv() => true,
     }
-}
-
-/// Observes (when `live`, printing every byte), starts and waits for `job`.
-async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
-    let output = live.then(|| job.observe(OutputPolicy::Every));
-    let run = job.start();
-    if let Some(output) = output {
-        live_output::print(output).await;
-    }
-    run.ended().await.map_err(CliError::from)
 }
 
 /// Stops this process's runs (`workbench::stop`) once the user interrupts the command (see

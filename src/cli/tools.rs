@@ -13,7 +13,6 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::command::{Applied, Command};
-use crate::jobs::service_feed::Following;
 use crate::model::ServiceSpec;
 use crate::model::run_output::Stream;
 use crate::model::service_definition::{DefinedFile, Definition, Port, check_health_check};
@@ -530,11 +529,10 @@ fn follow_logs(instance: &str, ws: &Workbench, printed: &mut HistoryPrinter) -> 
         key: FOLLOWED,
         from: FeedStart::Beginning,
     };
-    let following = Following::default();
-    following.follow(instance.to_string(), follow);
+    ws.follow_instance(instance.to_string(), follow);
     super::runtime()?.block_on(async {
         let mut events = ws.events(Sources {
-            services: Some(following),
+            services: true,
             ..Sources::default()
         })?;
         let mut reader_check = tokio::time::interval(READER_CHECK);

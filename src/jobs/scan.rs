@@ -13,6 +13,7 @@ use crate::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, scan_workspace, scan_workspace_told,
 };
 use crate::model::ToolEntry;
+use crate::model::scan_event::{Remark, ScanEvent};
 use crate::seal::SealBook;
 
 /// How often progress is told while a scan runs.
@@ -29,47 +30,12 @@ pub(crate) struct ScanRequest {
     pub(crate) stream: bool,
 }
 
-#[derive(Debug)]
-pub(crate) enum ScanEvent {
-    /// Tool folders read so far, of those found so far.
-    Progress { done: usize, total: usize },
-    /// Tools read since the last rows told, with their drift (a streaming scan only).
-    Rows(Vec<ToolEntry>),
-    /// Shared: the front end shows the same entries the live catalog keeps, not a copy.
-    Finished {
-        entries: Arc<Vec<ToolEntry>>,
-        elapsed: Duration,
-    },
-    /// The end of a streaming scan whose result is the rows it told (`Rows`, then `last`):
-    /// it kept no list of its own beside them. The rows were marked with the seals as they
-    /// stood when the scan started; `remark` holds the seals as they stand after it when they
-    /// would mark any entry otherwise, to mark every row with again, as a scan marks its
-    /// result. Told after every row, in order, to a listener that keeps the order.
-    Told {
-        last: Vec<ToolEntry>,
-        remark: Option<Box<Remark>>,
-        elapsed: Duration,
-    },
-}
-
-/// The seals as they stand after a scan, when they mark otherwise than the ones its rows were
-/// marked with as it read them: every row is marked again with them (`Remark::mark`), as a
-/// scan marks its result.
-#[derive(Debug)]
-pub(crate) struct Remark(SealBook);
-
-impl Remark {
-    pub(crate) fn mark(&self, entries: &mut [ToolEntry]) {
-        self.0.mark(entries);
-    }
-}
-
 /// What the scan's blocking thread leaves.
 enum Scanned {
     Entries(Vec<ToolEntry>),
     /// The rows are the result; the seals after the scan when they mark otherwise than
     /// the ones the rows were marked with.
-    Told(Option<Box<Remark>>),
+    Told(Option<Remark>),
 }
 
 /// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
@@ -109,7 +75,8 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
             if let Some(before) = seals.filter(|_| told) {
                 scan_workspace_told(root, request.limits, &request.known, &progress);
                 let after = SealBook::load(root);
-                let remark = (!before.marks_as(&after)).then(|| Box::new(Remark(after)));
+                let remark = (!before.marks_as(&after))
+                    .then(|| Remark::new(move |entries| after.mark(entries)));
                 return (Scanned::Told(remark), started.elapsed());
             }
             let mut entries = scan_workspace(root, request.limits, &request.known, &progress);

@@ -15,7 +15,7 @@ use crate::error_chain::one_line;
 use crate::model::RunStatus;
 use crate::model::run_job::{RecordedRun, RunJobError, RunJobEvent};
 use crate::model::run_output::RunOutcome;
-use crate::workbench::serve::StartedRun;
+use crate::workbench::started_run::StartedRun;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Value, json};
 
@@ -137,22 +137,17 @@ fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismat
 
 /// Follows the run to its record, cancelling it with the caller and telling its progress.
 async fn run_with_progress(
-    started: StartedRun,
+    mut run: StartedRun,
     caller: &mut Caller,
 ) -> Result<RecordedRun, RunJobError> {
     // Only counted for the progress message: a client that reads slowly never holds the tool.
-    let StartedRun {
-        events: mut output,
-        run,
-        ..
-    } = started;
     let started = Instant::now();
     let mut bytes: u64 = 0;
     let mut ticks = tokio::time::interval(PROGRESS_EVERY);
     let mut cancelled = false;
     loop {
         tokio::select! {
-            event = output.next() => match event {
+            event = run.next() => match event {
                 Some(RunJobEvent::Output { bytes: chunk, skipped, .. }) => {
                     bytes += chunk.len() as u64 + skipped;
                 }

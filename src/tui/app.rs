@@ -55,6 +55,7 @@ use crate::model::quality::score::quality_of;
 use crate::model::review_command::ReviewCommand;
 use crate::model::review_queue::arrival_key;
 use crate::model::run_output::Stream;
+use crate::model::scan_event::Remark;
 use crate::model::{Catalog, SortOrder};
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::workbench::reads;
@@ -98,26 +99,6 @@ impl Held {
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on a row at most this far apart open it.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
-
-/// Marks every entry of a scan's result again: with the seals as they stand after a scan that
-/// told its result as its rows, when they changed during it (handed over by `job_events`).
-pub struct Remark(Box<dyn MarkAll>);
-
-/// What marks every entry of a catalog's list.
-trait MarkAll: FnOnce(&mut [ToolEntry]) + Send {}
-impl<F: FnOnce(&mut [ToolEntry]) + Send> MarkAll for F {}
-
-impl Remark {
-    pub(crate) fn new(mark: impl FnOnce(&mut [ToolEntry]) + Send + 'static) -> Self {
-        Self(Box::new(mark))
-    }
-}
-
-impl std::fmt::Debug for Remark {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Remark")
-    }
-}
 
 #[derive(Debug)]
 pub enum AppEvent {
@@ -937,8 +918,8 @@ impl App {
         if !last.is_empty() || remark.is_some() {
             let catalog = Arc::make_mut(&mut self.catalog);
             catalog.update(last, &[]);
-            if let Some(Remark(mark)) = remark {
-                catalog.mark_with(mark);
+            if let Some(remark) = remark {
+                catalog.mark_with(|entries| remark.mark(entries));
             }
         }
         self.catalog_changed();

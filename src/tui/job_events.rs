@@ -10,20 +10,20 @@
 
 use tokio::sync::mpsc;
 
-use super::app::{AppEvent, Remark};
+use super::app::AppEvent;
 use super::runs::StartedElsewhere;
 use crate::command::validations::ValidationEvent;
-use crate::jobs::run::RunObserver;
-use crate::jobs::scan::ScanEvent;
 use crate::model::calls::PendingEvent;
 use crate::model::run_job::InheritedEvent;
 use crate::model::run_job::{RunJobEvent, UnstoredRun};
 use crate::model::run_output::Progress;
 use crate::model::run_output::Stream;
+use crate::model::scan_event::ScanEvent;
 use crate::model::services::InstanceEvent;
 use crate::model::services::{FeedItem, launch_line};
 use crate::text::human_size;
 use crate::workbench::events::WorkbenchEvent;
+use crate::workbench::started_run::StartedRun;
 
 /// Events waiting for the app at once, over every source but run output and the workbench's
 /// stream (bounded the same way). A flood fills it within a frame or two; past it the
@@ -37,7 +37,7 @@ pub(crate) const OUTPUT_QUEUE: usize = 32;
 /// into the app's event queue.
 pub(crate) async fn follow_run(
     key: u64,
-    run: &mut RunObserver,
+    run: &mut StartedRun,
     events: mpsc::Sender<AppEvent>,
     output: mpsc::Sender<AppEvent>,
 ) {
@@ -139,7 +139,7 @@ impl ScanTeller {
                 elapsed,
             } => AppEvent::ScanTold {
                 last,
-                remark: remark.map(|seals| Remark::new(move |entries| seals.mark(entries))),
+                remark,
                 elapsed,
             },
         };

@@ -46,7 +46,6 @@ use tokio::sync::mpsc;
 
 use crate::command::validations::ValidationRequest;
 use crate::command::{self, Command};
-use crate::jobs::service_feed;
 use crate::model::Catalog;
 use crate::model::RootSource;
 use crate::model::{RunOrigin, ToolId};
@@ -210,8 +209,6 @@ struct UiRuntime {
     /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
     /// event queue.
     output: mpsc::Sender<AppEvent>,
-    /// The service instances the Output pane follows.
-    following: service_feed::Following,
     /// History loads: one at a time, however many are asked for meanwhile.
     history: coalesce::Coalesced<Arc<crate::model::Catalog>>,
 }
@@ -234,7 +231,6 @@ impl UiRuntime {
         Ok(Self {
             serving: Arc::new(serving),
             output,
-            following: service_feed::Following::default(),
             history: coalesce::Coalesced::default(),
         })
     }
@@ -249,7 +245,7 @@ impl UiRuntime {
         self.serving.workbench().events(Sources {
             runs_elsewhere: true,
             waiting: true,
-            services: Some(self.following.clone()),
+            services: true,
         })
     }
 }
@@ -735,7 +731,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             tokio::spawn(async move {
                 match starting.await {
                     Ok(mut started) => {
-                        job_events::follow_run(key, &mut started.events, tx, output).await;
+                        job_events::follow_run(key, &mut started, tx, output).await;
                     }
                     Err(error) => {
                         let _ = tx.send(AppEvent::RunNotStarted { key, error }).await;
@@ -774,7 +770,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             catalog: Arc::clone(&app.catalog),
         }),
         Effect::FollowInstance { key, instance } => {
-            ui_runtime.following.follow(
+            ui_runtime.serving.workbench().follow_instance(
                 instance,
                 crate::model::services::Follow {
                     key,

@@ -30,7 +30,7 @@ use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::model::calls::PendingEvent;
 use crate::model::run_job::InheritedEvent;
-use crate::model::services::InstanceEvent;
+use crate::model::services::{Follow, InstanceEvent};
 use crate::store::SharedStore;
 use crate::watch::WatchUpdate;
 
@@ -72,14 +72,15 @@ pub(crate) struct Sources {
     pub(crate) runs_elsewhere: bool,
     /// Agent calls and tool requests waiting for a human.
     pub(crate) waiting: bool,
-    /// Service instances; the history of those named here is told too.
-    pub(crate) services: Option<Following>,
+    /// Service instances; the history of those the front end follows
+    /// (`Workbench::follow_instance`) is told too.
+    pub(crate) services: bool,
 }
 
 impl Sources {
     /// Whether any poller is asked for.
     pub(super) fn any(&self) -> bool {
-        self.runs_elsewhere || self.waiting || self.services.is_some()
+        self.runs_elsewhere || self.waiting || self.services
     }
 }
 
@@ -117,6 +118,8 @@ impl Events {
 pub(super) struct Hub {
     tx: mpsc::Sender<WorkbenchEvent>,
     rx: Mutex<Option<mpsc::Receiver<WorkbenchEvent>>>,
+    /// The service instances whose history the stream tells.
+    following: Following,
 }
 
 impl Default for Hub {
@@ -125,6 +128,7 @@ impl Default for Hub {
         Self {
             tx,
             rx: Mutex::new(Some(rx)),
+            following: Following::default(),
         }
     }
 }
@@ -175,15 +179,21 @@ impl Hub {
             };
             self.look(calls, WorkbenchEvent::Waiting);
         }
-        if let Some(following) = sources.services {
+        if sources.services {
             let feed = ServiceFeed {
                 root,
                 writer: store.clone(),
-                following,
+                following: self.following.clone(),
                 written: written(),
             };
             self.look(feed, WorkbenchEvent::Services);
         }
+    }
+
+    /// Tells the history of `instance` in the stream, as `follow` says, in place of any
+    /// follow of it before.
+    pub(super) fn follow(&self, instance: String, follow: Follow) {
+        self.following.follow(instance, follow);
     }
 
     /// Starts `looker`, each of its events told in the stream as `told` makes it.

@@ -21,6 +21,7 @@ use crate::jobs::run::Recorder;
 use crate::jobs::store_writes::{Listening, StoreWrites};
 use crate::lookup;
 use crate::model::RootSource;
+use crate::model::run_job::OutputPolicy;
 use crate::model::settings::ConfigError;
 use crate::model::{Catalog, LookupError};
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
@@ -40,6 +41,7 @@ pub(crate) mod reads;
 pub(crate) mod registry;
 mod run_helper;
 pub(crate) mod serve;
+pub(crate) mod started_run;
 pub(crate) mod stop;
 pub(crate) mod tool_diff;
 pub(crate) mod tool_files;
@@ -48,6 +50,7 @@ mod waiting;
 
 use events::{Events, Hub, Sources};
 pub use run_helper::RunHelper;
+use started_run::StartedRun;
 
 /// What a long-lived front end does last, once its runtimes are shut down: the work they
 /// dropped without waiting leaves nothing behind (a cut-short validation's private copy).
@@ -423,6 +426,12 @@ impl Workbench {
         Ok(events)
     }
 
+    /// Follows service `instance` as `follow` says (in place of any follow of it before): its
+    /// history is told in the stream of events (`Sources::services`) from now on.
+    pub(crate) fn follow_instance(&self, instance: String, follow: crate::model::services::Follow) {
+        self.hub.follow(instance, follow);
+    }
+
     /// Told of every write of the store from now on, by whichever process: what waits for
     /// another process's act (a cancel, say) listens here rather than looking on a beat. One
     /// watch per process, kept from the first listener on.
@@ -519,6 +528,17 @@ impl Workbench {
     /// Does `command` for `caller`: the one way anything changes state.
     pub async fn apply(&self, caller: &Context, command: Command) -> Result<Applied, CommandError> {
         crate::command::apply(caller, command).await
+    }
+
+    /// Applies `command` (a `Command::Run`) as `caller` and starts the run it makes, its
+    /// events kept for the caller as `observe` says (not at all when `None`).
+    pub(crate) async fn start_run(
+        &self,
+        caller: &Context,
+        command: Command,
+        observe: Option<OutputPolicy>,
+    ) -> Result<StartedRun, CommandError> {
+        started_run::start(caller, command, observe, None).await
     }
 
     /// A fresh scan: the command line always answers from disk, never from the cache. The

@@ -20,11 +20,12 @@ use crate::command::validations::{
 };
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::jobs::live::LiveCatalog;
-use crate::jobs::run::{Recorder, RunHandle, RunObserver};
-use crate::jobs::scan::{ScanEvent, ScanRequest};
+use crate::jobs::run::Recorder;
+use crate::jobs::scan::ScanRequest;
 use crate::jobs::watch::Watching;
 use crate::model::Catalog;
 use crate::model::run_job::OutputPolicy;
+use crate::model::scan_event::ScanEvent;
 use crate::model::watch_error::WatchStartError;
 use crate::model::{RunOrigin, ToolEntry};
 use crate::runner::CancelSender;
@@ -33,7 +34,8 @@ use crate::store::writer::StoreWriter;
 use crate::watch::WatchUpdate;
 
 use super::Workbench;
-use super::registry::{JobId, Jobs, Registered};
+use super::registry::{JobId, Jobs};
+use super::started_run::{self, StartedRun};
 use super::waiting::{Asked, Teller};
 
 /// How a front end's runs reach the store.
@@ -64,16 +66,6 @@ pub(crate) struct Serving {
     teller: Teller,
     /// The workspace watch once it is set up (`watch`): it lasts as long as this serves.
     watching: Arc<Mutex<Option<Watching>>>,
-}
-
-/// A run started for a front end.
-pub(crate) struct StartedRun {
-    /// Its events, the newest MiB of each stream kept while the reader is behind: a front
-    /// end that reads slowly never holds the tool.
-    pub(crate) events: RunObserver,
-    pub(crate) run: RunHandle,
-    /// Its place among the jobs that may be cancelled, until this is dropped.
-    _job: Option<Registered>,
 }
 
 impl Workbench {
@@ -309,24 +301,16 @@ impl Serving {
             })
         });
         async move {
-            let job = match crate::command::apply(&caller, command).await? {
-                Applied::Run(job) => job,
-                other => {
-                    return Err(CommandError::Stopped(format!(
-                        "a run's command answered {other:?}"
-                    )));
-                }
-            };
-            let events = job.observe(OutputPolicy::Newest);
-            let run = job.start();
-            if registered.is_some() {
-                forward_cancel(cancelled, run.canceller());
+            let listened = registered.is_some();
+            // A front end that reads slowly never holds the tool: the newest MiB of each
+            // stream is kept while it is behind.
+            let started =
+                started_run::start(&caller, command, Some(OutputPolicy::Newest), registered)
+                    .await?;
+            if listened {
+                forward_cancel(cancelled, started.canceller());
             }
-            Ok(StartedRun {
-                events,
-                run,
-                _job: registered,
-            })
+            Ok(started)
         }
     }
 

@@ -1,5 +1,6 @@
 //! UI tests: real key events through `App::update`, screens rendered with `TestBackend`.
 
+use crate::model::scan_event::Remark;
 use std::collections::HashMap;
 use std::sync::Arc;
 
