@@ -68,11 +68,10 @@ impl ServerState {
     }
 
     /// The library's command context for a call of `client`: runs recorded through the one
-    /// writer with origin `mcp`, validations against the catalog the server holds.
+    /// writer with origin `mcp`, lookups in the catalog the server holds.
     pub(crate) fn commands(&self, client: Option<String>) -> crate::command::Context {
-        let mut ctx = self.serving.commands().clone();
+        let mut ctx = self.serving.commands();
         ctx.client = client;
-        ctx.catalog = Some(self.catalog());
         ctx
     }
 

@@ -723,7 +723,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 consent,
             };
             let starting = ui_runtime.serving.start_run(
-                ui_runtime.serving.commands().clone(),
+                ui_runtime.serving.commands(),
                 command,
                 Some(JobId::Run(key)),
             );
@@ -743,12 +743,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             ui_runtime.serving.jobs().cancel(&JobId::Run(key));
         }
         Effect::Apply(command) => {
-            let mut ctx = with_progress(ui_runtime, tx);
-            // The detectors take the active tools of the catalog the app shows, not a scan.
-            if matches!(*command, Command::RefreshSuggestions) {
-                ctx.catalog = Some(Arc::clone(&app.catalog));
-            }
-            apply(ui_runtime, ctx, tx, *command);
+            apply(ui_runtime, with_progress(ui_runtime, tx), tx, *command);
         }
         Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
         // The event loop runs it: the terminal is its to give.
@@ -900,7 +895,7 @@ fn apply_each(
 
 /// The workbench's command context, with an evolve's steps sent to the app as they come.
 fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command::Context {
-    let mut ctx = ui_runtime.serving.commands().clone();
+    let mut ctx = ui_runtime.serving.commands();
     let progress = tx.clone();
     ctx.progress = Some(Arc::new(move |step| {
         job_events::send_soon(&progress, AppEvent::EvolveProgress(step));
@@ -1071,10 +1066,11 @@ mod tests {
         )
     }
 
-    /// The detectors run through the library's door over the app's catalog: what they find
-    /// is recorded in the store and comes back, to be listed or counted.
+    /// The detectors run through the library's door over the catalog served (the one the app
+    /// shows), not a scan: what they find is recorded in the store and comes back, to be
+    /// listed or counted.
     #[test]
-    fn suggestions_are_refreshed_through_the_door_over_the_apps_catalog() {
+    fn suggestions_are_refreshed_through_the_door_over_the_served_catalog() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         crate::workspace::init_workspace(root).expect("a workspace");
@@ -1097,14 +1093,18 @@ mod tests {
             version: "1.0.0".into(),
             ..crate::model::ToolEntry::fixture(Tier::Approved, name)
         };
-        let app = app_of(vec![active("a"), active("b")]);
+        // Neither tool is on disk: only the catalog served knows them.
+        ui_runtime
+            .serving
+            .start_from(&Catalog::new(vec![active("a"), active("b")]));
+        let app = app_of(Vec::new());
         let _runtime = runtime.enter();
 
-        let mut refresh = |app: &App| {
+        let mut refresh = |ui_runtime: &mut UiRuntime| {
             run_effect(
                 Effect::Apply(Box::new(Command::RefreshSuggestions)),
-                &mut ui_runtime,
-                app,
+                ui_runtime,
+                &app,
                 &tx,
             );
             wait_for(&runtime, &mut rx, "suggestions", |e| match e {
@@ -1115,7 +1115,7 @@ mod tests {
                 _ => None,
             })
         };
-        let listed = refresh(&app);
+        let listed = refresh(&mut ui_runtime);
         let titles: Vec<&str> = listed.iter().map(|r| r.title.as_str()).collect();
         assert_eq!(titles, ["compose a → b into one tool"]);
         let stored = Store::open_reader(root)
@@ -1123,15 +1123,19 @@ mod tests {
             .expect("read");
         assert_eq!(stored.len(), 1, "recorded once: {stored:?}");
 
-        let mut count = |app: &App| {
-            refresh(app)
+        let mut count = |ui_runtime: &mut UiRuntime| {
+            refresh(ui_runtime)
                 .iter()
                 .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
                 .count()
         };
-        assert_eq!(count(&app), 1);
+        assert_eq!(count(&mut ui_runtime), 1);
         // Without a tool active in the catalog, nothing names it: the suggestion goes stale.
-        assert_eq!(count(&app_of(vec![active("a")])), 0);
+        ui_runtime.serving.keep(crate::watch::WatchUpdate::Tools {
+            updated: Vec::new(),
+            removed: vec![active("b").path],
+        });
+        assert_eq!(count(&mut ui_runtime), 0);
     }
 
     #[test]

@@ -138,9 +138,13 @@ impl Serving {
         &self.workbench
     }
 
-    /// The context of the front end's commands.
-    pub(crate) fn commands(&self) -> &Context {
-        &self.commands
+    /// The context of the front end's commands, holding the live catalog as it stands now:
+    /// what the front end shows is what its commands look tools up in (a request's active
+    /// names, the detectors' active tools, what a validation compares with), not a scan.
+    pub(crate) fn commands(&self) -> Context {
+        let mut commands = self.commands.clone();
+        commands.catalog = Some(self.live.catalog());
+        commands
     }
 
     /// The jobs under way that may be cancelled, by id.
@@ -367,7 +371,7 @@ mod tests {
                 grant: false,
             },
         };
-        let starting = serving.start_run(serving.commands().clone(), command, Some(JobId::Run(3)));
+        let starting = serving.start_run(serving.commands(), command, Some(JobId::Run(3)));
         // Not polled yet: a cancel key pressed now is not lost.
         assert!(serving.jobs().cancel(&JobId::Run(3)));
         let refused = starting.await.err();
