@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::Looker;
+use super::Job;
 use crate::model::run_job::{InheritedEvent, Starter};
 use crate::model::{RunOrigin, RunRecord};
 use crate::runner::Stream;
@@ -59,7 +59,7 @@ pub(crate) struct InheritedRuns {
     pub(crate) writer: SharedStore,
 }
 
-impl Looker for InheritedRuns {
+impl Job for InheritedRuns {
     type Event = InheritedEvent;
 
     fn start(self, tx: mpsc::Sender<InheritedEvent>) -> JoinHandle<()> {

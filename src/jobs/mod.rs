@@ -5,13 +5,13 @@
 //!
 //! - `background`: the runtime of the work nobody waits for, its threads held back.
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
-//! - `scan`: the workspace read into catalog entries, with its progress.
+//! - `scan`: the workspace read into catalog entries, with its progress, as a [`Job`].
 //! - `validation`: one tool validated, its report and its test cases' runs stored.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
 //! - `inherited`, `pending_calls`, `service_feed`: lookers at what other processes do
-//!   (their runs, the agent calls waiting for a human, service instances), each a `Looker`
+//!   (their runs, the agent calls waiting for a human, service instances), each a [`Job`]
 //!   telling typed events through a bounded queue.
 //! - `store_writes`: the one signal per process that the store was written, by any process;
 //!   `call_answers` (the answers to this process's waiting calls) and `pending_calls` look
@@ -32,16 +32,22 @@ pub(crate) mod store_writes;
 pub(crate) mod validation;
 pub mod watch;
 
-/// A looker at what other processes do: made with what it needs (the workspace, the
-/// process's one write connection, the store's writes to wake on), it looks on a blocking
-/// thread of the current runtime and tells what changed as typed events through a bounded
-/// queue, waiting for room there, until the queue's reader is gone. The workbench's events
-/// start every looker the same way (`workbench::events`).
-pub(crate) trait Looker: Send + 'static {
+/// A job: background work made with what it needs (the workspace, the process's one write
+/// connection, the store's writes to wake on), started on the current runtime, telling what it
+/// does as typed events through a bounded queue until its work is done or the queue's reader
+/// is gone. What must reach the reader waits for room there; what the next event says again
+/// (a scan's progress) is told only when there is room. Every job that tells a front end as it
+/// goes has this shape: the scan, and the lookers at what other processes do, which the
+/// workbench's events start one way (`workbench::events`). Two kinds of work are followed
+/// otherwise, on purpose: a run, whose every observer keeps its events by a policy of its own
+/// (`run`: the results always, the output in full holding the tool, or the newest MiB never
+/// holding it), and a validation, whose workers never wait on a reader and whose results fold
+/// to one per tool while the reader is behind (the validation queue's listener).
+pub(crate) trait Job: Send + 'static {
     /// What it tells.
     type Event: Send + 'static;
 
-    /// Starts looking; the looker stops once `tell`'s receiver is gone.
+    /// Starts the work; it stops telling once `tell`'s receiver is gone.
     fn start(self, tell: tokio::sync::mpsc::Sender<Self::Event>) -> tokio::task::JoinHandle<()>;
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::store_writes::Listening;
-use super::{Looker, reader_or_tell};
+use super::{Job, reader_or_tell};
 use crate::model::calls::PendingEvent;
 use crate::store::SharedStore;
 
@@ -30,7 +30,7 @@ pub(crate) struct PendingCalls {
     pub(crate) written: Listening,
 }
 
-impl Looker for PendingCalls {
+impl Job for PendingCalls {
     type Event = PendingEvent;
 
     fn start(self, tx: mpsc::Sender<PendingEvent>) -> JoinHandle<()> {

@@ -9,6 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::Job;
+
 use crate::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, scan_workspace, scan_workspace_told,
 };
@@ -38,68 +43,75 @@ enum Scanned {
     Told(Option<Remark>),
 }
 
-/// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
-/// the scan then only finishes its work.
-///
-/// A streaming scan tells its result as the rows themselves (`ScanEvent::Told`), each entry
-/// moved, never cloned, unless marking reads signed reviews (signatures on): the result's marks
-/// are then read after the scan on its own thread, as a plain scan's are, so it keeps its
-/// entries and tells clones of them as rows (`ScanEvent::Finished`).
-pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send + 'static) {
-    let progress = Arc::new(if request.stream {
-        ScanProgress::streaming()
-    } else {
-        ScanProgress::default()
-    });
-    // Rows are told with their drift, as the whole scan is.
-    let seals = request
-        .stream
-        .then(|| Arc::new(SealBook::load(&request.root)));
-    let told = seals.as_ref().is_some_and(|seals| !seals.reads_reviews());
-    let rows = {
-        let progress = Arc::clone(&progress);
-        let seals = seals.clone();
-        move || {
-            let mut fresh = progress.take_fresh();
-            if let Some(seals) = &seals {
-                seals.mark(&mut fresh);
+impl Job for ScanRequest {
+    type Event = ScanEvent;
+
+    /// Starts the scan on the current tokio runtime. Progress is told only when there is room
+    /// (the next one says more); rows and the result wait for room, and rows read meanwhile
+    /// join the next ones told. Once the reader is gone the scan only finishes its work.
+    ///
+    /// A streaming scan tells its result as the rows themselves (`ScanEvent::Told`), each
+    /// entry moved, never cloned, unless marking reads signed reviews (signatures on): the
+    /// result's marks are then read after the scan on its own thread, as a plain scan's are,
+    /// so it keeps its entries and tells clones of them as rows (`ScanEvent::Finished`).
+    fn start(self, tell: mpsc::Sender<ScanEvent>) -> JoinHandle<()> {
+        let request = self;
+        let progress = Arc::new(if request.stream {
+            ScanProgress::streaming()
+        } else {
+            ScanProgress::default()
+        });
+        // Rows are told with their drift, as the whole scan is.
+        let seals = request
+            .stream
+            .then(|| Arc::new(SealBook::load(&request.root)));
+        let told = seals.as_ref().is_some_and(|seals| !seals.reads_reviews());
+        let rows = {
+            let progress = Arc::clone(&progress);
+            let seals = seals.clone();
+            move || {
+                let mut fresh = progress.take_fresh();
+                if let Some(seals) = &seals {
+                    seals.mark(&mut fresh);
+                }
+                fresh
             }
-            fresh
-        }
-    };
-    let scan = {
-        let progress = Arc::clone(&progress);
-        tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let root = &request.root;
-            if let Some(before) = seals.filter(|_| told) {
-                scan_workspace_told(root, request.limits, &request.known, &progress);
-                let after = SealBook::load(root);
-                let remark = (!before.marks_as(&after))
-                    .then(|| Remark::new(move |entries| after.mark(entries)));
-                return (Scanned::Told(remark), started.elapsed());
-            }
-            let mut entries = scan_workspace(root, request.limits, &request.known, &progress);
-            SealBook::load(root).mark(&mut entries);
-            (Scanned::Entries(entries), started.elapsed())
-        })
-    };
-    tokio::spawn(async move {
-        let mut scan = std::pin::pin!(scan);
-        let mut interval = tokio::time::interval(PROGRESS_INTERVAL);
-        let mut listening = true;
-        loop {
-            tokio::select! {
-                biased;
-                scanned = &mut scan => {
-                    // A scan that panicked has no result to tell; the caller keeps what it had.
-                    let Ok((scanned, elapsed)) = scanned else { return };
-                    if listening {
-                        listener(ScanEvent::Progress {
-                            done: progress.done(),
-                            total: progress.total(),
-                        });
-                        listener(match scanned {
+        };
+        let scan = {
+            let progress = Arc::clone(&progress);
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let root = &request.root;
+                if let Some(before) = seals.filter(|_| told) {
+                    scan_workspace_told(root, request.limits, &request.known, &progress);
+                    let after = SealBook::load(root);
+                    let remark = (!before.marks_as(&after))
+                        .then(|| Remark::new(move |entries| after.mark(entries)));
+                    return (Scanned::Told(remark), started.elapsed());
+                }
+                let mut entries = scan_workspace(root, request.limits, &request.known, &progress);
+                SealBook::load(root).mark(&mut entries);
+                (Scanned::Entries(entries), started.elapsed())
+            })
+        };
+        tokio::spawn(async move {
+            let mut scan = std::pin::pin!(scan);
+            let mut interval = tokio::time::interval(PROGRESS_INTERVAL);
+            let progress_now = || ScanEvent::Progress {
+                done: progress.done(),
+                total: progress.total(),
+            };
+            loop {
+                tokio::select! {
+                    biased;
+                    scanned = &mut scan => {
+                        // A scan that panicked has no result to tell; the reader keeps what it
+                        // had.
+                        let Ok((scanned, elapsed)) = scanned else { return };
+                        if tell.send(progress_now()).await.is_err() {
+                            return;
+                        }
+                        let result = match scanned {
                             Scanned::Entries(entries) => ScanEvent::Finished {
                                 entries: Arc::new(entries),
                                 elapsed,
@@ -109,23 +121,21 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
                                 remark,
                                 elapsed,
                             },
-                        });
+                        };
+                        let _ = tell.send(result).await;
+                        return;
                     }
-                    return;
-                }
-                _ = interval.tick(), if listening => {
-                    let fresh = rows();
-                    if !fresh.is_empty() {
-                        listening = listener(ScanEvent::Rows(fresh));
+                    _ = interval.tick(), if !tell.is_closed() => {
+                        let fresh = rows();
+                        if !fresh.is_empty() {
+                            let _ = tell.send(ScanEvent::Rows(fresh)).await;
+                        }
+                        let _ = tell.try_send(progress_now());
                     }
-                    listening = listening && listener(ScanEvent::Progress {
-                        done: progress.done(),
-                        total: progress.total(),
-                    });
                 }
             }
-        }
-    });
+        })
+    }
 }
 
 #[cfg(test)]
@@ -137,20 +147,15 @@ mod tests {
     }
 
     /// The events of a scan of `root` started now, streaming its rows when `stream`.
-    fn started(
-        root: &std::path::Path,
-        stream: bool,
-    ) -> tokio::sync::mpsc::UnboundedReceiver<ScanEvent> {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        start(
-            ScanRequest {
-                root: root.to_path_buf(),
-                limits: ScanLimits::default(),
-                known: KnownHashes::default(),
-                stream,
-            },
-            move |event| tx.send(event).is_ok(),
-        );
+    fn started(root: &std::path::Path, stream: bool) -> mpsc::Receiver<ScanEvent> {
+        let (tx, rx) = mpsc::channel(4);
+        ScanRequest {
+            root: root.to_path_buf(),
+            limits: ScanLimits::default(),
+            known: KnownHashes::default(),
+            stream,
+        }
+        .start(tx);
         rx
     }
 

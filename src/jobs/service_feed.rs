@@ -19,7 +19,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use super::store_writes::Listening;
-use super::{Looker, reader_or_tell};
+use super::{Job, reader_or_tell};
 use crate::model::services::{FeedStart, Follow, InstanceEvent, InstanceRow, InstanceState};
 use crate::services::feed::InstanceFeed;
 use crate::services::{instance_dir, reconcile};
@@ -81,7 +81,7 @@ pub(crate) struct ServiceFeed {
     pub(crate) written: Listening,
 }
 
-impl Looker for ServiceFeed {
+impl Job for ServiceFeed {
     type Event = InstanceEvent;
 
     fn start(self, tx: mpsc::Sender<InstanceEvent>) -> JoinHandle<()> {

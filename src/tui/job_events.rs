@@ -92,58 +92,21 @@ pub(crate) async fn follow_run(
     }
 }
 
-/// A scan's rows and its result, on their way to the app in the order its job told them:
-/// the rows of a scan that tells its result as its rows (`ScanEvent::Told`) are the app's
-/// only copy, and none may come after the end that takes them as the result.
-pub(crate) struct ScanTeller {
-    events: mpsc::Sender<AppEvent>,
-    /// To the one task that waits for room in `events` for each, in turn.
-    in_order: mpsc::UnboundedSender<AppEvent>,
-}
-
-impl ScanTeller {
-    /// Starts the task that forwards the rows and the result, on the current runtime. It
-    /// ends with the scan's job (the teller dropped) or the app.
-    pub(crate) fn new(events: &mpsc::Sender<AppEvent>) -> Self {
-        let (in_order, mut waiting) = mpsc::unbounded_channel();
-        let forward = events.clone();
-        tokio::spawn(async move {
-            while let Some(event) = waiting.recv().await {
-                if forward.send(event).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Self {
-            events: events.clone(),
-            in_order,
-        }
-    }
-
-    /// Tells a scan's event from its job, which cannot wait: progress only when there is room
-    /// (the next one says more), rows and the result in the order told, at once or as soon as
-    /// there is room. False once the app is gone.
-    pub(crate) fn tell(&self, event: ScanEvent) -> bool {
-        let event = match event {
-            ScanEvent::Progress { done, total } => {
-                return !matches!(
-                    self.events.try_send(AppEvent::ScanProgress { done, total }),
-                    Err(mpsc::error::TrySendError::Closed(_))
-                );
-            }
-            ScanEvent::Rows(entries) => AppEvent::ScanRows(entries),
-            ScanEvent::Finished { entries, elapsed } => AppEvent::ScanFinished { entries, elapsed },
-            ScanEvent::Told {
-                last,
-                remark,
-                elapsed,
-            } => AppEvent::ScanTold {
-                last,
-                remark,
-                elapsed,
-            },
-        };
-        !self.events.is_closed() && self.in_order.send(event).is_ok()
+/// A scan's event as the app's.
+pub(crate) fn scan_event(event: ScanEvent) -> AppEvent {
+    match event {
+        ScanEvent::Progress { done, total } => AppEvent::ScanProgress { done, total },
+        ScanEvent::Rows(entries) => AppEvent::ScanRows(entries),
+        ScanEvent::Finished { entries, elapsed } => AppEvent::ScanFinished { entries, elapsed },
+        ScanEvent::Told {
+            last,
+            remark,
+            elapsed,
+        } => AppEvent::ScanTold {
+            last,
+            remark,
+            elapsed,
+        },
     }
 }
 
@@ -328,38 +291,5 @@ mod tests {
             dropped: 0,
         };
         assert_eq!(shown(item), (Stream::Stderr, b"err\n".to_vec()));
-    }
-
-    /// Rows told while the app's queue is full wait for room in the order told, and the scan's
-    /// end after them: no row the end takes as the result comes behind it.
-    #[tokio::test]
-    async fn a_scans_rows_and_end_reach_a_full_queue_in_the_order_told() {
-        let (tx, mut rx) = mpsc::channel(1);
-        tx.try_send(AppEvent::Tick).expect("room for one");
-        let teller = ScanTeller::new(&tx);
-        drop(tx);
-        let row = |name: &str| crate::model::ToolEntry::fixture(crate::model::Tier::Approved, name);
-        for name in ["a", "b", "c"] {
-            assert!(teller.tell(ScanEvent::Rows(vec![row(name)])));
-        }
-        assert!(teller.tell(ScanEvent::Told {
-            last: vec![row("d")],
-            remark: None,
-            elapsed: std::time::Duration::ZERO,
-        }));
-        drop(teller);
-        let mut order = Vec::new();
-        while let Some(event) = rx.recv().await {
-            match event {
-                AppEvent::Tick => order.push("tick".to_string()),
-                AppEvent::ScanRows(rows) => order.extend(rows.into_iter().map(|e| e.name)),
-                AppEvent::ScanTold { last, .. } => {
-                    order.push("end".to_string());
-                    order.extend(last.into_iter().map(|e| e.name));
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-        assert_eq!(order, ["tick", "a", "b", "c", "end", "d"]);
     }
 }

@@ -555,12 +555,12 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // every folder that has not changed since, and once a scan was shown, the whole
             // entry: the scan once watching that follows a first one does not read and hold
             // every manifest again beside the ones shown. With nothing cached to show, the
-            // rows come as the scan reads them, in order (`ScanTeller`).
-            let teller = job_events::ScanTeller::new(tx);
+            // rows come as the scan reads them, in order.
             ui_runtime.serving.scan(
                 app.catalog.shared_entries(),
                 app.catalog.entries().is_empty(),
-                move |event| teller.tell(event),
+                tx.clone(),
+                job_events::scan_event,
                 index_saved(tx),
             );
         }

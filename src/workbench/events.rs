@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{Notify, broadcast, mpsc};
 
 use crate::command::validations::ValidationEvent;
-use crate::jobs::Looker;
+use crate::jobs::Job;
 use crate::jobs::inherited::InheritedRuns;
 use crate::jobs::live::{CatalogChange, LiveCatalog};
 use crate::jobs::pending_calls::PendingCalls;
@@ -197,7 +197,7 @@ impl Hub {
     }
 
     /// Starts `looker`, each of its events told in the stream as `told` makes it.
-    fn look<L: Looker>(&self, looker: L, told: fn(L::Event) -> WorkbenchEvent) {
+    fn look<L: Job>(&self, looker: L, told: fn(L::Event) -> WorkbenchEvent) {
         let (sender, events) = mpsc::channel(POLLER_QUEUE);
         looker.start(sender);
         tokio::spawn(forward(events, self.tx.clone(), told));

@@ -14,11 +14,15 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+
 use crate::catalog::scan::KnownHashes;
 use crate::command::validations::{
     QueueSnapshot, VALIDATION_WORKERS, ValidationQueue, ValidationRequest,
 };
 use crate::command::{Applied, Command, CommandError, Context};
+use crate::jobs::Job;
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::jobs::scan::ScanRequest;
@@ -37,6 +41,10 @@ use super::Workbench;
 use super::registry::{JobId, Jobs};
 use super::started_run::{self, StartedRun};
 use super::waiting::{Asked, Teller};
+
+/// A scan's events between its job and the front end's queue: the rows read while they wait
+/// join the next ones told.
+const SCAN_QUEUE: usize = 4;
 
 /// How a front end's runs reach the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,16 +189,18 @@ impl Serving {
     }
 
     /// Scans the workspace, reusing what `shown` (the catalog the front end shows) knows of
-    /// every folder unchanged since, its rows told as they are read when `stream`. The
-    /// result becomes the live catalog, shared with the front end rather than copied, and is
-    /// saved to the cached index off the caller's way; a save that fails is told as
-    /// `Err(problem)` to `saved`.
-    pub(crate) fn scan(
+    /// every folder unchanged since, its rows told as they are read when `stream`. Each event
+    /// reaches `tell` as `told` makes it, in the order the scan told them: progress only when
+    /// there is room there, the rows and the result waiting for it. The result becomes the
+    /// live catalog, shared with the front end rather than copied, and is saved to the cached
+    /// index off the caller's way; a save that fails is told as `Err(problem)` to `saved`.
+    pub(crate) fn scan<E: Send + 'static>(
         &self,
         shown: Arc<Vec<ToolEntry>>,
         stream: bool,
-        listener: impl Fn(ScanEvent) -> bool + Send + 'static,
-        saved: impl Fn(Result<(), String>) + Send + Sync + 'static,
+        tell: mpsc::Sender<E>,
+        told: fn(ScanEvent) -> E,
+        saved: impl FnOnce(Result<(), String>) + Send + 'static,
     ) {
         let request = ScanRequest {
             root: self.workbench.root().to_path_buf(),
@@ -198,14 +208,24 @@ impl Serving {
             known: KnownHashes::reusing(shown),
             stream,
         };
+        let (sender, mut events) = mpsc::channel(SCAN_QUEUE);
+        request.start(sender);
         let live = Arc::clone(&self.live);
-        let saved = Arc::new(saved);
-        crate::jobs::scan::start(request, move |event| {
-            if let ScanEvent::Finished { entries, .. } = &event {
-                let saved = Arc::clone(&saved);
-                keep_scan(&live, Arc::clone(entries), move |result| saved(result));
+        tokio::spawn(async move {
+            let mut saved = Some(saved);
+            while let Some(event) = events.recv().await {
+                if let (ScanEvent::Finished { entries, .. }, Some(saved)) = (&event, saved.take()) {
+                    keep_scan(&live, Arc::clone(entries), saved);
+                }
+                let gone = if matches!(event, ScanEvent::Progress { .. }) {
+                    matches!(tell.try_send(told(event)), Err(TrySendError::Closed(_)))
+                } else {
+                    tell.send(told(event)).await.is_err()
+                };
+                if gone {
+                    return;
+                }
             }
-            listener(event)
         });
     }
 
@@ -357,6 +377,41 @@ mod tests {
     use super::*;
     use crate::command::Consent;
     use crate::model::ToolId;
+
+    /// A front end that reads slowly gets every row of a streaming scan once, in the order
+    /// told, and its end after them: the rows read while it is behind join the next ones told.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_reader_gets_every_row_of_a_scan_once_and_its_end_last() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let names: Vec<String> = (0..300).map(|i| format!("t{i:03}")).collect();
+        for name in &names {
+            crate::test_fixtures::write_tool(dir.path(), crate::model::Tier::Approved, name, "d");
+        }
+        let serving = Serving::fixture(dir.path());
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(None).expect("room for one");
+        serving.scan(Arc::new(Vec::new()), true, tx, Some, |_| {});
+        // Behind: the queue stays full while the scan reads.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(matches!(rx.recv().await, Some(None)));
+        let (mut told, mut ended) = (Vec::new(), false);
+        while let Some(event) = rx.recv().await {
+            assert!(!ended, "nothing after the end: {event:?}");
+            match event.expect("only the scan's events") {
+                ScanEvent::Rows(rows) => told.extend(rows.into_iter().map(|e| e.name)),
+                ScanEvent::Told { last, .. } => {
+                    told.extend(last.into_iter().map(|e| e.name));
+                    ended = true;
+                }
+                ScanEvent::Finished { .. } => panic!("a streaming scan tells its rows"),
+                ScanEvent::Progress { .. } => {}
+            }
+        }
+        assert!(ended, "the end was told");
+        told.sort_unstable();
+        assert_eq!(told, names, "every row once");
+    }
 
     #[tokio::test]
     async fn a_run_is_a_job_from_the_call_on_and_leaves_when_it_did_not_start() {
