@@ -565,15 +565,14 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             );
         }
         Effect::LoadPreview { entry, parent } => {
-            let tx = tx.clone();
             let theme = app.theme.clone();
-            tokio::task::spawn_blocking(move || {
+            read_off_loop(tx, move || {
                 let diff = detail_content::diff_only(&entry, &parent, &theme);
                 let lines = diff.numbered(&theme, app::preview::PREVIEW_LINES);
-                let _ = tx.blocking_send(AppEvent::PreviewLoaded {
+                Some(AppEvent::PreviewLoaded {
                     hash: entry.content_hash.clone(),
                     lines,
-                });
+                })
             });
         }
         Effect::LoadDetail { entry, parent } => {
@@ -649,27 +648,25 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             });
         }
         Effect::LoadDestination { command, entry } => {
-            let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
-            tokio::task::spawn_blocking(move || {
+            read_off_loop(tx, move || {
                 let destination =
                     match crate::workbench::reads::destination(&root, &command, &entry) {
                         Ok(Some(destination)) => Ok(destination),
-                        Ok(None) => return,
+                        Ok(None) => return None,
                         Err(why) => Err(why),
                     };
-                let _ = tx.blocking_send(AppEvent::DestinationLoaded {
+                Some(AppEvent::DestinationLoaded {
                     path: entry.path.clone(),
                     destination,
-                });
+                })
             });
         }
         Effect::PauseValidation(paused) => ui_runtime.serving.pause_validation(paused),
         Effect::LoadStats => {
-            let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
             let catalog = Arc::clone(&app.catalog);
-            tokio::task::spawn_blocking(move || {
+            read_off_loop(tx, move || {
                 let result = Reader::open(&root)
                     .and_then(|reader| {
                         reader.workspace_stats(
@@ -680,7 +677,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                         )
                     })
                     .map(Box::new);
-                let _ = tx.blocking_send(AppEvent::StatsLoaded(result));
+                Some(AppEvent::StatsLoaded(result))
             });
         }
         // The queue is this process's: read at once, no store involved.
@@ -689,22 +686,19 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 ui_runtime.serving.validation_queue(),
                 app.validations.iter(),
             );
-            let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let event = AppEvent::ResourceLoaded {
+            read_off_loop(tx, move || {
+                Some(AppEvent::ResourceLoaded {
                     resource: overlays::resources::Resource::Validations,
                     table: Ok(rows.table()),
-                };
-                let _ = tx.blocking_send(event);
+                })
             });
         }
         Effect::LoadResource(resource) => {
-            let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
-            tokio::task::spawn_blocking(move || {
+            read_off_loop(tx, move || {
                 let table = Reader::open(&root)
                     .and_then(|reader| overlays::resources::load(&reader, resource));
-                let _ = tx.blocking_send(AppEvent::ResourceLoaded { resource, table });
+                Some(AppEvent::ResourceLoaded { resource, table })
             });
         }
         Effect::StartRun {
@@ -748,16 +742,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
         // The event loop runs it: the terminal is its to give.
         Effect::EditExternally(_) | Effect::PageRunLog { .. } => {}
-        Effect::LoadEvolve(entry) => {
-            let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let files = detail_content::text_files(&entry);
-                let _ = tx.blocking_send(AppEvent::EvolveLoaded {
-                    path: entry.path.clone(),
-                    files,
-                });
-            });
-        }
+        Effect::LoadEvolve(entry) => read_off_loop(tx, move || {
+            let files = detail_content::text_files(&entry);
+            Some(AppEvent::EvolveLoaded {
+                path: entry.path.clone(),
+                files,
+            })
+        }),
         Effect::Validate { tool, force } => ui_runtime.serving.validate(ValidationRequest {
             tool,
             force,
@@ -774,9 +765,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             );
         }
         Effect::LoadInputHistory { path, tool } => {
-            let tx = tx.clone();
             let root = ui_runtime.root().to_path_buf();
-            tokio::task::spawn_blocking(move || {
+            read_off_loop(tx, move || {
                 let inputs = Reader::open(&root).and_then(|reader| {
                     reader.recent_inputs(
                         &tool,
@@ -784,7 +774,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                         overlays::launch::INPUT_HISTORY_BYTES,
                     )
                 });
-                let _ = tx.blocking_send(AppEvent::InputHistoryLoaded { path, inputs });
+                Some(AppEvent::InputHistoryLoaded { path, inputs })
             });
         }
         Effect::Tell(line) => {
@@ -871,6 +861,20 @@ fn apply(
         let result = serving.apply(&ctx, command.clone()).await;
         let command = Box::new(command);
         let _ = tx.send(AppEvent::Applied { command, result }).await;
+    });
+}
+
+/// Does `read` (files, the store) on a blocking thread, off the loop, and sends the event it
+/// makes, waiting for room; `None` tells nothing.
+fn read_off_loop(
+    tx: &mpsc::Sender<AppEvent>,
+    read: impl FnOnce() -> Option<AppEvent> + Send + 'static,
+) {
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Some(event) = read() {
+            let _ = tx.blocking_send(event);
+        }
     });
 }
 
