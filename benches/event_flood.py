@@ -12,7 +12,7 @@ with Esc) and reports the median and worst time from the key to the overlay on s
 workbench is then quit (q, q) and reports the most events its queue held at once
 (TOOLBENCH_QUEUE_REPORT).
 
-Usage: event_flood.py BINARY [--presses N] [--runners N] [--burst N] [--candidates N]
+Usage: event_flood.py BINARY [--presses N] [--runners N] [--burst N] [--candidates N] [--nice N]
 """
 import argparse
 import fcntl
@@ -65,6 +65,11 @@ def main():
     parser.add_argument("--runners", type=int, default=2)
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--candidates", type=int, default=50)
+    parser.add_argument(
+        "--nice", type=int, default=0,
+        help="run the other processes' loops at this niceness, to tell the workbench's own "
+        "delay from the wait for a core",
+    )
     args = parser.parse_args()
     # Stopped from outside (a `timeout`), it still ends what it started (`finally` below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
@@ -103,7 +108,8 @@ def main():
     failed = True
     try:
         runners = [
-            subprocess.Popen(["sh", "-c", loop], start_new_session=True)
+            subprocess.Popen(["nice", "-n", str(args.nice), "sh", "-c", loop],
+                             start_new_session=True)
             for _ in range(args.runners)
         ]
         writer.start()
