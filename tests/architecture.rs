@@ -346,6 +346,8 @@ struct Parsed {
     /// Every identifier in code, outside `use` and `mod` lines: whether a name a file hands on
     /// with `pub use` is also one it uses itself.
     code_words: BTreeSet<String>,
+    /// The methods called without arguments (`.name()`), each as often as it is called.
+    method_calls: Vec<String>,
 }
 
 fn parse(src: &str) -> Parsed {
@@ -433,6 +435,8 @@ fn parse(src: &str) -> Parsed {
                 // A field or a method (`.state`, `.draw()`) is no name in scope.
                 if !is_punct(prev, '.') {
                     p.code_words.insert(word.to_string());
+                } else if is_punct(toks.get(i + 1), '(') && is_punct(toks.get(i + 2), ')') {
+                    p.method_calls.push(word.to_string());
                 }
             }
             _ => {}
@@ -808,6 +812,8 @@ struct Findings {
     rows_in_front_ends: Vec<String>,
     /// `(front end, module past the door) -> ["front-end file -> file: names"]`.
     past_the_door: BTreeMap<(String, String), Vec<String>>,
+    /// `"front-end file: method"` for each call that takes the store's write connection.
+    store_handles: Vec<String>,
 }
 
 /// What a front end may reach (DESIGN §10 rule 3): the workbench, its commands and events, the
@@ -944,6 +950,25 @@ fn module_circles(
     found
 }
 
+/// The calls by which a front end takes the store's write connection (`Workbench::store`,
+/// `existing_store`, `StoreOnDemand::if_opened`) and with it the whole of the store's own API,
+/// on a type it never names: a side door the names alone do not show.
+const STORE_HANDLES: [&str; 3] = ["store", "existing_store", "if_opened"];
+
+fn store_handles(files: &[SourceFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|file| FRONT_ENDS.iter().any(|f| file.rel.starts_with(f)))
+        .flat_map(|file| {
+            file.parsed
+                .method_calls
+                .iter()
+                .filter(|m| STORE_HANDLES.contains(&m.as_str()))
+                .map(|m| format!("{}: {m}", file.rel))
+        })
+        .collect()
+}
+
 fn check(files: &[SourceFile]) -> Findings {
     let graph = Graph::new(files);
     let (edges, targets): (Vec<_>, Vec<_>) = (0..files.len()).map(|i| graph.imports(i)).unzip();
@@ -991,6 +1016,7 @@ fn check(files: &[SourceFile]) -> Findings {
         module_circles: module_circle_text,
         rows_in_front_ends: rows.into_iter().collect(),
         past_the_door: past_the_door(files, &edges),
+        store_handles: store_handles(files),
     }
 }
 
@@ -1081,6 +1107,22 @@ fn front_ends_reach_nothing_past_the_door() {
         wrong.is_empty(),
         "front ends past the door (they may use only {DOOR:?}, leaves and their own modules):\n{}",
         wrong.join("")
+    );
+}
+
+/// A front end reads the store through the workbench's typed read side
+/// (`workbench::reader::Reader`: `Workbench::reader`, or a read-only connection of its own),
+/// never through the write connection with the store's own methods.
+#[test]
+fn front_ends_never_take_the_store() {
+    let files = read_crate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let found = check(&files).store_handles;
+    assert!(
+        found.is_empty(),
+        "{} calls take the store's write connection in front ends; read through \
+         `Workbench::reader` instead:\n{}",
+        found.len(),
+        found.join("\n")
     );
 }
 
@@ -1317,6 +1359,28 @@ fn a_front_end_taking_a_store_row_is_named_and_a_handle_is_not() {
         found.rows_in_front_ends,
         ["src/tui/mod.rs takes CallRow (src/store/calls.rs) through crate::store"]
     );
+}
+
+#[test]
+fn a_front_end_taking_the_store_is_named_and_an_atomic_store_and_a_test_are_not() {
+    let (_, found) = toy(&[
+        ("lib.rs", "pub mod tui; pub mod workbench;"),
+        (
+            "workbench/mod.rs",
+            "pub struct Workbench; impl Workbench { pub fn store(&self) {} }",
+        ),
+        (
+            "tui/mod.rs",
+            "fn f(ws: &crate::workbench::Workbench, flag: &AtomicBool) { \
+             ws.store().lock().calls(); flag.store(true, Relaxed); } \
+             #[cfg(test)] mod tests { fn g(ws: &Workbench) { ws.store(); } }",
+        ),
+        (
+            "workbench/serve.rs",
+            "fn h(ws: &super::Workbench) { ws.store(); }",
+        ),
+    ]);
+    assert_eq!(found.store_handles, ["src/tui/mod.rs: store"]);
 }
 
 #[test]

@@ -49,20 +49,19 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
 }
 
 pub(crate) fn run(args: FailuresArgs, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    let store = store.lock();
+    let store = ws.reader()?;
     let failures = match args.tool.as_deref().map(tool_id).transpose()? {
-        None => store.list_failures(None, args.limit)?,
+        None => store.failures(None, args.limit)?,
         Some(ToolId {
             name,
             version: None,
             ..
-        }) => store.list_failures(Some(&name), args.limit)?,
+        }) => store.failures(Some(&name), args.limit)?,
         Some(ToolId {
             name,
             version: Some(version),
             ..
-        }) => store.list_failures_of_version(&name, &version.to_string(), args.limit)?,
+        }) => store.failures_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {
         let listed: Vec<ListedFailure> = failures.iter().map(ListedFailure::from).collect();

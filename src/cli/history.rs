@@ -51,11 +51,9 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
 }
 
 pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    let store = store.lock();
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();
-    let history = crate::workbench::reads::history(&store, name)?;
+    let history = ws.reader()?.history(name)?;
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
         print_json(&listed)?;

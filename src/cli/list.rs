@@ -76,8 +76,8 @@ pub(crate) fn run(args: ListArgs, ws: &Workbench) -> CliResult {
     // Quality needs the recorded runs; a workspace without a store has none to read.
     let stats: HashMap<String, ToolStats> = match order {
         SortOrder::Quality => ws
-            .existing_store()
-            .and_then(|store| store.lock().tool_stats().ok())
+            .existing_reader()
+            .and_then(|reader| reader.tool_stats().ok())
             .unwrap_or_default()
             .into_iter()
             .map(|s| (s.name.clone(), s))

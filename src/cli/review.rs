@@ -4,7 +4,6 @@ use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench};
 use crate::model::review_queue::ReviewItem;
 use crate::model::short_hash;
-use crate::workbench::reads;
 
 #[derive(Debug, Args)]
 pub(crate) struct ReviewArgs {
@@ -20,9 +19,7 @@ pub(crate) struct ReviewArgs {
 }
 
 pub(crate) fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    let store = store.lock();
-    let queue = reads::review_items(ws.root(), ws.config().catalog, &store)?;
+    let queue = ws.reader()?.review_items(ws.root(), ws.config().catalog)?;
     if args.json {
         print_json(&queue)?;
         return Ok(());

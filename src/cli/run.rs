@@ -96,13 +96,9 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult
         );
     }
     let _ = std::io::stdout().flush();
-    if let Some(store) = ctx.store.if_opened() {
-        // The log this run wrote is left for a later checkpoint, unless it has grown past
-        // what the next start reads back cheaply.
-        let store = store.lock();
-        store.keep_log_on_close()?;
-        store.trim_log();
-    }
+    // The log this run wrote is left for a later checkpoint, unless it has grown past what
+    // the next start reads back cheaply.
+    ws.leave_log_light()?;
     std::process::exit(exit_code(&record))
 }
 

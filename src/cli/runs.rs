@@ -62,20 +62,19 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
 }
 
 pub(crate) fn run(args: RunsArgs, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    let store = store.lock();
+    let store = ws.reader()?;
     let runs = match args.tool.as_deref().map(tool_id).transpose()? {
-        None => store.list_runs(None, args.limit)?,
+        None => store.runs(None, args.limit)?,
         Some(ToolId {
             name,
             version: None,
             ..
-        }) => store.list_runs(Some(&name), args.limit)?,
+        }) => store.runs(Some(&name), args.limit)?,
         Some(ToolId {
             name,
             version: Some(version),
             ..
-        }) => store.list_runs_of_version(&name, &version.to_string(), args.limit)?,
+        }) => store.runs_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {
         let listed: Vec<ListedRun> = runs.iter().map(ListedRun::from).collect();

@@ -44,7 +44,7 @@ fn round4(x: f64) -> f64 {
 
 pub(crate) fn run(args: StatsArgs, ws: &Workbench) -> CliResult {
     let catalog = ws.scan();
-    let recorded = ws.store()?.lock().tool_stats()?;
+    let recorded = ws.reader()?.tool_stats()?;
     let stats = stats_for_active_tools(catalog.entries(), recorded);
     if args.json {
         let listed: Vec<ListedStats> = stats.iter().map(ListedStats::from).collect();

@@ -42,7 +42,7 @@ pub(crate) fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
         return Err(unexpected());
     };
     let command = match args.action {
-        None if args.all => return list(ws.store()?.lock().suggestions(true)?, args.json),
+        None if args.all => return list(ws.reader()?.suggestions(true)?, args.json),
         None => return list(open, args.json),
         Some(SuggestAction::Dismiss { id, reason }) => Command::DismissSuggestion { id, reason },
         Some(SuggestAction::Accept { id }) => Command::AcceptSuggestion { id },

@@ -327,8 +327,7 @@ fn definition_and_folder(
     name: &str,
     ws: &Workbench,
 ) -> Result<(Definition, std::path::PathBuf), CliError> {
-    let store = ws.store()?;
-    let entry = ws.services().find_service(&store, name)?;
+    let entry = ws.find_service(name)?;
     if !entry.tier.is_active() {
         let what = if entry.tier == crate::model::Tier::Archived {
             format!("archived, `toolbench restore {name}` brings it back")
@@ -440,8 +439,8 @@ struct Listed<'a> {
 }
 
 fn status(json: bool, ws: &Workbench) -> CliResult {
-    let rows = match ws.existing_store() {
-        Some(store) => store.lock().instances(false)?,
+    let rows = match ws.existing_reader() {
+        Some(reader) => reader.instances(false)?,
         None => Vec::new(),
     };
     if json {
@@ -485,7 +484,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workbench) ->
     };
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
-    ws.store()?.lock().sync_lightly()?;
+    ws.sync_lightly()?;
     let command = Command::Send {
         instance: instance.to_string(),
         message: message.to_string(),
@@ -505,8 +504,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workbench) ->
 }
 
 fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    if store.lock().instance(instance)?.is_none() {
+    if ws.reader()?.instance(instance)?.is_none() {
         return Err(CliError::msg(format!(
             "no instance named {instance} (see toolbench tools status)"
         )));

@@ -20,8 +20,9 @@ pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
     let of = match args.decision {
         Some(id) => id,
         None => {
-            let store = ws.store()?;
-            let newest = crate::workbench::reads::history(&store.lock(), &name)?
+            let newest = ws
+                .reader()?
+                .history(&name)?
                 .decisions
                 .iter()
                 .map(|d| d.id)

@@ -101,7 +101,7 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             Ok(())
         }
         Some(WebAction::Devices { json, all }) => {
-            let devices = ws.store()?.lock().devices(all)?;
+            let devices = ws.reader()?.devices(all)?;
             if json {
                 return print_json(&devices);
             }

@@ -5,13 +5,13 @@
 //!
 //! - `background`: the runtime of the work nobody waits for, its threads held back.
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
-//! - `scan`: the workspace read into catalog entries, with its progress, as a [`Job`].
+//! - `scan`: the workspace read into catalog entries, with its progress, as a `Job`.
 //! - `validation`: one tool validated, its report and its test cases' runs stored.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
 //! - `inherited`, `pending_calls`, `service_feed`: lookers at what other processes do
-//!   (their runs, the agent calls waiting for a human, service instances), each a [`Job`]
+//!   (their runs, the agent calls waiting for a human, service instances), each a `Job`
 //!   telling typed events through a bounded queue.
 //! - `store_writes`: the one signal per process that the store was written, by any process;
 //!   `call_answers` (the answers to this process's waiting calls) and `pending_calls` look

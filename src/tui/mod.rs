@@ -92,7 +92,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref())?;
     let theme = Theme::load(dir.as_deref())?;
-    let store = workbench.store()?;
+    let reader = workbench.reader()?;
     let (label, sort) = (
         root_label(workbench.root(), workbench.source()),
         workbench.config().sort,
@@ -101,15 +101,14 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     // Like fzf, the first frame does not wait for the whole input: it is drawn from the
     // first rows of the cached index and the counts by tier, and the rest is read right
     // after it, off this thread (`event_loop`). A small index is read whole at once.
-    let head = store
-        .lock()
+    let head = reader
         .index_head(workbench.root(), sort, FIRST_ROWS)
         .ok()
         .flatten();
     let mut app = match head {
         Some(head) => App::with_head(label, head, sort, keymap, theme, policy),
         None => {
-            let cached = store.lock().load_index().unwrap_or_default();
+            let cached = reader.index().unwrap_or_default();
             App::with_policy(label, cached, sort, keymap, theme, policy)
         }
     };

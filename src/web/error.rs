@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use crate::model::StoreError;
-use crate::workbench::reads::ReadError;
+use crate::workbench::reader::ReadError;
 
 /// Why the page could not be served, in one line.
 #[derive(Debug, thiserror::Error)]

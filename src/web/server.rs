@@ -180,10 +180,11 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
                 Ok(form) => form,
                 Err(refused) => return refused,
             };
-            let now = match server.ws.workbench().store() {
-                Ok(store) => store.lock().call(id),
-                Err(e) => Err(e),
-            };
+            let now = server
+                .ws
+                .workbench()
+                .reader()
+                .and_then(|reader| reader.call(id));
             let command = match now {
                 Ok(now) => answers::call_answer(&form, id, now.as_ref()),
                 Err(e) => Err(e.to_string()),
@@ -290,8 +291,8 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
 /// The device whose session the request's cookie carries, if it holds.
 fn paired(server: &Server, headers: &HeaderMap) -> Option<Paired> {
     let secret = sessions::secret(headers)?;
-    let store = server.ws.workbench().store().ok()?;
-    let device = crate::command::devices::device_of(&store.lock(), &secret).ok()??;
+    let reader = server.ws.workbench().reader().ok()?;
+    let device = reader.device_of(&secret).ok()??;
     Some(Paired { device, secret })
 }
 
@@ -308,8 +309,9 @@ fn listen(server: &Server, paired: Paired) -> HttpResponse {
     };
     let ws = Arc::clone(&server.ws);
     let still_paired = move || {
-        ws.workbench().store().is_ok_and(|store| {
-            crate::command::devices::device_of(&store.lock(), &paired.secret)
+        ws.workbench().reader().is_ok_and(|reader| {
+            reader
+                .device_of(&paired.secret)
                 .is_ok_and(|device| device.is_some())
         })
     };

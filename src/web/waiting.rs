@@ -12,7 +12,6 @@ use crate::model::review_queue::QueueItem;
 use crate::model::review_queue::ReviewItem;
 use crate::model::validation_report::Check;
 use crate::workbench::Workbench;
-use crate::workbench::reads;
 use crate::workbench::tool_diff::{self, ToolDiff};
 use crate::workbench::tool_files::{self, ToolFiles};
 
@@ -62,9 +61,8 @@ pub(super) struct Waiting {
 /// What waits, with the page `page` of the calls (0: the newest).
 pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
     let (calls, calls_total, candidates, requests) = {
-        let store = ws.store()?;
-        let store = store.lock();
-        let mut calls = store.calls(false)?;
+        let reader = ws.reader()?;
+        let mut calls = reader.calls(false)?;
         let calls_total = calls.len();
         calls.reverse();
         let calls: Vec<CallRow> = calls
@@ -74,10 +72,10 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
             .collect();
         let mut candidates = Vec::new();
         let mut requests = Vec::new();
-        for item in reads::review_items(ws.root(), ws.config().catalog, &store)? {
+        for item in reader.review_items(ws.root(), ws.config().catalog)? {
             match item {
                 ReviewItem::Tool(item) => {
-                    let checks = reads::checks_not_passed(&store, &item)?;
+                    let checks = reader.checks_not_passed(&item)?;
                     candidates.push((item, checks));
                 }
                 ReviewItem::Request(request) => requests.push(request),

@@ -29,7 +29,7 @@ use crate::review::ReviewContext;
 use crate::runner::confinement::Confinement;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::workspace_handle::WorkspaceHandle;
-use crate::services::Services;
+use crate::services::{ServiceError, Services};
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::project::{self, ProjectSource};
 use crate::workspace::{InitReport, WorkspaceError, resolve_root};
@@ -49,6 +49,7 @@ pub(crate) mod verify;
 mod waiting;
 
 use events::{Events, Hub, Sources};
+use reader::Reader;
 pub use run_helper::RunHelper;
 use started_run::StartedRun;
 
@@ -360,6 +361,43 @@ impl Workbench {
     /// The process's one write connection, opened (and the store created) on first use.
     pub fn store(&self) -> Result<SharedStore, StoreError> {
         self.store.get()
+    }
+
+    /// The store read through the process's one write connection (opened, and the store
+    /// created, on first use): the command line's reads.
+    pub(crate) fn reader(&self) -> Result<Reader, StoreError> {
+        self.store().map(Reader::through)
+    }
+
+    /// `reader`, if the store exists: a command that only reads does not give a workspace a
+    /// store.
+    pub(crate) fn existing_reader(&self) -> Option<Reader> {
+        self.existing_store().map(Reader::through)
+    }
+
+    /// For a process that writes one row and ends (`tools send`): its commits are not fsynced
+    /// (`Store::sync_lightly` says what a power loss may drop).
+    pub(crate) fn sync_lightly(&self) -> Result<(), StoreError> {
+        self.store()?.lock().sync_lightly()
+    }
+
+    /// For a short-lived process whose commits stay synced (`toolbench run`), at its end: the
+    /// write-ahead log is left to a later checkpoint unless it has grown past what the next
+    /// start reads back cheaply (`Store::keep_log_on_close`, `trim_log`). Nothing when the store
+    /// was never opened.
+    pub(crate) fn leave_log_light(&self) -> Result<(), StoreError> {
+        if let Some(store) = self.store.if_opened() {
+            let store = store.lock();
+            store.keep_log_on_close()?;
+            store.trim_log();
+        }
+        Ok(())
+    }
+
+    /// The service tool `name` in an active tier (core first).
+    pub(crate) fn find_service(&self, name: &str) -> Result<ToolEntry, ServiceError> {
+        let store = self.store()?;
+        self.services().find_service(&store, name)
     }
 
     /// The write connection, if the store exists: a command that only reads does not give a

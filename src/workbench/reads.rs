@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::catalog::scan::ScanLimits;
 use crate::model::Catalog;
 use crate::model::audit::LogEntry;
 use crate::model::calls::{CallRow, RuleRow};
@@ -18,13 +17,13 @@ use crate::model::deps::Environment;
 use crate::model::input_schema::SchemaError;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
-use crate::model::review_queue::{History, QueueItem, ReviewItem};
+
 use crate::model::service_definition::{DefinedFile, Definition};
 use crate::model::services::{FeedItem, InstanceRow, InstanceState};
 use crate::model::settings::Signatures;
 use crate::model::signers::Trust;
 use crate::model::tasks::TaskRow;
-use crate::model::validation_report::{Check, CheckKind, CheckStatus};
+use crate::model::validation_report::{CheckKind, CheckStatus};
 use crate::model::{Drift, SchemaSource, StoreError, Tier, ToolEntry};
 use crate::review::propose::ProposalStatus;
 use crate::review::request_status::RequestStatus;
@@ -33,6 +32,7 @@ use crate::runner::packages::EnvInfo;
 use crate::services::ServiceError;
 use crate::services::feed::InstanceFeed;
 use crate::store::Store;
+
 use crate::store::decision_log::{ChainBreak, ChainSummary, DecisionLog, LogError};
 use crate::store::suggestions::WantedTool;
 
@@ -175,19 +175,6 @@ impl super::Workbench {
     }
 }
 
-/// Why the read side could not answer: what it read (the store, a tool's folder, its seal)
-/// failed. Front ends show it in one line; none decides by its cause, so it keeps the review
-/// library's reasons to itself.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub(crate) struct ReadError(Box<ReviewError>);
-
-impl From<ReviewError> for ReadError {
-    fn from(error: ReviewError) -> Self {
-        ReadError(Box::new(error))
-    }
-}
-
 /// An agent's requests and proposals, and the tools people want (`Workbench::agent_status`).
 #[derive(Debug)]
 pub(crate) struct AgentStatus {
@@ -253,25 +240,4 @@ pub(crate) fn destination(
         .map_err(ReviewError::from)
         .and_then(|store| crate::review::lifecycle::destination(&store, command, entry))
         .map_err(|e| crate::error_chain::one_line(&e))
-}
-
-/// Everything recorded about the tool `name`: its decisions, newest first, and its kept
-/// versions.
-pub(crate) fn history(store: &Store, name: &str) -> Result<History, ReadError> {
-    Ok(crate::review::lifecycle::history(store, name)?)
-}
-
-/// Everything waiting for a human in the workspace at `root`, in the review queue's order:
-/// drifted active tools, tool requests, then candidates.
-pub(crate) fn review_items(
-    root: &Path,
-    limits: ScanLimits,
-    store: &Store,
-) -> Result<Vec<ReviewItem>, ReadError> {
-    Ok(crate::review::lifecycle::review_items(root, limits, store)?)
-}
-
-/// The checks of `item`'s validation that did not pass (failed, then warned).
-pub(crate) fn checks_not_passed(store: &Store, item: &QueueItem) -> Result<Vec<Check>, ReadError> {
-    Ok(crate::review::queue::checks_not_passed(store, item)?)
 }
