@@ -812,8 +812,8 @@ struct Findings {
     rows_in_front_ends: Vec<String>,
     /// `(front end, module past the door) -> ["front-end file -> file: names"]`.
     past_the_door: BTreeMap<(String, String), Vec<String>>,
-    /// `"front-end file: method"` for each call that takes the store's write connection.
-    store_handles: Vec<String>,
+    /// `"front-end file: method"` for each call that takes a handle from behind the door.
+    handles_behind_the_door: Vec<String>,
 }
 
 /// What a front end may reach (DESIGN §10 rule 3): the workbench, its commands and events, the
@@ -950,12 +950,14 @@ fn module_circles(
     found
 }
 
-/// The calls by which a front end takes the store's write connection (`Workbench::store`,
-/// `existing_store`, `StoreOnDemand::if_opened`) and with it the whole of the store's own API,
-/// on a type it never names: a side door the names alone do not show.
-const STORE_HANDLES: [&str; 3] = ["store", "existing_store", "if_opened"];
+/// The calls by which a front end would take a handle from behind the door on a type it never
+/// names, a side door the names alone do not show: the store's write connection
+/// (`Workbench::store`, `existing_store`, `StoreOnDemand::if_opened`), and with it the whole of
+/// the store's own API, and the watch of the store's writes (`Workbench::store_written`).
+const HANDLES_BEHIND_THE_DOOR: [&str; 4] =
+    ["store", "existing_store", "if_opened", "store_written"];
 
-fn store_handles(files: &[SourceFile]) -> Vec<String> {
+fn handles_behind_the_door(files: &[SourceFile]) -> Vec<String> {
     files
         .iter()
         .filter(|file| FRONT_ENDS.iter().any(|f| file.rel.starts_with(f)))
@@ -963,7 +965,7 @@ fn store_handles(files: &[SourceFile]) -> Vec<String> {
             file.parsed
                 .method_calls
                 .iter()
-                .filter(|m| STORE_HANDLES.contains(&m.as_str()))
+                .filter(|m| HANDLES_BEHIND_THE_DOOR.contains(&m.as_str()))
                 .map(|m| format!("{}: {m}", file.rel))
         })
         .collect()
@@ -1016,7 +1018,7 @@ fn check(files: &[SourceFile]) -> Findings {
         module_circles: module_circle_text,
         rows_in_front_ends: rows.into_iter().collect(),
         past_the_door: past_the_door(files, &edges),
-        store_handles: store_handles(files),
+        handles_behind_the_door: handles_behind_the_door(files),
     }
 }
 
@@ -1112,15 +1114,16 @@ fn front_ends_reach_nothing_past_the_door() {
 
 /// A front end reads the store through the workbench's typed read side
 /// (`workbench::reader::Reader`: `Workbench::reader`, or a read-only connection of its own),
-/// never through the write connection with the store's own methods.
+/// never through the write connection with the store's own methods, and hears of the store's
+/// writes through the workbench's events and handles, never its watch.
 #[test]
-fn front_ends_never_take_the_store() {
+fn front_ends_take_no_handle_from_behind_the_door() {
     let files = read_crate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
-    let found = check(&files).store_handles;
+    let found = check(&files).handles_behind_the_door;
     assert!(
         found.is_empty(),
-        "{} calls take the store's write connection in front ends; read through \
-         `Workbench::reader` instead:\n{}",
+        "{} calls take a handle from behind the door in front ends; read through \
+         `Workbench::reader`, hear through the workbench's events:\n{}",
         found.len(),
         found.join("\n")
     );
@@ -1380,7 +1383,7 @@ fn a_front_end_taking_the_store_is_named_and_an_atomic_store_and_a_test_are_not(
             "fn h(ws: &super::Workbench) { ws.store(); }",
         ),
     ]);
-    assert_eq!(found.store_handles, ["src/tui/mod.rs: store"]);
+    assert_eq!(found.handles_behind_the_door, ["src/tui/mod.rs: store"]);
 }
 
 #[test]

@@ -111,7 +111,7 @@ async fn wait(
     if call.state != CallState::Pending {
         return Ok(call);
     }
-    let mut awaited = shared.workbench().answer_of(id)?;
+    let mut answer = shared.workbench().answer_of(id)?;
     let timeout = Duration::from_secs(shared.workbench().config().approvals.timeout_secs);
     let started = Instant::now();
     let deadline = started + timeout;
@@ -129,7 +129,7 @@ async fn wait(
             false => next_progress.min(deadline),
         };
         tokio::select! {
-            ended = awaited.ended() => {
+            ended = &mut answer => {
                 return ended.map_err(WaitError::Unreadable)?.ok_or(WaitError::Gone(id));
             }
             () = caller.cancel.cancelled() => {

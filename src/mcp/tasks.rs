@@ -144,7 +144,11 @@ pub(crate) async fn start(
         task: Some(id.clone()),
     };
     if shared.tasks.start_following() {
-        tokio::spawn(follow_cancels(Arc::clone(shared)));
+        tokio::spawn(
+            shared
+                .serving
+                .cancel_tasks_asked_elsewhere(shared.tasks.me()),
+        );
     }
     tokio::spawn(work(
         Arc::clone(shared),
@@ -211,27 +215,6 @@ async fn work(
     };
     let _ = shared.change_task(end).await;
     drop(registered);
-}
-
-/// Cancels the work of this server's tasks that a client of any process asked to cancel in
-/// the store: one query for them all each time the store was written, and none while no
-/// task is open.
-async fn follow_cancels(shared: Arc<ServerState>) {
-    let me = shared.tasks.me();
-    loop {
-        shared.serving.jobs().some(JobId::is_task).await;
-        let mut written = shared.workbench().store_written();
-        while shared.open_tasks() > 0 {
-            written.written().await;
-            let asked = shared
-                .read(move |workbench| workbench.tasks_to_cancel(me.pid, me.start_ticks))
-                .await
-                .unwrap_or_default();
-            for id in asked {
-                shared.serving.jobs().cancel(&JobId::Task(id));
-            }
-        }
-    }
 }
 
 /// `tasks/get`: the task as it stands, with its result or error once ended.

@@ -8,14 +8,16 @@
 //! changes state goes through [`Workbench::apply`]; the rules it applies (the cost gate, the
 //! seal, the run-and-record path) live in `command` and nowhere else.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::Config;
-use crate::jobs::call_answers::{Answers, Awaited};
+use crate::jobs::call_answers::{Answers, Ended};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::jobs::store_writes::{Listening, StoreWrites};
@@ -482,9 +484,13 @@ impl Workbench {
             .get_or_init(|| StoreWrites::start(self.root()))
     }
 
-    /// Waits for this process's call `id` to be answered (or to leave the store): one looker
-    /// for every waiting call of the process, started on the current runtime for the first.
-    pub(crate) fn answer_of(&self, id: i64) -> Result<Awaited, StoreError> {
+    /// This process's call `id` as it ended (answered, or gone from the store), once it has:
+    /// one looker for every waiting call of the process, started on the current runtime for
+    /// the first. The call is no longer waited for once the future is dropped.
+    pub(crate) fn answer_of(
+        &self,
+        id: i64,
+    ) -> Result<Pin<Box<dyn Future<Output = Ended> + Send>>, StoreError> {
         let answers = match self.answers.get() {
             Some(answers) => answers,
             None => {
@@ -495,7 +501,8 @@ impl Workbench {
                 })
             }
         };
-        Ok(answers.wait_for(id))
+        let mut awaited = answers.wait_for(id);
+        Ok(Box::pin(async move { awaited.ended().await }))
     }
 
     /// What launching, stopping and talking to this workspace's services needs.

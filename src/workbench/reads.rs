@@ -58,12 +58,6 @@ impl super::Workbench {
         self.store()?.lock().task(id)
     }
 
-    /// The tasks of the server `(pid, start)` that a client asked, through any server, to
-    /// cancel.
-    pub(crate) fn tasks_to_cancel(&self, pid: u32, start: u64) -> Result<Vec<String>, StoreError> {
-        self.store()?.lock().tasks_to_cancel(pid, start)
-    }
-
     /// The service instance `name` when it is recorded as running and its process lives;
     /// `None` when it is not (never launched, stopped, or dead since).
     pub(crate) fn live_instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {

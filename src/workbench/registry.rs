@@ -32,8 +32,8 @@ impl Open {
     }
 }
 
-/// The registry.
-#[derive(Default)]
+/// The registry; clones are the same registry.
+#[derive(Default, Clone)]
 pub(crate) struct Jobs {
     open: Arc<Open>,
 }

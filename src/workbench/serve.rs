@@ -32,9 +32,10 @@ use crate::model::run_job::OutputPolicy;
 use crate::model::scan_event::ScanEvent;
 use crate::model::watch_error::WatchStartError;
 use crate::model::{RunOrigin, ToolEntry};
+use crate::proc_stat::ProcessId;
 use crate::runner::CancelSender;
-use crate::store::StoreError;
 use crate::store::writer::StoreWriter;
+use crate::store::{SharedStore, StoreError};
 use crate::watch::WatchUpdate;
 
 use super::Workbench;
@@ -62,6 +63,8 @@ pub(crate) struct Serving {
     workbench: Workbench,
     /// Every tool, kept current by the watch; the front end shows what it tells.
     live: Arc<LiveCatalog>,
+    /// The process's one write connection.
+    store: SharedStore,
     /// The writer thread of `Recording::Batched`.
     writer: Option<Arc<StoreWriter>>,
     /// Validations run test cases in the sandbox: a burst of arrivals waits here.
@@ -114,6 +117,7 @@ impl Workbench {
             .unwrap_or_else(|_| unreachable!("serve takes the workbench: it serves once"));
         Ok(Serving {
             workbench: self,
+            store,
             live,
             writer,
             validations,
@@ -335,6 +339,35 @@ impl Serving {
                 forward_cancel(cancelled, started.canceller());
             }
             Ok(started)
+        }
+    }
+
+    /// Cancels the jobs of this server's tasks (`me`: this process) that a client of any
+    /// process asked to cancel in the store: one query for them all each time the store was
+    /// written, and none while no task is open. The front end spawns it once, for its first
+    /// task; it runs as long as the runtime.
+    pub(crate) fn cancel_tasks_asked_elsewhere(
+        &self,
+        me: ProcessId,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let (jobs, store) = (self.jobs.clone(), self.store.clone());
+        let writes = self.workbench.store_writes().clone();
+        async move {
+            loop {
+                jobs.some(JobId::is_task).await;
+                let mut written = writes.listen();
+                while jobs.count(JobId::is_task) > 0 {
+                    written.written().await;
+                    let store = store.clone();
+                    let asked = crate::jobs::blocking(move || {
+                        store.lock().tasks_to_cancel(me.pid, me.start_ticks)
+                    })
+                    .await;
+                    for id in asked.ok().and_then(Result::ok).unwrap_or_default() {
+                        jobs.cancel(&JobId::Task(id));
+                    }
+                }
+            }
         }
     }
 
