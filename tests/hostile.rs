@@ -758,19 +758,7 @@ fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
         "the case ran: {report}\n{}",
         text(&out.stderr)
     );
-    let mut escapes = Vec::new();
-    let mut folders = vec![bench.root().to_path_buf()];
-    while let Some(dir) = folders.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            let kind = entry.file_type().expect("file type");
-            if kind.is_dir() && path != folder {
-                folders.push(path);
-            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), &marker) {
-                escapes.push(format!("{} holds the marker", path.display()));
-            }
-        }
-    }
+    let mut escapes = files_holding(&marker, &[bench.root()], &folder);
     let whole = bench.tb(&["list", "--json"], Duration::from_secs(120));
     if !whole.status.success() {
         escapes.push(format!("the store after: {}", text(&whole.stderr)));
@@ -819,23 +807,108 @@ fn toolbench_runs_own_descriptors_are_out_of_its_tools_reach() {
             escapes.push("toolbench's own output holds the marker".to_string());
         }
     }
-    let mut folders = vec![
-        bench.root().to_path_buf(),
-        bench.home.path().to_path_buf(),
-        bench.config.path().to_path_buf(),
-    ];
+    let places = [bench.root(), bench.home.path(), bench.config.path()];
+    escapes.extend(files_holding(&marker, &places, &folder));
+    assert_no_escape(&escapes, "toolbench run's descriptors");
+}
+
+/// Every file below `places`, but in the folder `except`, that holds `marker`, as one line each.
+fn files_holding(marker: &str, places: &[&Path], except: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders: Vec<PathBuf> = places.iter().map(|p| p.to_path_buf()).collect();
     while let Some(dir) = folders.pop() {
         for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
             let path = entry.path();
             let kind = entry.file_type().expect("file type");
-            if kind.is_dir() && path != folder {
+            if kind.is_dir() && path != except {
                 folders.push(path);
-            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), &marker) {
-                escapes.push(format!("{} holds the marker", path.display()));
+            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), marker) {
+                found.push(format!("{} holds the marker", path.display()));
             }
         }
     }
-    assert_no_escape(&escapes, "toolbench run's descriptors");
+    found
+}
+
+/// Blocks: the MCP server's own descriptors reaching a tool a call runs. The serving workbench
+/// keeps the process's write connection to the store (and, once a task is open, the watch of
+/// the store's writes); the call's run is started through it. The approved tool writes a marker
+/// through every descriptor number it might hold, by `>&N` and through `/proc/self/fd`, then
+/// exits 3. The marker is joined only as the script runs, so the tool's own files and their
+/// kept copies do not hold it. On the host: the call's run is recorded with exit 3 (the script
+/// ran to its end), and no file of the workspace, HOME or the config folder holds the marker,
+/// nor what the server wrote to its client.
+#[test]
+fn the_mcp_servers_descriptors_are_out_of_a_called_tools_reach() {
+    use std::process::Stdio;
+
+    let bench = Bench::new();
+    let marker = unique("SERVER-FD");
+    let (head, tail) = marker.split_at(marker.len() / 2);
+    let script = format!(
+        "m={head}\"\"{tail}\n{}",
+        descriptor_writer("$m", 3, "exit 3")
+    );
+    bench.tool("grabber", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    bench.approve("grabber");
+    let mut server = bench.command(&["mcp"]);
+    server
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut server = server.spawn().expect("toolbench mcp");
+    let mut stdin = server.stdin.take().expect("stdin");
+    let stdout = server.stdout.take().expect("stdout");
+    let (lines, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let hello = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"agent","version":"1"}}}"#;
+    let initialized = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+    let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"grabber","arguments":{}}}"#;
+    writeln!(stdin, "{hello}\n{initialized}\n{call}").expect("requests");
+    let mut said = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !said.iter().any(|line: &String| line.contains(r#""id":2"#)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        said.push(
+            heard
+                .recv_timeout(left)
+                .expect("the call answered within 90 s"),
+        );
+    }
+    drop(stdin);
+    let _ = server.wait();
+    let listed = bench.tb(&["runs", "grabber", "--json"], Duration::from_secs(30));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    let called: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("a list of runs")
+        .iter()
+        .filter(|run| run["origin"] == "mcp")
+        .map(|run| &run["exit_code"])
+        .collect();
+    assert_eq!(
+        called,
+        [3],
+        "the call's run recorded as it ended: {runs}\n{said:?}"
+    );
+    let mut escapes: Vec<String> = said
+        .iter()
+        .filter(|line| line.contains(&marker))
+        .map(|_| "the server's answer holds the marker".to_string())
+        .collect();
+    let places = [bench.root(), bench.home.path(), bench.config.path()];
+    escapes.extend(files_holding(&marker, &places, Path::new("/nonexistent")));
+    assert_no_escape(&escapes, "the MCP server's descriptors");
 }
 
 /// A tool's script that writes `marker` through every descriptor number it might hold (3-511,
