@@ -35,32 +35,45 @@ def workspace():
 
 
 class Screen:
-    """The bytes the program wrote, read as they come."""
+    """The bytes the program wrote, read as they come. Only the newest KEPT bytes are kept and
+    only the new ones are searched, so the reader's own work per read stays small under a
+    flood (a reader that falls behind holds the program up on a full terminal)."""
+
+    KEPT = 1 << 16
 
     def __init__(self, fd):
         self.fd = fd
         self.seen = b""
 
+    def read(self, timeout):
+        """Reads what the program wrote within `timeout` seconds: how many bytes are new at the
+        end of `seen` (0 if none came, None once the terminal is closed)."""
+        ready, _, _ = select.select([self.fd], [], [], max(timeout, 0))
+        if not ready:
+            return 0
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except OSError:
+            return None
+        self.seen = self.seen[-self.KEPT:] + chunk
+        return len(chunk)
+
     def pump(self, seconds):
         end = time.monotonic() + seconds
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
+        while (left := end - time.monotonic()) > 0:
+            if self.read(left) is None:
                 return
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                try:
-                    chunk = os.read(self.fd, 1 << 20)
-                except OSError:
-                    return
-                self.seen = (self.seen + chunk)[-(1 << 20):]
 
     def wait_for(self, needle, timeout):
         end = time.monotonic() + timeout
-        while needle not in self.seen:
-            if time.monotonic() > end:
+        new = len(self.seen)
+        while self.seen.find(needle, max(0, len(self.seen) - new - len(needle) + 1)) < 0:
+            left = end - time.monotonic()
+            if left <= 0:
                 return None
-            self.pump(0.001)
+            new = self.read(min(left, 0.05))
+            if new is None:
+                return None
         return time.monotonic()
 
     def clear(self):
