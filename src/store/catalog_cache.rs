@@ -156,10 +156,10 @@ impl Store {
     /// tier's folder (`ROOT/TIER/…`, as the scan and the watch read it), so the candidates are
     /// read within the experimental folder's range of the path index; when some row lies
     /// outside the four folders' ranges (an index written under another spelling of the
-    /// root) they are read in path order from the tier column, as the app would. The orders are the app's
-    /// (`ToolEntry::name_order`, tier then name and version, `PathBuf`'s): names and
-    /// versions compare as bytes in both, and a candidate's path differs from another's only
-    /// in its last component.
+    /// root) they are read in path order from the tier column, as the app would. The orders
+    /// are the app's (`ToolEntry::name_order`, tier then name and version, `PathBuf`'s):
+    /// names and versions compare as bytes in both, and a candidate's path differs from
+    /// another's only in its last component.
     pub(crate) fn index_head(
         &self,
         root: &Path,
@@ -206,13 +206,7 @@ impl Store {
         // Every row under its tier's folder: nothing lies in the gaps before, between and
         // after the four folders' ranges of the path index (a seek each).
         let by_folder = {
-            let mut ranges = [
-                Tier::Core,
-                Tier::Approved,
-                Tier::Experimental,
-                Tier::Archived,
-            ]
-            .map(range);
+            let mut ranges: Vec<_> = Tier::ALL.iter().map(|tier| range(*tier)).collect();
             ranges.sort();
             let mut bounded = self
                 .conn
