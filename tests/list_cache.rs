@@ -361,6 +361,66 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
     );
 }
 
+/// The fingerprint the index holds for the tool at `relative` (empty: none).
+fn fingerprint_kept(root: &Path, relative: &str) -> String {
+    rusqlite::Connection::open(root.join(".toolbench/state.db"))
+        .expect("state")
+        .query_row(
+            "SELECT fingerprint FROM catalog_index WHERE path = ?1",
+            [root.join(relative).to_string_lossy()],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .expect("a row")
+        .unwrap_or_default()
+}
+
+/// A broken tool and a bare script are kept in the index with their files' fingerprint, as a
+/// whole tool is, so a warm listing takes their rows instead of reading them; whatever then
+/// changes in them (in place, the same size, the mtime set back) shows as a cold scan shows it.
+#[test]
+fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
+    let ws = workspace();
+    let root = ws.path();
+    let broken = root.join("experimental/broken/tool.toml");
+    std::fs::create_dir_all(broken.parent().expect("folder")).expect("mkdir");
+    let manifest = |table: &str| {
+        format!(
+            "name = \"broken\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[{table}]\ncommand = [\"sh\"]\n"
+        )
+    };
+    std::fs::write(&broken, manifest("ran")).expect("manifest");
+    let script = root.join("experimental/hello.py");
+    std::fs::write(&script, "#!/usr/bin/env python3\n# Say aaaa.\nprint(1)\n").expect("script");
+    age(root);
+    listed(root);
+    listed(root);
+    let tools = as_cold(root);
+    let error = &tool_named(&tools, "broken").expect("broken")["error"];
+    assert!(error.as_str().is_some_and(|e| e.contains("run")), "{error}");
+    assert_eq!(
+        tool_named(&tools, "hello").expect("hello")["description"],
+        "Say aaaa."
+    );
+    for relative in ["experimental/broken", "experimental/hello.py"] {
+        assert_eq!(fingerprint_kept(root, relative).len(), 64, "{relative}");
+    }
+
+    // Both rewritten in place with the same size and their mtimes set back: the broken tool
+    // is mended, the script says something else.
+    let (broken_time, script_time) = (mtime(&broken), mtime(&script));
+    std::fs::write(&broken, manifest("run")).expect("mend");
+    std::fs::write(&script, "#!/usr/bin/env python3\n# Say bbbb.\nprint(1)\n").expect("edit");
+    set_mtime(&broken, broken_time);
+    set_mtime(&script, script_time);
+    let tools = as_cold(root);
+    let mended = tool_named(&tools, "broken").expect("broken");
+    assert!(mended["error"].is_null(), "{mended}");
+    assert_eq!(
+        tool_named(&tools, "hello").expect("hello")["description"],
+        "Say bbbb."
+    );
+}
+
 /// The seals the last listing kept, as stored (empty: none).
 fn seals_kept(root: &Path) -> Vec<u8> {
     rusqlite::Connection::open(root.join(".toolbench/state.db"))

@@ -22,13 +22,15 @@ const INTERPRETERS: &[(&str, &str)] = &[
     ("pl", "perl"),
 ];
 
-/// True when a loose file looks like a tool: a known script ending or a shebang line.
-pub(crate) fn looks_like_script(path: &Path, head: &str) -> bool {
+/// True when a loose file looks like a tool: a known script ending or a shebang line. `head`
+/// gives the file's first bytes, asked only when the ending does not tell (a listing of
+/// `experimental/` then opens no `.py` file to learn it is a script).
+pub(crate) fn looks_like_script(path: &Path, head: impl FnOnce() -> Vec<u8>) -> bool {
     let known_ending = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|ext| INTERPRETERS.iter().any(|(e, _)| *e == ext));
-    known_ending || head.starts_with("#!")
+    known_ending || head().starts_with(b"#!")
 }
 
 /// Builds the manifest a human would most likely have written for this script.
@@ -210,8 +212,13 @@ mod tests {
 
     #[test]
     fn only_scripts_count_as_tools() {
-        assert!(looks_like_script(Path::new("a.py"), ""));
-        assert!(looks_like_script(Path::new("run"), "#!/bin/sh\n"));
-        assert!(!looks_like_script(Path::new("notes.txt"), "hello"));
+        let head = |text: &str| {
+            let text = text.as_bytes().to_vec();
+            move || text
+        };
+        let never = || -> Vec<u8> { panic!("the ending tells") };
+        assert!(looks_like_script(Path::new("a.py"), never));
+        assert!(looks_like_script(Path::new("run"), head("#!/bin/sh\n")));
+        assert!(!looks_like_script(Path::new("notes.txt"), head("hello")));
     }
 }

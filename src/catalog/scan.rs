@@ -292,12 +292,13 @@ fn classify_symlink(root: &Path, path: PathBuf) -> Candidate {
 }
 
 fn is_bare_script(path: &Path) -> bool {
-    let mut head = [0u8; 2];
-    let read = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    let head = String::from_utf8_lossy(&head[..read]);
-    infer::looks_like_script(path, &head)
+    infer::looks_like_script(path, || {
+        let mut head = [0u8; 2];
+        let read = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        head[..read].to_vec()
+    })
 }
 
 fn load_candidate(
@@ -309,7 +310,7 @@ fn load_candidate(
 ) -> ToolEntry {
     match candidate {
         Candidate::Folder(path) => load_folder(root, tier, path, limits, known),
-        Candidate::BareScript(path) => load_bare_script(root, tier, path),
+        Candidate::BareScript(path) => load_bare_script(root, tier, path, known),
         Candidate::Refused(path, reason) => broken_entry(root, tier, path, reason.clone()),
     }
 }
@@ -339,20 +340,17 @@ fn load_folder(
     };
     let fingerprint = hash::fingerprint(&listing.files);
     if let Some(row) = known.take_row(folder, &fingerprint) {
+        // A broken tool's row stays as `broken_listed` made it: it never runs to be checked.
         return ToolEntry {
-            writable_by_others: listing.writable_by_others,
+            writable_by_others: listing.writable_by_others.filter(|_| row.error.is_none()),
             ..row
         };
     }
     let manifest_path = folder.join(MANIFEST_FILE);
     if !manifest_path.exists() && manifest_path.symlink_metadata().is_err() {
         let shown = relative_to(root, &manifest_path);
-        return broken_entry(
-            root,
-            tier,
-            folder,
-            format!("{}: missing {MANIFEST_FILE}", shown.display()),
-        );
+        let error = format!("{}: missing {MANIFEST_FILE}", shown.display());
+        return broken_listed(root, tier, folder, error, fingerprint);
     }
     let parsed = manifest::read_manifest(&manifest_path)
         .and_then(|p| check_schema_files(folder, &p.manifest).map(|()| p))
@@ -376,7 +374,23 @@ fn load_folder(
             entry.writable_by_others = listing.writable_by_others;
             entry
         }
-        Err(error) => broken_entry(root, tier, folder, error),
+        Err(error) => broken_listed(root, tier, folder, error, fingerprint),
+    }
+}
+
+/// A tool broken by what its listed files hold (no manifest, one that does not parse, a
+/// schema file that is not JSON): `fingerprint` says the same files give the same error, so
+/// a listing takes its row as it takes a whole tool's, without reading the manifest again.
+fn broken_listed(
+    root: &Path,
+    tier: Tier,
+    path: &Path,
+    error: String,
+    fingerprint: String,
+) -> ToolEntry {
+    ToolEntry {
+        fingerprint,
+        ..broken_entry(root, tier, path, error)
     }
 }
 
@@ -404,17 +418,39 @@ fn check_schema_files(folder: &Path, manifest: &Manifest) -> Result<(), Manifest
     Ok(())
 }
 
-fn load_bare_script(root: &Path, tier: Tier, path: &Path) -> ToolEntry {
+/// A bare script: its row from the index while the file has the metadata it had when read
+/// (a fingerprint as a folder holding it alone has), else read, its manifest inferred.
+fn load_bare_script(root: &Path, tier: Tier, path: &Path, known: &KnownHashes) -> ToolEntry {
+    let file_name = Path::new(path.file_name().unwrap_or_default());
+    // Stat'ed before it is read: a change made while it is read gives the next scan another
+    // fingerprint, so what is read is never kept under the metadata of an older content.
+    let fingerprint = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|meta| {
+            hash::fingerprint(&[walk::Listed::of(
+                file_name.to_path_buf(),
+                walk::Kind::File,
+                &meta,
+            )])
+        })
+        .unwrap_or_default();
+    if !fingerprint.is_empty()
+        && let Some(row) = known.take_row(path, &fingerprint)
+    {
+        return row;
+    }
     match crate::io_text::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {
             let mut entry = entry_from_manifest(tier, path, infer::infer_manifest(path, &text));
-            let file_name = Path::new(path.file_name().unwrap_or_default());
             entry.content_hash = hash_bytes_of([(file_name, text.as_bytes())]);
+            entry.fingerprint = fingerprint;
             entry
         }
         Err(reason) => {
             let shown = relative_to(root, path);
-            broken_entry(root, tier, path, format!("{}: {reason}", shown.display()))
+            let error = format!("{}: {reason}", shown.display());
+            broken_listed(root, tier, path, error, fingerprint)
         }
     }
 }

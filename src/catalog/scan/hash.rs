@@ -404,9 +404,10 @@ impl KnownHashes {
             .slot(path)?
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A row holds a tool's hash, or the error its files gave (`broken_listed`).
         let row = slot.take_if(|row| {
             !row.fingerprint.is_empty()
-                && !row.content_hash.is_empty()
+                && (!row.content_hash.is_empty() || row.error.is_some())
                 && row.fingerprint == fingerprint
         })?;
         if let Some(shapes) = &self.shapes {

@@ -249,6 +249,18 @@ pub(crate) struct Listed {
     pub(crate) stamp: (u64, i64, i64, i64, i64),
 }
 
+impl Listed {
+    /// The entry `relative`, of `kind`, as its metadata `meta` (from `lstat`) describes it.
+    pub(crate) fn of(relative: PathBuf, kind: Kind, meta: &std::fs::Metadata) -> Self {
+        Listed {
+            relative,
+            kind,
+            len: meta.len(),
+            stamp: stamp_of(meta),
+        }
+    }
+}
+
 /// The regular files and symlinks of a folder in path order, with the shape of the walk.
 pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
     let read_at = now();
@@ -321,12 +333,7 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
                 }
                 .into());
             }
-            listing.files.push(Listed {
-                relative: child,
-                kind,
-                len: meta.len(),
-                stamp: stamp_of(&meta),
-            });
+            listing.files.push(Listed::of(child, kind, &meta));
         }
     }
     listing.files.sort_by(|a, b| a.relative.cmp(&b.relative));
