@@ -355,9 +355,10 @@ pub struct ToolEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
     /// For an active tool with signatures on: its signed review. Filled in by
-    /// `seal::SealBook::mark`.
+    /// `seal::SealBook::mark`. Boxed: most entries have none, and inline it was a quarter of
+    /// every entry (96 of 408 bytes), in each of the lists of 10,000 a listing makes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signature: Option<Signature>,
+    pub signature: Option<Box<Signature>>,
 }
 
 /// How an active tool's content stands against its seal.

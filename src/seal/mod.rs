@@ -476,12 +476,14 @@ impl SealBook {
             );
             for (entry, (drift, signature)) in entries.iter_mut().zip(marked) {
                 entry.drift = drift;
-                entry.signature = signature;
+                entry.signature = signature.map(Box::new);
             }
             return;
         }
         for entry in entries {
-            (entry.drift, entry.signature) = self.drift_and_signature(entry);
+            let (drift, signature) = self.drift_and_signature(entry);
+            entry.drift = drift;
+            entry.signature = signature.map(Box::new);
         }
     }
 }

@@ -260,8 +260,9 @@ fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> 
             Ok(_) => match scan::load_path(root, tier, &path, limits) {
                 Some(mut entry) => {
                     entry.drift = crate::seal::drift_now(root, &entry);
-                    entry.signature =
-                        crate::signature::Standing::load(root).signature_of(root, &entry);
+                    entry.signature = crate::signature::Standing::load(root)
+                        .signature_of(root, &entry)
+                        .map(Box::new);
                     updated.push(entry);
                 }
                 None => removed.push(path),

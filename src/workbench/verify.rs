@@ -183,10 +183,10 @@ fn row(root: &Path, standing: &Standing, entry: ToolEntry) -> VerifyRow {
     if standing.mode == Mode::Off {
         return row;
     }
-    let signature = entry
-        .signature
-        .clone()
-        .unwrap_or_else(|| crate::signature::verify(root, &entry, &standing.trust));
+    let signature = match entry.signature.as_deref() {
+        Some(signature) => signature.clone(),
+        None => crate::signature::verify(root, &entry, &standing.trust),
+    };
     row.state = match &signature {
         Signature::Signed {
             principal,

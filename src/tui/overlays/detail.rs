@@ -895,7 +895,7 @@ fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'stat
     }
     // Who signed the review of this content (signatures on), or why no signature counts.
     if let Some(signature) = &e.signature {
-        let (text, style) = match signature {
+        let (text, style) = match &**signature {
             crate::model::Signature::Signed {
                 principal,
                 at,

@@ -296,7 +296,7 @@ fn row(shown: &CatalogView, entry: &ToolEntry, columns: &Columns, selected: bool
             theme.warning,
         ),
         // A review an allowed reviewer signed: who, before what it does.
-        (None, None) => match &entry.signature {
+        (None, None) => match entry.signature.as_deref() {
             Some(crate::model::Signature::Signed { principal, .. }) => Span::styled(
                 fit(&format!("✓ {principal} · {}", entry.description), rest),
                 theme.dim,
