@@ -228,12 +228,14 @@ pub(crate) fn scan_listing(
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
     let (indexed, shapes) = store.with_store(|store| {
-        (
-            store
-                .load_index_as(|row| std::sync::Mutex::new(Some(row)))
-                .unwrap_or_default(),
-            store.load_folder_shapes().unwrap_or_default(),
-        )
+        store.reading_once(|store| {
+            (
+                store
+                    .load_index_as(|row| std::sync::Mutex::new(Some(row)))
+                    .unwrap_or_default(),
+                store.load_folder_shapes().unwrap_or_default(),
+            )
+        })
     });
     let cold = indexed.is_empty();
     let shapes = std::sync::Arc::new(FolderShapes::new(shapes));

@@ -64,6 +64,10 @@ const LIGHT_LOG_LIMIT: u64 = 512 * 1024;
 /// log to the next light writer.
 const LIGHT_CHECKPOINT_WAIT: Duration = Duration::from_millis(100);
 
+/// SQLite's page cache, in pages, while tables are read once from end to end
+/// (`Store::reading_once`): room for the path from a B-tree's root to its leaves, and more.
+const READ_ONCE_CACHE_PAGES: i64 = 32;
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -162,6 +166,26 @@ impl Store {
         self.conn
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| self.error(e))
+    }
+
+    /// Runs `read`, which reads tables once from end to end (a listing's index, folder shapes
+    /// and kept seals), with SQLite's page cache kept small: each page read takes a page of
+    /// cache, and at the default 2 MB a listing of 10,000 tools filled about 500 fresh pages
+    /// of memory (each a page fault) with pages it never read again. The cache's size is put
+    /// back afterwards, for what follows (a write of the index).
+    pub(crate) fn reading_once<T>(&self, read: impl FnOnce(&Self) -> T) -> T {
+        let size: Option<i64> = self
+            .conn
+            .query_row("PRAGMA cache_size", [], |row| row.get(0))
+            .ok();
+        let _ = self
+            .conn
+            .pragma_update(None, "cache_size", READ_ONCE_CACHE_PAGES);
+        let result = read(self);
+        if let Some(size) = size {
+            let _ = self.conn.pragma_update(None, "cache_size", size);
+        }
+        result
     }
 
     /// For a short-lived process that writes one row (`tools send`): its commits are not
@@ -298,5 +322,23 @@ mod tests {
         let second = Store::open(dir.path());
         assert!(second.is_ok(), "{:?}", second.err());
         first.conn.execute_batch("ROLLBACK").expect("rollback");
+    }
+
+    /// Tables read once are read through a small page cache, and the cache a write needs is
+    /// back afterwards.
+    #[test]
+    fn a_reading_once_keeps_the_page_cache_small_and_puts_it_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("create");
+        let cache = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row("PRAGMA cache_size", [], |row| row.get(0))
+                .expect("cache_size")
+        };
+        let before = cache(&store);
+        assert_ne!(before, READ_ONCE_CACHE_PAGES);
+        assert_eq!(store.reading_once(cache), READ_ONCE_CACHE_PAGES);
+        assert_eq!(cache(&store), before);
     }
 }

@@ -619,7 +619,10 @@ impl Workbench {
         let Ok(store) = self.store() else {
             return self.scan();
         };
-        let kept = store.lock().load_known_seals().unwrap_or_default();
+        let kept = store
+            .lock()
+            .reading_once(Store::load_known_seals)
+            .unwrap_or_default();
         // The seals are read (or stat'ed along those kept) beside the scan of the tools:
         // neither needs anything of the other until the entries are marked.
         let (mut entries, (book, keep)) = std::thread::scope(|scope| {
