@@ -65,9 +65,12 @@ impl Store {
 
     /// The tool folders' shapes a listing left (`catalog::scan::FolderShapes`), by folder (as
     /// bytes, hashed fast: nothing here comes from a stranger who could aim for collisions).
-    pub fn load_folder_shapes(
+    /// The folders' shapes, each encoded shape made into what the scan keeps of it (`T`)
+    /// as it is read: a map of encoded shapes made into another was a second table of
+    /// 10,000 entries.
+    pub fn load_folder_shapes<T: From<Vec<u8>>>(
         &self,
-    ) -> Result<foldhash::HashMap<std::ffi::OsString, Vec<u8>>, StoreError> {
+    ) -> Result<foldhash::HashMap<std::ffi::OsString, T>, StoreError> {
         use std::os::unix::ffi::OsStringExt;
         let mut stmt = self
             .conn
@@ -76,7 +79,7 @@ impl Store {
         let rows = stmt
             .query_map([], |row| {
                 let folder = std::ffi::OsString::from_vec(row.get(0)?);
-                Ok((folder, row.get::<_, Vec<u8>>(1)?))
+                Ok((folder, T::from(row.get::<_, Vec<u8>>(1)?)))
             })
             .map_err(|e| self.error(e))?;
         // Sized at once: 10,000 shapes grown by doubling move every one again.

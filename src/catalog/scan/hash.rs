@@ -144,7 +144,7 @@ pub(crate) type RowSlot = std::sync::Mutex<Option<ToolEntry>>;
 /// made of them.
 #[derive(Debug, Default)]
 pub struct FolderShapes {
-    known: foldhash::HashMap<std::ffi::OsString, KnownShape>,
+    known: KnownShapes,
     /// The folders listed by this scan whose new shape is to be written (new or changed).
     /// A folder whose known shape still holds is only marked met (`KnownShape::met`): no
     /// copy of its path is made.
@@ -160,14 +160,23 @@ pub struct FolderShapes {
 /// One folder's shape as the index keeps it, and whether this scan met the folder (listed or
 /// stat'ed it, its shape holding or kept anew): one not met is forgotten.
 #[derive(Debug)]
-struct KnownShape {
+pub struct KnownShape {
     encoded: Vec<u8>,
     met: std::sync::atomic::AtomicBool,
 }
 
+impl From<Vec<u8>> for KnownShape {
+    fn from(encoded: Vec<u8>) -> Self {
+        KnownShape {
+            encoded,
+            met: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
 /// Encoded shapes by tool folder (as bytes, hashed fast: nothing here comes from a stranger
 /// who could aim for collisions).
-pub type KnownShapes = foldhash::HashMap<std::ffi::OsString, Vec<u8>>;
+pub type KnownShapes = foldhash::HashMap<std::ffi::OsString, KnownShape>;
 
 /// What a scan changed in the shapes the index keeps: shapes to write, folders to forget.
 pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
@@ -175,13 +184,7 @@ pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
 impl FolderShapes {
     pub fn new(known: KnownShapes) -> Self {
         FolderShapes {
-            known: known
-                .into_iter()
-                .map(|(folder, encoded)| {
-                    let met = std::sync::atomic::AtomicBool::new(false);
-                    (folder, KnownShape { encoded, met })
-                })
-                .collect(),
+            known,
             ..Self::default()
         }
     }
