@@ -351,9 +351,10 @@ pub struct ToolEntry {
     #[serde(skip)]
     pub writable_by_others: Option<PathBuf>,
     /// For an active tool: how its content stands against what a person accepted (`None`:
-    /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`.
+    /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`. Boxed, as
+    /// `signature` is: most entries have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drift: Option<Drift>,
+    pub drift: Option<Box<Drift>>,
     /// For an active tool with signatures on: its signed review. Filled in by
     /// `seal::SealBook::mark`. Boxed: most entries have none, and inline it was a quarter of
     /// every entry (96 of 408 bytes), in each of the lists of 10,000 a listing makes.

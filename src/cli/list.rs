@@ -63,7 +63,7 @@ impl<'a> ListedTool<'a> {
             capabilities: &e.capabilities,
             inferred: e.inferred,
             content_hash: &e.content_hash,
-            drift: e.drift.as_ref(),
+            drift: e.drift.as_deref(),
             error: e.error.as_deref(),
             warnings: &e.warnings,
         }

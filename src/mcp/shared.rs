@@ -188,7 +188,7 @@ impl ServerState {
             }
         };
         let mut fresh = self.fresh_entry(&entry).await.ok()?;
-        fresh.drift = self.workbench().drift_now(&fresh);
+        fresh.drift = self.workbench().drift_now(&fresh).map(Box::new);
         if !fresh.tier.is_active() {
             return None;
         }

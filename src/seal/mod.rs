@@ -133,7 +133,7 @@ pub(crate) fn waiting_line(root: &Path, scanned: &[ToolEntry]) -> Option<String>
     // and with signatures required none does (each tool verifies or not on its own).
     let active = scanned
         .iter()
-        .filter(|e| e.tier.is_active() && e.drift == Some(Drift::NotAccepted))
+        .filter(|e| e.tier.is_active() && e.drift.as_deref() == Some(&Drift::NotAccepted))
         .count();
     let waiting = (active > 0).then(|| {
         format!(
@@ -475,14 +475,14 @@ impl SealBook {
                 |entry| self.drift_and_signature(entry),
             );
             for (entry, (drift, signature)) in entries.iter_mut().zip(marked) {
-                entry.drift = drift;
+                entry.drift = drift.map(Box::new);
                 entry.signature = signature.map(Box::new);
             }
             return;
         }
         for entry in entries {
             let (drift, signature) = self.drift_and_signature(entry);
-            entry.drift = drift;
+            entry.drift = drift.map(Box::new);
             entry.signature = signature.map(Box::new);
         }
     }

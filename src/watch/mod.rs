@@ -259,7 +259,7 @@ fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> 
             Err(_) => removed.push(path),
             Ok(_) => match scan::load_path(root, tier, &path, limits) {
                 Some(mut entry) => {
-                    entry.drift = crate::seal::drift_now(root, &entry);
+                    entry.drift = crate::seal::drift_now(root, &entry).map(Box::new);
                     entry.signature = crate::signature::Standing::load(root)
                         .signature_of(root, &entry)
                         .map(Box::new);

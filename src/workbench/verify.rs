@@ -169,7 +169,7 @@ fn row(root: &Path, standing: &Standing, entry: ToolEntry) -> VerifyRow {
         content_hash: entry.content_hash.clone(),
         state: "off".into(),
         runs,
-        drift: entry.drift.clone(),
+        drift: entry.drift.as_deref().cloned(),
         reason: entry.error.clone(),
         principal: None,
         at: None,

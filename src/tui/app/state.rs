@@ -427,6 +427,6 @@ pub(super) fn waits_for_review(entry: &ToolEntry) -> bool {
     entry.tier == Tier::Experimental
         || entry
             .drift
-            .as_ref()
+            .as_deref()
             .is_some_and(crate::model::Drift::awaits_its_review)
 }

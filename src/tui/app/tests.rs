@@ -2217,7 +2217,7 @@ fn accept_workspace() -> Effect {
 fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() {
     let mut entries = sample();
     for entry in entries.iter_mut().filter(|e| e.tier.is_active()) {
-        entry.drift = Some(crate::model::Drift::NotAccepted);
+        entry.drift = Some(Box::new(crate::model::Drift::NotAccepted));
     }
     let mut app = app_with(vec![]);
     app.update(AppEvent::ScanFinished {
@@ -2386,7 +2386,7 @@ fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_i
     assert!(app.catalog.entries().iter().filter(active).count() > 0);
     for entry in app.catalog.entries() {
         let expected = active(&entry).then_some(crate::model::Drift::NotAccepted);
-        assert_eq!(entry.drift, expected, "{}", entry.name);
+        assert_eq!(entry.drift.as_deref(), expected.as_ref(), "{}", entry.name);
     }
     assert!(
         app.take_effects().contains(&Effect::Scan),

@@ -31,7 +31,7 @@ impl AcceptState {
     pub(crate) fn of(entries: &[ToolEntry]) -> Option<Self> {
         let tools: Vec<String> = entries
             .iter()
-            .filter(|e| matches!(e.drift, Some(Drift::NotAccepted)))
+            .filter(|e| matches!(e.drift.as_deref(), Some(Drift::NotAccepted)))
             .map(|e| {
                 format!(
                     "{}/{} {} {}",
