@@ -11,6 +11,11 @@ all alike; hyperfine's runs of one command after the other swing by ±50 ms unde
 other builds. Prints, for each, the median and fastest wall time, the median CPU time (user +
 system of the child), and the median wall time against `find`'s, with the load average before
 and after. ROUNDS defaults to 40.
+
+PAUSE=S sleeps S seconds before each command (default 0: back to back). On a VM that hands
+free memory back to its host, a command after a rest pays for every fresh page it touches
+(25-44 us each here, against under 1 us back to back: `benches/fresh_pages.py`), as a person
+typing the command does: `PAUSE=2.5 ROUNDS=6` times that.
 """
 
 import os
@@ -36,6 +41,7 @@ def main():
     if len(args) < 2 or len(args) % 2:
         sys.exit(__doc__)
     rounds = int(os.environ.get("ROUNDS", "40"))
+    pause = float(os.environ.get("PAUSE", "0"))
     commands = {
         f"{n + 1}: {os.path.basename(b)}": [b, "--root", ws, "list"]
         for n, (b, ws) in enumerate(zip(args[::2], args[1::2]))
@@ -49,10 +55,12 @@ def main():
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(pause)
             times[name].append(timed(commands[name]))
     load_after = os.getloadavg()[0]
     find_wall = statistics.median(w for w, _ in times["find"])
-    print(f"{rounds} rounds in turns, load {load_before:.2f} -> {load_after:.2f}")
+    rested = f", {pause:g} s rest before each" if pause else ""
+    print(f"{rounds} rounds in turns{rested}, load {load_before:.2f} -> {load_after:.2f}")
     for name, samples in times.items():
         walls = [w for w, _ in samples]
         cpus = [c for _, c in samples]
