@@ -68,7 +68,7 @@ impl SealBook {
         let seals: Vec<(FileStamp, &Seal)> = along
             .stamps
             .iter()
-            .filter_map(|(name, stamp)| Some((*stamp, book.seals.get(name)?)))
+            .filter_map(|(name, stamp)| Some((*stamp, book.get(name)?)))
             .collect();
         let keep = encode(&dir, &seals);
         (book, keep)
@@ -93,7 +93,7 @@ struct Along {
 impl Along {
     /// The seal in the file `path` (named `name`): the known one while the file has the
     /// stamp it was read with, else read and checked as `load` does.
-    fn seal(&mut self, path: &Path, name: &str) -> Option<Seal> {
+    fn seal(&mut self, path: &Path, name: &str) -> Option<Box<Seal>> {
         use std::os::fd::AsFd;
         // Only a seal known is stat'ed: a listing that keeps none reads as `load` does.
         if let Some((stamp, seal)) = self.known.take(name)
@@ -108,7 +108,7 @@ impl Along {
             self.fresh = true;
             self.stamps.push((name.to_string(), stamp));
         }
-        Some(seal)
+        Some(Box::new(seal))
     }
 }
 
@@ -172,12 +172,12 @@ impl FileStamp {
 /// Seals by name, each with its file's stamp when read.
 #[derive(Debug, Default)]
 pub(super) struct KnownSeals {
-    seals: HashMap<String, (FileStamp, Seal)>,
+    seals: HashMap<String, (FileStamp, Box<Seal>)>,
 }
 
 impl KnownSeals {
     /// The seal of `name` and the stamp its file had, taken out (each is met once).
-    pub(super) fn take(&mut self, name: &str) -> Option<(FileStamp, Seal)> {
+    pub(super) fn take(&mut self, name: &str) -> Option<(FileStamp, Box<Seal>)> {
         self.seals.remove(name)
     }
 
@@ -208,7 +208,7 @@ impl KnownSeals {
                 *n = reader.i64()?;
             }
             let name = reader.text()?;
-            let seal = Seal {
+            let seal = Box::new(Seal {
                 tier: reader.text()?.parse::<Tier>().ok()?,
                 version: reader.text()?,
                 hash: reader.text()?,
@@ -217,7 +217,7 @@ impl KnownSeals {
                 how: reader.text()?,
                 name: name.clone(),
                 tag: None,
-            };
+            });
             seals.insert(name, (FileStamp(stamp), seal));
         }
         Some(Self { seals })
@@ -302,8 +302,8 @@ mod tests {
         let bytes = kept(dir);
         let mut back = KnownSeals::decode(dir, &bytes).expect("believed");
         assert_eq!(back.len(), 2);
-        assert_eq!(back.take("a"), Some((STAMP, seal("a"))));
-        let b = (FileStamp([1, 3, 300, 4, 5, 6, 7]), seal("b"));
+        assert_eq!(back.take("a"), Some((STAMP, Box::new(seal("a")))));
+        let b = (FileStamp([1, 3, 300, 4, 5, 6, 7]), Box::new(seal("b")));
         assert_eq!(back.take("b"), Some(b));
         assert_eq!(back.take("b"), None, "met once");
         let other = Path::new("/v/.toolbench/seals");
