@@ -361,17 +361,17 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
     );
 }
 
-/// The fingerprint the index holds for the tool at `relative` (empty: none).
-fn fingerprint_kept(root: &Path, relative: &str) -> String {
-    rusqlite::Connection::open(root.join(".toolbench/state.db"))
+/// Writes `text` into one column of the index's row of the tool at `relative`: what a listing
+/// shows of that tool then tells whether it took the row or read the tool.
+fn mark_row(root: &Path, relative: &str, column: &str, text: &str) {
+    let changed = rusqlite::Connection::open(root.join(".toolbench/state.db"))
         .expect("state")
-        .query_row(
-            "SELECT fingerprint FROM catalog_index WHERE path = ?1",
-            [root.join(relative).to_string_lossy()],
-            |r| r.get::<_, Option<String>>(0),
+        .execute(
+            &format!("UPDATE catalog_index SET {column} = ?1 WHERE path = ?2"),
+            [text, &root.join(relative).to_string_lossy()],
         )
-        .expect("a row")
-        .unwrap_or_default()
+        .expect("marked");
+    assert_eq!(changed, 1, "{relative} has a row");
 }
 
 /// A broken tool and a bare script are kept in the index with their files' fingerprint, as a
@@ -401,9 +401,18 @@ fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
         tool_named(&tools, "hello").expect("hello")["description"],
         "Say aaaa."
     );
-    for relative in ["experimental/broken", "experimental/hello.py"] {
-        assert_eq!(fingerprint_kept(root, relative).len(), 64, "{relative}");
-    }
+    // Their rows are taken as the index holds them, not read again.
+    mark_row(root, "experimental/broken", "error", "KEPT ROW");
+    mark_row(root, "experimental/hello.py", "description", "KEPT ROW");
+    let tools: Vec<Value> = serde_json::from_str(&listed(root)).expect("JSON");
+    assert_eq!(
+        tool_named(&tools, "broken").expect("broken")["error"],
+        "KEPT ROW"
+    );
+    assert_eq!(
+        tool_named(&tools, "hello").expect("hello")["description"],
+        "KEPT ROW"
+    );
 
     // Both rewritten in place with the same size and their mtimes set back: the broken tool
     // is mended, the script says something else.
