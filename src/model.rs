@@ -136,6 +136,21 @@ string_enum! {
     Tier { Core => "core", Approved => "approved", Experimental => "experimental", Archived => "archived" }
 }
 
+impl Tier {
+    /// `(tier, count)` pairs added up by tier, one sum for each of `Tier::ALL` in its order (a
+    /// tier not given counts 0): the one shape of the per-tier counts, from a catalog or from
+    /// the index.
+    pub(crate) fn tally(counted: impl IntoIterator<Item = (Tier, usize)>) -> [(Tier, usize); 4] {
+        let mut counts: [(Tier, usize); 4] = std::array::from_fn(|i| (Tier::ALL[i], 0));
+        for (tier, n) in counted {
+            if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == tier) {
+                slot.1 += n;
+            }
+        }
+        counts
+    }
+}
+
 string_enum! {
     /// How expensive or dangerous a tool is to run.
     CostTier { Low => "low", Medium => "medium", High => "high", Prohibited => "prohibited" }

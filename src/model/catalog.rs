@@ -211,18 +211,7 @@ impl Catalog {
 
     /// Number of tools in each tier, in tier order.
     pub(crate) fn counts_per_tier(&self) -> [(Tier, usize); 4] {
-        let mut counts = [
-            (Tier::Core, 0),
-            (Tier::Approved, 0),
-            (Tier::Experimental, 0),
-            (Tier::Archived, 0),
-        ];
-        for entry in self.entries.iter() {
-            if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == entry.tier) {
-                slot.1 += 1;
-            }
-        }
-        counts
+        Tier::tally(self.entries.iter().map(|entry| (entry.tier, 1)))
     }
 
     /// Entry indices ordered for display.

@@ -174,13 +174,7 @@ impl Store {
         let err = |e| self.error(e);
         // Counted from the tier index alone (`catalog_index_tier`): about 50 pages at 10,000
         // tools, where counting ranges of the path index read 200, each a fresh page of cache.
-        let mut counts = [
-            Tier::Core,
-            Tier::Approved,
-            Tier::Experimental,
-            Tier::Archived,
-        ]
-        .map(|tier| (tier, 0));
+        let mut grouped = Vec::new();
         let mut total = 0;
         {
             let mut stmt = self
@@ -191,14 +185,12 @@ impl Store {
             while let Some(row) = found.next().map_err(err)? {
                 let n = usize::try_from(row.get::<_, i64>(1).map_err(err)?).unwrap_or(0);
                 total += n;
-                let Some(tier) = parsed_column::<Tier>(row, 0) else {
-                    continue;
-                };
-                if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == tier) {
-                    slot.1 += n;
+                if let Some(tier) = parsed_column::<Tier>(row, 0) {
+                    grouped.push((tier, n));
                 }
             }
         }
+        let counts = Tier::tally(grouped);
         if total <= rows {
             return Ok(None);
         }
