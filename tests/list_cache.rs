@@ -430,6 +430,67 @@ fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
     );
 }
 
+/// The agent that wants unreviewed code approved swaps a validated bare script in place behind
+/// a warm listing that takes its row from the index (the same size, the mtime set back): the
+/// listing shows the new content, as a cold scan does, and approving it is refused, so nothing
+/// of it lands in `approved/` and no seal names it.
+#[test]
+fn a_bare_script_swapped_behind_a_warm_listing_is_never_approved() {
+    let ws = workspace();
+    let root = ws.path();
+    std::fs::write(root.join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
+    let script = root.join("experimental/hello.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n# Say hello.\necho '{\"said\": \"ORIGINAL\"}'\n",
+    )
+    .expect("script");
+    validate(root, "hello");
+    age(root);
+    listed(root);
+    listed(root);
+    // The listing takes the script's row as the index holds it: the attack aims at that.
+    mark_row(root, "experimental/hello.sh", "description", "KEPT ROW");
+    let warm: Vec<Value> = serde_json::from_str(&listed(root)).expect("JSON");
+    let hello = tool_named(&warm, "hello").expect("hello");
+    assert_eq!(hello["description"], "KEPT ROW");
+    let validated_hash = hello["content_hash"].clone();
+
+    let (size, when) = (
+        std::fs::metadata(&script).expect("meta").len(),
+        mtime(&script),
+    );
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n# Say hello.\necho '{\"said\": \"SWAPPED!\"}'\n",
+    )
+    .expect("swap");
+    set_mtime(&script, when);
+    assert_eq!(std::fs::metadata(&script).expect("meta").len(), size);
+    assert_eq!(mtime(&script), when);
+    let tools = as_cold(root);
+    let hello = tool_named(&tools, "hello").expect("hello");
+    assert_ne!(hello["content_hash"], validated_hash, "the swap shows");
+
+    let out = toolbench(root, &["approve", "hello"]);
+    assert!(!out.status.success(), "the swapped script was approved");
+    assert!(
+        stderr(&out).contains("changed since validation"),
+        "refused for the swap, not another reason: {}",
+        stderr(&out)
+    );
+    assert!(!root.join("approved/hello").exists(), "nothing landed");
+    assert!(
+        !root.join(".toolbench/seals/hello.json").exists(),
+        "no seal"
+    );
+    let left = std::fs::read_to_string(&script).expect("script");
+    assert!(
+        left.contains("SWAPPED!"),
+        "the candidate stays where it was"
+    );
+}
+
 /// The seals the last listing kept, as stored (empty: none).
 fn seals_kept(root: &Path) -> Vec<u8> {
     rusqlite::Connection::open(root.join(".toolbench/state.db"))
