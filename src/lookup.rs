@@ -601,6 +601,7 @@ mod tests {
     fn a_listing_takes_unchanged_rows_from_the_index_and_reads_changed_tools() {
         let (dir, mut store) = setup();
         let root = dir.path();
+        crate::test_fixtures::settle();
         let scanned = scan_all(root, ScanLimits::default(), &mut store);
         let listed = scan_listing(root, ScanLimits::default(), &mut store);
         let without_manifest = |entries: &[ToolEntry]| -> Vec<(PathBuf, String, String)> {

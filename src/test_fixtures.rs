@@ -19,3 +19,9 @@ pub(crate) fn write_tool(root: &Path, tier: Tier, name: &str, description: &str)
     std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
     folder
 }
+
+/// Waits until every file written so far changed 3 s ago: only then does a scan keep a
+/// row's fingerprint for the next (`catalog::scan::hash::kept`), and no ctime can be set back.
+pub(crate) fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(3200));
+}

@@ -43,7 +43,8 @@ fn mtime(path: &Path) -> SystemTime {
         .expect("mtime")
 }
 
-/// Every folder and file of the tiers an hour old: what a listing meets then has settled.
+/// Every folder and file of the tiers an hour old: the folders a listing meets then have
+/// settled (files settle by their ctime: `settle`).
 fn age(root: &Path) {
     fn walk(path: &Path) {
         let meta = std::fs::symlink_metadata(path).expect("meta");
@@ -61,6 +62,12 @@ fn age(root: &Path) {
             walk(&root.join(tier));
         }
     }
+}
+
+/// Waits until every ctime in the workspace is 3 s old: only then does a listing keep a
+/// file's fingerprint (and a seal file's seal), and no ctime can be set back.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(3200));
 }
 
 /// A workspace of four tools whose shapes the index holds, settled.
@@ -392,6 +399,7 @@ fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
     let script = root.join("experimental/hello.py");
     std::fs::write(&script, "#!/usr/bin/env python3\n# Say aaaa.\nprint(1)\n").expect("script");
     age(root);
+    settle();
     listed(root);
     listed(root);
     let tools = as_cold(root);
@@ -447,6 +455,7 @@ fn a_bare_script_swapped_behind_a_warm_listing_is_never_approved() {
     .expect("script");
     validate(root, "hello");
     age(root);
+    settle();
     listed(root);
     listed(root);
     // The listing takes the script's row as the index holds it: the attack aims at that.
@@ -510,8 +519,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// One approved tool, accepted, listed warm: its seal is kept and shown as approved. A seal
-/// file is kept only once its ctime is 3 s old, and no ctime can be set back: this waits.
+/// One approved tool, accepted, listed warm: its seal is kept and shown as approved.
 fn sealed_workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().expect("tempdir");
     let root = ws.path();
@@ -519,7 +527,7 @@ fn sealed_workspace() -> tempfile::TempDir {
     let out = toolbench(root, &["accept"]);
     assert!(out.status.success(), "accept: {}", stderr(&out));
     age(root);
-    std::thread::sleep(Duration::from_millis(3200));
+    settle();
     // The first listing keeps no seals, the second keeps them, the third takes them.
     listed(root);
     listed(root);

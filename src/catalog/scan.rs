@@ -322,6 +322,7 @@ fn load_folder(
     limits: ScanLimits,
     known: &KnownHashes,
 ) -> ToolEntry {
+    let read_at = walk::now();
     // Limits first: a folder over them is not read at all, not even its manifest.
     let listing = match known.listing(folder, limits) {
         Ok(listing) => listing,
@@ -346,11 +347,12 @@ fn load_folder(
             ..row
         };
     }
+    let kept = hash::kept(&fingerprint, &listing.files, read_at);
     let manifest_path = folder.join(MANIFEST_FILE);
     if !manifest_path.exists() && manifest_path.symlink_metadata().is_err() {
         let shown = relative_to(root, &manifest_path);
         let error = format!("{}: missing {MANIFEST_FILE}", shown.display());
-        return broken_listed(root, tier, folder, error, fingerprint);
+        return broken_listed(root, tier, folder, error, kept);
     }
     let parsed = manifest::read_manifest(&manifest_path)
         .and_then(|p| check_schema_files(folder, &p.manifest).map(|()| p))
@@ -366,15 +368,15 @@ fn load_folder(
                 .iter()
                 .map(|w| strip_root(root, w))
                 .collect();
-            entry.fingerprint = fingerprint;
-            entry.content_hash = match known.get(folder, &entry.fingerprint) {
+            entry.content_hash = match known.get(folder, &fingerprint) {
                 Some(hash) => hash.to_string(),
                 None => hash::hash_listing(folder, &listing.files),
             };
+            entry.fingerprint = kept;
             entry.writable_by_others = listing.writable_by_others;
             entry
         }
-        Err(error) => broken_listed(root, tier, folder, error, fingerprint),
+        Err(error) => broken_listed(root, tier, folder, error, kept),
     }
 }
 
@@ -424,22 +426,27 @@ fn load_bare_script(root: &Path, tier: Tier, path: &Path, known: &KnownHashes) -
     let file_name = Path::new(path.file_name().unwrap_or_default());
     // Stat'ed before it is read: a change made while it is read gives the next scan another
     // fingerprint, so what is read is never kept under the metadata of an older content.
-    let fingerprint = std::fs::symlink_metadata(path)
+    let read_at = walk::now();
+    let listed = std::fs::symlink_metadata(path)
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map(|meta| {
-            hash::fingerprint(&[walk::Listed::of(
+            [walk::Listed::of(
                 file_name.to_path_buf(),
                 walk::Kind::File,
                 &meta,
-            )])
-        })
-        .unwrap_or_default();
-    if !fingerprint.is_empty()
-        && let Some(row) = known.take_row(path, &fingerprint)
+            )]
+        });
+    let fingerprint = listed.as_ref().map(|listed| hash::fingerprint(listed));
+    if let Some(fingerprint) = &fingerprint
+        && let Some(row) = known.take_row(path, fingerprint)
     {
         return row;
     }
+    let fingerprint = fingerprint
+        .zip(listed)
+        .map(|(fingerprint, listed)| hash::kept(&fingerprint, &listed, read_at))
+        .unwrap_or_default();
     match crate::io_text::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {
             let mut entry = entry_from_manifest(tier, path, infer::infer_manifest(path, &text));

@@ -96,7 +96,7 @@ fn open_regular(path: &Path) -> Option<std::fs::File> {
 /// The rules by which a scan derives a tool's row from its files (the manifest's parse, the
 /// errors and warnings it words). Part of every fingerprint: a build whose rules changed
 /// bumps it, and then takes no row an older build wrote as its own.
-const SCAN_RULES: u32 = 1;
+const SCAN_RULES: u32 = 2;
 
 /// What the listing says about the folder without reading it: paths, kinds, sizes, inodes and
 /// times. Equal fingerprints mean the content hash, and the row a scan derived from the
@@ -114,6 +114,23 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
         }
     }
     hasher.finalize().to_hex().to_string()
+}
+
+/// The fingerprint a row keeps for the next scan to compare: none while an entry of
+/// `listing` changed (its ctime) less than `SETTLED` before `read_at`, the moment before it
+/// was stat'ed. A file rewritten within its file system's clock tick keeps its metadata, so a
+/// fingerprint taken in that tick could vouch for content the scan never read; the next scan
+/// reads the folder again instead, as a folder's shape is kept only once settled. The ctime,
+/// not the mtime: a write can set the mtime back, never the ctime.
+pub(crate) fn kept(fingerprint: &str, listing: &[Listed], read_at: (i64, i64)) -> String {
+    let settled = listing
+        .iter()
+        .all(|listed| walk::settled((listed.stamp.3, listed.stamp.4), read_at));
+    if settled {
+        fingerprint.to_owned()
+    } else {
+        String::new()
+    }
 }
 
 /// What an earlier scan found (the cached index), by tool path, with the fingerprint it was
@@ -444,5 +461,35 @@ impl KnownHashes {
                             .is_none_or(|row| same_row(row, e))
                     })
                 }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file whose mtime is `mtime` s and ctime `ctime` s (since the epoch).
+    fn file(mtime: i64, ctime: i64) -> Listed {
+        Listed {
+            relative: PathBuf::from("run.sh"),
+            kind: Kind::File,
+            len: 3,
+            stamp: (7, mtime, 0, ctime, 0),
+        }
+    }
+
+    #[test]
+    fn a_fingerprint_is_kept_only_once_every_ctime_is_3_s_old() {
+        let read_at = (100, 0);
+        let settled = [file(90, 96), file(50, 50)];
+        assert_eq!(kept("fp", &settled, read_at), "fp");
+        let changed_now = [file(50, 50), file(98, 98)];
+        assert_eq!(kept("fp", &changed_now, read_at), "", "changed 2 s ago");
+        let mtime_set_back = [file(10, 99)];
+        assert_eq!(
+            kept("fp", &mtime_set_back, read_at),
+            "",
+            "the ctime says when it changed"
+        );
     }
 }

@@ -286,6 +286,7 @@ fn a_folder_over_a_limit_is_listed_with_its_size_and_not_read() {
 fn an_unchanged_folder_reuses_the_known_hash_and_a_changed_one_is_hashed() {
     let ws = tempfile::tempdir().expect("tempdir");
     let folder = write_tool(ws.path(), "core", "h", &manifest("h"));
+    crate::test_fixtures::settle();
     let first = scan(ws.path());
     let mut known = first.clone();
     known[0].content_hash = "from-the-cache".into();
@@ -313,6 +314,7 @@ fn a_scan_after_a_scan_takes_an_unchanged_entry_whole_and_reads_a_changed_one() 
     let ws = tempfile::tempdir().expect("tempdir");
     let kept = write_tool(ws.path(), "core", "kept", &manifest("kept"));
     let changed = write_tool(ws.path(), "core", "changed", &manifest("changed"));
+    crate::test_fixtures::settle();
     let first = std::sync::Arc::new(scan(ws.path()));
     std::fs::write(
         changed.join("tool.toml"),
@@ -475,4 +477,32 @@ fn a_streaming_scan_keeps_each_tool_read_for_the_next_take_and_a_plain_one_keeps
         &plain,
     );
     assert!(plain.take_fresh().is_empty());
+}
+
+/// A tool written just before a scan keeps no fingerprint, so the next scan reads it again:
+/// a rewrite within the file system's clock tick (the same size, the mtime set back) would
+/// leave every stamp the scan fingerprinted as it was. Once its files settled, it keeps one.
+#[test]
+fn a_tool_changed_just_before_a_scan_is_read_again_by_the_next() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "core", "fresh", &manifest("fresh"));
+    let first = scan(ws.path());
+    assert_eq!(first[0].fingerprint, "", "changed less than 3 s ago");
+    let mut known = first.clone();
+    known[0].content_hash = "from-the-cache".into();
+    let again = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &KnownHashes::from_entries(&known),
+        &ScanProgress::default(),
+    );
+    assert_eq!(
+        again[0].content_hash,
+        hash_tool_folder(&folder),
+        "read again"
+    );
+
+    crate::test_fixtures::settle();
+    let settled = scan(ws.path());
+    assert!(!settled[0].fingerprint.is_empty(), "kept once settled");
 }
