@@ -664,14 +664,7 @@ mod tests {
         let limits = ScanLimits::default();
         std::fs::create_dir_all(root.join("experimental/b/tests")).expect("mkdir");
         std::fs::write(root.join("experimental/b/tests/t.toml"), "t").expect("write");
-        for folder in [
-            "approved/a",
-            "experimental/a-v2",
-            "experimental/b",
-            "experimental/b/tests",
-        ] {
-            crate::catalog::scan::walk_tests_age(&root.join(folder), 3600);
-        }
+        crate::test_fixtures::settle();
         scan_listing(root, limits, &mut store);
         let listing_with = |store: &mut Store| {
             let shapes = std::sync::Arc::new(FolderShapes::new(

@@ -14,8 +14,6 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use serde_json::Value;
 
-const AN_HOUR_AGO: Duration = Duration::from_secs(3600);
-
 fn manifest(name: &str, description: &str) -> String {
     format!(
         "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{description}\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n"
@@ -43,27 +41,6 @@ fn mtime(path: &Path) -> SystemTime {
         .expect("mtime")
 }
 
-/// Every folder and file of the tiers an hour old: the folders a listing meets then have
-/// settled (files settle by their ctime: `settle`).
-fn age(root: &Path) {
-    fn walk(path: &Path) {
-        let meta = std::fs::symlink_metadata(path).expect("meta");
-        if meta.is_dir() {
-            for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
-                walk(&entry.path());
-            }
-        }
-        if !meta.file_type().is_symlink() {
-            set_mtime(path, SystemTime::now() - AN_HOUR_AGO);
-        }
-    }
-    for tier in ["core", "approved", "experimental", "archived"] {
-        if root.join(tier).exists() {
-            walk(&root.join(tier));
-        }
-    }
-}
-
 /// Waits until every ctime in the workspace is 3 s old: only then does a listing keep a
 /// file's fingerprint (and a seal file's seal), and no ctime can be set back.
 fn settle() {
@@ -80,7 +57,7 @@ fn workspace() -> tempfile::TempDir {
     tool(root, "archived", "delta");
     let out = toolbench(root, &["accept"]);
     assert!(out.status.success(), "accept: {}", stderr(&out));
-    age(root);
+    settle();
     // The first listing finds no index (a cold scan keeps no shapes); the second keeps them.
     listed(root);
     listed(root);
@@ -182,11 +159,11 @@ fn a_tool_added_removed_or_renamed_shows() {
             .as_str()
             .is_some_and(|p| p.ends_with("delta2"))
     );
-    // Gone: gamma and the old delta; kept: alpha, beta, and delta2 (its folder, renamed,
-    // kept its mtime); epsilon, added just now, has not settled and has none yet.
+    // Gone: gamma and the old delta; kept: alpha and beta. delta2 (a rename gives the folder
+    // a new ctime) and epsilon, added just now, have not settled and have none yet.
     assert_eq!(
         shapes_kept(root),
-        3,
+        2,
         "the shapes of folders gone are forgotten"
     );
 }
@@ -333,7 +310,7 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
     std::fs::write(&script, "echo ORIGINAL-ONE\n").expect("script");
     let out = toolbench(root, &["accept"]);
     assert!(out.status.success(), "accept: {}", stderr(&out));
-    age(root);
+    settle();
     listed(root);
     listed(root);
     assert_eq!(shapes_kept(root), 1);
@@ -398,7 +375,6 @@ fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
     std::fs::write(&broken, manifest("ran")).expect("manifest");
     let script = root.join("experimental/hello.py");
     std::fs::write(&script, "#!/usr/bin/env python3\n# Say aaaa.\nprint(1)\n").expect("script");
-    age(root);
     settle();
     listed(root);
     listed(root);
@@ -454,7 +430,6 @@ fn a_bare_script_swapped_behind_a_warm_listing_is_never_approved() {
     )
     .expect("script");
     validate(root, "hello");
-    age(root);
     settle();
     listed(root);
     listed(root);
@@ -526,7 +501,6 @@ fn sealed_workspace() -> tempfile::TempDir {
     tool(root, "approved", "alpha");
     let out = toolbench(root, &["accept"]);
     assert!(out.status.success(), "accept: {}", stderr(&out));
-    age(root);
     settle();
     // The first listing keeps no seals, the second keeps them, the third takes them.
     listed(root);

@@ -642,9 +642,3 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
 
 #[cfg(test)]
 mod tests;
-
-/// Sets a path's mtime `secs` back, for tests of listings along shapes.
-#[cfg(test)]
-pub(crate) fn walk_tests_age(path: &Path, secs: u64) {
-    walk::tests::age(path, secs);
-}

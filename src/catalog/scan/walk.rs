@@ -131,9 +131,11 @@ impl FolderStamp {
     }
 
     /// Whether the folder last changed at least `SETTLED` before `read_at`: any change
-    /// after that moment gives it another mtime, on any file system's clock up to 2 s.
+    /// after that moment gives it another ctime, on any file system's clock up to 2 s. The
+    /// ctime, not the mtime: a name added and the mtime set back in the tick the folder was
+    /// read would leave an mtime-settled stamp as it was.
     fn settled(&self, read_at: (i64, i64)) -> bool {
-        settled((self.0[2], self.0[3]), read_at)
+        settled((self.0[4], self.0[5]), read_at)
     }
 }
 
@@ -592,15 +594,16 @@ fn special_kind(file_type: &std::fs::FileType) -> &'static str {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
-    /// Sets `path`'s mtime `secs` back from now (a folder too): settled for `restat`.
-    pub(crate) fn age(path: &Path, secs: u64) {
-        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
-        std::fs::File::open(path)
-            .and_then(|f| f.set_modified(when))
-            .expect("set mtime");
+    /// The shape of the walk of `folder`, as a walk 10 s later would have met it: settled
+    /// for `restat` (no ctime can be set back, so its read time is moved on instead).
+    fn settled_shape(folder: &Path, limits: ScanLimits) -> Shape {
+        let mut shape = list(folder, limits).expect("list").shape.expect("shape");
+        shape.read_at.0 += 10;
+        assert!(shape.settled());
+        shape
     }
 
     fn tool(dir: &Path) {
@@ -609,8 +612,6 @@ pub(crate) mod tests {
         std::fs::write(dir.join("tests/a.toml"), "a").expect("write");
         std::fs::write(dir.join(REVIEW_FILE), "feedback").expect("write");
         std::os::unix::fs::symlink("tool.toml", dir.join("link")).expect("symlink");
-        age(dir, 3600);
-        age(&dir.join("tests"), 3600);
     }
 
     #[test]
@@ -639,7 +640,7 @@ pub(crate) mod tests {
         tool(dir.path());
         let limits = ScanLimits::default();
         let walked = list(dir.path(), limits).expect("list");
-        let shape = walked.shape.clone().expect("shape");
+        let shape = settled_shape(dir.path(), limits);
         let restated = restat(dir.path(), &shape, limits).expect("holds");
         assert_eq!(restated.files, walked.files);
         assert_eq!(restated.writable_by_others, walked.writable_by_others);
@@ -667,10 +668,11 @@ pub(crate) mod tests {
         let fresh = || {
             let dir = tempfile::tempdir().expect("tempdir");
             tool(dir.path());
-            let shape = list(dir.path(), limits)
-                .expect("list")
-                .shape
-                .expect("shape");
+            let shape = settled_shape(dir.path(), limits);
+            assert!(
+                restat(dir.path(), &shape, limits).is_some(),
+                "holds until changed"
+            );
             (dir, shape)
         };
         let (dir, shape) = fresh();
@@ -706,6 +708,14 @@ pub(crate) mod tests {
             .expect("shape");
         assert!(!walked.settled(), "changed just now");
         assert_eq!(restat(dir.path(), &walked, limits), None);
+        let top = std::fs::File::open(dir.path()).expect("open");
+        top.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .expect("mtime back");
+        let walked = list(dir.path(), limits)
+            .expect("list")
+            .shape
+            .expect("shape");
+        assert!(!walked.settled(), "the mtime set back, the ctime says now");
 
         let (dir, shape) = fresh();
         let gone = dir.path().to_path_buf();
