@@ -424,9 +424,9 @@ fn check_schema_files(folder: &Path, manifest: &Manifest) -> Result<(), Manifest
 /// (a fingerprint as a folder holding it alone has), else read, its manifest inferred.
 fn load_bare_script(root: &Path, tier: Tier, path: &Path, known: &KnownHashes) -> ToolEntry {
     let file_name = Path::new(path.file_name().unwrap_or_default());
+    let read_at = walk::now();
     // Stat'ed before it is read: a change made while it is read gives the next scan another
     // fingerprint, so what is read is never kept under the metadata of an older content.
-    let read_at = walk::now();
     let listed = std::fs::symlink_metadata(path)
         .ok()
         .filter(std::fs::Metadata::is_file)
@@ -437,15 +437,17 @@ fn load_bare_script(root: &Path, tier: Tier, path: &Path, known: &KnownHashes) -
                 &meta,
             )]
         });
-    let fingerprint = listed.as_ref().map(|listed| hash::fingerprint(listed));
-    if let Some(fingerprint) = &fingerprint
-        && let Some(row) = known.take_row(path, fingerprint)
+    let fingerprint = listed
+        .as_ref()
+        .map(|listed| hash::fingerprint(listed))
+        .unwrap_or_default();
+    if !fingerprint.is_empty()
+        && let Some(row) = known.take_row(path, &fingerprint)
     {
         return row;
     }
-    let fingerprint = fingerprint
-        .zip(listed)
-        .map(|(fingerprint, listed)| hash::kept(&fingerprint, &listed, read_at))
+    let fingerprint = listed
+        .map(|listed| hash::kept(&fingerprint, &listed, read_at))
         .unwrap_or_default();
     match crate::io_text::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {

@@ -597,10 +597,22 @@ fn special_kind(file_type: &std::fs::FileType) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The shape of the walk of `folder`, as the walk met it.
+    fn shape_of(folder: &Path, limits: ScanLimits) -> Shape {
+        list(folder, limits).expect("list").shape.expect("shape")
+    }
+
+    /// Sets `path`'s mtime (a folder's too).
+    fn set_mtime(path: &Path, when: std::time::SystemTime) {
+        std::fs::File::open(path)
+            .and_then(|f| f.set_modified(when))
+            .expect("set mtime");
+    }
+
     /// The shape of the walk of `folder`, as a walk 10 s later would have met it: settled
     /// for `restat` (no ctime can be set back, so its read time is moved on instead).
     fn settled_shape(folder: &Path, limits: ScanLimits) -> Shape {
-        let mut shape = list(folder, limits).expect("list").shape.expect("shape");
+        let mut shape = shape_of(folder, limits);
         shape.read_at.0 += 10;
         assert!(shape.settled());
         shape
@@ -618,10 +630,7 @@ mod tests {
     fn a_shape_round_trips_and_anything_else_decodes_as_none() {
         let dir = tempfile::tempdir().expect("tempdir");
         tool(dir.path());
-        let shape = list(dir.path(), ScanLimits::default())
-            .expect("list")
-            .shape
-            .expect("shape");
+        let shape = shape_of(dir.path(), ScanLimits::default());
         assert_eq!(shape.items.len(), 6, "{shape:?}");
         let bytes = shape.encode();
         assert_eq!(Shape::decode(&bytes), Some(shape));
@@ -690,32 +699,21 @@ mod tests {
         std::fs::create_dir(dir.path().join("tests")).expect("mkdir");
         std::fs::write(dir.path().join("tests/a.toml"), "a").expect("write");
         std::fs::remove_dir_all(dir.path().join("old")).expect("rm");
-        let same = std::fs::File::open(dir.path().join("tests")).expect("open");
-        same.set_modified(meta.modified().expect("mtime"))
-            .expect("same mtime");
-        let top = std::fs::File::open(dir.path()).expect("open");
-        top.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
-            .expect("top back");
+        let an_hour_ago = || std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        set_mtime(&dir.path().join("tests"), meta.modified().expect("mtime"));
+        set_mtime(dir.path(), an_hour_ago());
         assert_eq!(restat(dir.path(), &shape, limits), None, "another inode");
 
         let (dir, _) = fresh();
-        std::fs::File::open(dir.path())
-            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
-            .expect("touch");
-        let walked = list(dir.path(), limits)
-            .expect("list")
-            .shape
-            .expect("shape");
+        set_mtime(dir.path(), std::time::SystemTime::now());
+        let walked = shape_of(dir.path(), limits);
         assert!(!walked.settled(), "changed just now");
         assert_eq!(restat(dir.path(), &walked, limits), None);
-        let top = std::fs::File::open(dir.path()).expect("open");
-        top.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
-            .expect("mtime back");
-        let walked = list(dir.path(), limits)
-            .expect("list")
-            .shape
-            .expect("shape");
-        assert!(!walked.settled(), "the mtime set back, the ctime says now");
+        set_mtime(dir.path(), an_hour_ago());
+        assert!(
+            !shape_of(dir.path(), limits).settled(),
+            "the mtime set back, the ctime says now"
+        );
 
         let (dir, shape) = fresh();
         let gone = dir.path().to_path_buf();
