@@ -345,6 +345,75 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
     );
 }
 
+/// The agent that wants unreviewed code to run adds a file to a subfolder of an approved tool
+/// behind a warm listing that takes the tool's row and stats along its shape, and sets every
+/// mtime back: the listing shows the new content as a cold scan does, and the run refuses
+/// it, so the added code's words never reach the host's output and no run of it is recorded.
+#[test]
+fn a_file_added_to_an_approved_tool_behind_a_warm_listing_never_runs() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    tool(root, "approved", "alpha");
+    let folder = root.join("approved/alpha");
+    std::fs::create_dir_all(folder.join("lib")).expect("mkdir");
+    std::fs::write(folder.join("lib/a.sh"), "echo ORIGINAL-LIB\n").expect("lib");
+    std::fs::write(
+        folder.join("run.sh"),
+        "for f in \"$(dirname \"$0\")\"/lib/*.sh; do . \"$f\"; done\n",
+    )
+    .expect("script");
+    let out = toolbench(root, &["accept"]);
+    assert!(out.status.success(), "accept: {}", stderr(&out));
+    settle();
+    listed(root);
+    listed(root);
+    // The listing takes the row and stats along the shape: the attack aims at both.
+    mark_row(root, "approved/alpha", "description", "KEPT ROW");
+    let warm: Vec<Value> = serde_json::from_str(&listed(root)).expect("JSON");
+    let approved_hash = tool_named(&warm, "alpha").expect("alpha")["content_hash"].clone();
+    assert_eq!(
+        tool_named(&warm, "alpha").expect("alpha")["description"],
+        "KEPT ROW"
+    );
+    assert_eq!(shapes_kept(root), 1);
+    let first = toolbench(root, &["run", "alpha"]);
+    assert!(
+        first.status.success() && stdout(&first).contains("ORIGINAL-LIB"),
+        "the approved content runs: {}",
+        stderr(&first)
+    );
+    assert_eq!(runs_of(root, "alpha").len(), 1);
+
+    let (lib_time, folder_time) = (mtime(&folder.join("lib")), mtime(&folder));
+    std::fs::write(folder.join("lib/b.sh"), "echo SMUGGLED-LIB\n").expect("add");
+    set_mtime(&folder.join("lib/b.sh"), lib_time);
+    set_mtime(&folder.join("lib"), lib_time);
+    set_mtime(&folder, folder_time);
+    let tools = as_cold(root);
+    let alpha = tool_named(&tools, "alpha").expect("alpha");
+    assert_ne!(alpha["content_hash"], approved_hash, "the added file shows");
+    // Run as it stands, the script would say the added file's words: the attack is real.
+    let bare = std::process::Command::new("sh")
+        .arg(folder.join("run.sh"))
+        .output()
+        .expect("sh");
+    assert!(String::from_utf8_lossy(&bare.stdout).contains("SMUGGLED-LIB"));
+
+    let second = toolbench(root, &["run", "alpha"]);
+    assert!(!second.status.success(), "the added file ran");
+    assert!(
+        !stdout(&second).contains("SMUGGLED-LIB") && !stderr(&second).contains("SMUGGLED-LIB"),
+        "{}{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    assert_eq!(
+        runs_of(root, "alpha").len(),
+        1,
+        "no run of the added file recorded"
+    );
+}
+
 /// Writes `text` into one column of the index's row of the tool at `relative`: what a listing
 /// shows of that tool then tells whether it took the row or read the tool.
 fn mark_row(root: &Path, relative: &str, column: &str, text: &str) {
