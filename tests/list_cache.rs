@@ -330,18 +330,24 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
     set_mtime(&root.join("approved/alpha"), folder_time);
     assert!(tool_named(&as_cold(root), "alpha").is_some());
 
-    let second = toolbench(root, &["run", "alpha"]);
-    assert!(!second.status.success(), "the swapped content ran");
+    refused_unrecorded(root, "alpha", "SWAPPED--TWO");
+}
+
+/// `run TOOL` is refused, `words` reach neither of the host's outputs, and the one run
+/// recorded before is still the only one.
+fn refused_unrecorded(root: &Path, tool: &str, words: &str) {
+    let out = toolbench(root, &["run", tool]);
+    assert!(!out.status.success(), "the changed content ran");
     assert!(
-        !stdout(&second).contains("SWAPPED--TWO") && !stderr(&second).contains("SWAPPED--TWO"),
+        !stdout(&out).contains(words) && !stderr(&out).contains(words),
         "{}{}",
-        stdout(&second),
-        stderr(&second)
+        stdout(&out),
+        stderr(&out)
     );
     assert_eq!(
-        runs_of(root, "alpha").len(),
+        runs_of(root, tool).len(),
         1,
-        "no run of the swap recorded"
+        "no run of the change recorded"
     );
 }
 
@@ -399,19 +405,7 @@ fn a_file_added_to_an_approved_tool_behind_a_warm_listing_never_runs() {
         .expect("sh");
     assert!(String::from_utf8_lossy(&bare.stdout).contains("SMUGGLED-LIB"));
 
-    let second = toolbench(root, &["run", "alpha"]);
-    assert!(!second.status.success(), "the added file ran");
-    assert!(
-        !stdout(&second).contains("SMUGGLED-LIB") && !stderr(&second).contains("SMUGGLED-LIB"),
-        "{}{}",
-        stdout(&second),
-        stderr(&second)
-    );
-    assert_eq!(
-        runs_of(root, "alpha").len(),
-        1,
-        "no run of the added file recorded"
-    );
+    refused_unrecorded(root, "alpha", "SMUGGLED-LIB");
 }
 
 /// Writes `text` into one column of the index's row of the tool at `relative`: what a listing
