@@ -528,7 +528,17 @@ pub(crate) fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, S
     // moved all the same.
     let stored = store.record_runs_once(&mut records)?;
     for (run, (record, _)) in ended.iter().zip(&records) {
-        finish(root, Some(&run.log_dir), Some(record));
+        // An `abandoned` guess may have met the run's own end, stored by a starter killed
+        // before it wrote that end into the file: the folder keeps what the store holds.
+        let kept = match run.finished {
+            None => store.run_by_log_dir(&run.log_dir)?,
+            Some(_) => None,
+        };
+        finish(
+            root,
+            Some(&run.log_dir),
+            Some(kept.as_ref().unwrap_or(record)),
+        );
     }
     // What killed runs' helpers had no time to remove: a scratch folder on the host (a run
     // without a mount namespace of its own), and cgroups, those of helpers forked ahead for a
@@ -834,15 +844,7 @@ mod tests {
         let abandoned = finished_run(root, RunStatus::Ok);
         let mut store = Store::open(root).expect("store");
         // Its starter is this (live) process: make it look gone.
-        let path = marker_path(root, abandoned.log_dir.as_deref().expect("dir"));
-        let mut run: InFlight =
-            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("parse");
-        run.starter = ProcessId {
-            pid: u32::MAX,
-            start_ticks: 0,
-        };
-        run.helper = None;
-        std::fs::write(&path, serde_json::to_vec(&run).expect("json")).expect("write");
+        starter_gone(root, abandoned.log_dir.as_deref().expect("dir"));
         assert_eq!(close_abandoned(root, &mut store).expect("closed"), 1);
         let records = stored_records(root);
         assert_eq!(records.len(), 2, "{records:?}");
@@ -852,6 +854,53 @@ mod tests {
                 .any(|r| r.id == 7 && r.status == RunStatus::Ok)
         );
         assert!(records.iter().any(|r| r.status == RunStatus::Abandoned));
+    }
+
+    /// Makes the in-flight run of `log_dir` look as if its starter and helper were gone.
+    fn starter_gone(root: &Path, log_dir: &str) {
+        let path = marker_path(root, log_dir);
+        let mut run: InFlight =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("parse");
+        run.starter = ProcessId {
+            pid: u32::MAX,
+            start_ticks: 0,
+        };
+        run.helper = None;
+        std::fs::write(&path, serde_json::to_vec(&run).expect("json")).expect("write");
+    }
+
+    #[test]
+    fn a_run_stored_by_a_starter_killed_before_writing_its_end_keeps_that_end_in_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let record = finished_run(root, RunStatus::Ok);
+        let log_dir = record.log_dir.clone().expect("log dir");
+        let mut store = Store::open(root).expect("store");
+        // The starter stored its run's end, then was killed before appending it to its file.
+        store
+            .record_runs_once(&mut [(record, None)])
+            .expect("stored");
+        starter_gone(root, &log_dir);
+        assert_eq!(
+            backlog(root).abandoned,
+            1,
+            "the file holds no end and its processes are gone"
+        );
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 0);
+        let stored = store.run_by_log_dir(&log_dir).expect("read").expect("row");
+        assert_eq!(
+            stored.status,
+            RunStatus::Ok,
+            "the store keeps the run's end"
+        );
+        let records = stored_records(root);
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(
+            (records[0].status, records[0].id),
+            (RunStatus::Ok, stored.id),
+            "the folder says what the store holds"
+        );
+        assert_eq!(backlog(root), Backlog::default());
     }
 
     #[test]
