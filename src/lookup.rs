@@ -13,8 +13,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::scan::{
-    FolderShapes, KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_unindexed,
-    scan_workspace,
+    FolderShapes, KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_listed,
+    scan_unindexed, scan_workspace,
 };
 use crate::model::LookupError;
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
@@ -227,20 +227,28 @@ pub(crate) fn scan_listing(
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
-    let (indexed, shapes) = store.with_store(|store| {
-        store.reading_once(|store| {
-            (
-                store
-                    .load_index_as(|row| std::sync::Mutex::new(Some(row)))
-                    .unwrap_or_default(),
-                store.load_folder_shapes().unwrap_or_default(),
-            )
-        })
+    // The tier folders are listed while the index is read, as in `indexed_listing`.
+    let ((indexed, shapes), listing) = std::thread::scope(|scope| {
+        let listing = scope.spawn(|| list_tiers(root));
+        let read = store.with_store(|store| {
+            store.reading_once(|store| {
+                (
+                    store
+                        .load_index_as(|row| std::sync::Mutex::new(Some(row)))
+                        .unwrap_or_default(),
+                    store.load_folder_shapes().unwrap_or_default(),
+                )
+            })
+        });
+        let listing = listing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, listing)
     });
     let cold = indexed.is_empty();
     let shapes = std::sync::Arc::new(FolderShapes::new(shapes));
     let known = KnownHashes::listing_rows(indexed, shapes.clone());
-    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+    let entries = scan_listed(root, limits, &known, &ScanProgress::default(), listing);
     let rows_changed = !known.index_holds(&entries, crate::store::catalog_cache::same_row);
     let mut changes = shapes.changes();
     if cold {

@@ -122,7 +122,19 @@ pub fn scan_workspace(
     known: &KnownHashes,
     progress: &ScanProgress,
 ) -> Vec<ToolEntry> {
-    let candidates = candidates_in_order(root, progress);
+    scan_listed(root, limits, known, progress, list_tiers(root))
+}
+
+/// `scan_workspace` of the tools `listing` found (`list_tiers`), for a caller that lists the
+/// tier folders while it reads what `known` takes from.
+pub(crate) fn scan_listed(
+    root: &Path,
+    limits: ScanLimits,
+    known: &KnownHashes,
+    progress: &ScanProgress,
+    listing: TierListing,
+) -> Vec<ToolEntry> {
+    let candidates = candidates_in_order(listing, progress);
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
         let entry = load_candidate(root, *tier, candidate, limits, known);
         progress.keep_fresh(&entry);
@@ -150,20 +162,15 @@ pub(crate) fn scan_workspace_told(
     known: &KnownHashes,
     progress: &ScanProgress,
 ) {
-    let candidates = candidates_in_order(root, progress);
+    let candidates = candidates_in_order(list_tiers(root), progress);
     parallel_map(&candidates, progress, |(tier, candidate)| {
         progress.hand_over(load_candidate(root, *tier, candidate, limits, known));
     });
 }
 
 /// Every candidate of the four tiers, in tier and path order, their number told to `progress`.
-fn candidates_in_order(root: &Path, progress: &ScanProgress) -> Vec<(Tier, Candidate)> {
-    let mut candidates = Vec::new();
-    for tier in Tier::ALL {
-        for candidate in list_tier(root, *tier) {
-            candidates.push((*tier, candidate));
-        }
-    }
+fn candidates_in_order(listing: TierListing, progress: &ScanProgress) -> Vec<(Tier, Candidate)> {
+    let mut candidates = listing.0;
     // Sorted while they are small: the workers' results come out in the order of their items,
     // so the entries come in the order the sort below gives them, and it moves none of them
     // (at 10,000 tools, sorting the entries of about 450 bytes each moved megabytes).
