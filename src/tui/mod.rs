@@ -134,12 +134,6 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         app.notify(line, app::Level::Error);
     }
     // The day's backup of the store, if due, off the screen's path.
-    workbench.back_up_in_background();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
@@ -156,11 +150,26 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
                 .ok()
         });
     app.serves_page = served_page.is_some();
+    // The first frame comes before the async runtime and the served workspace: it shows
+    // nothing of theirs, and on two cores their threads' start took time from it.
+    let guard = first_frame(&mut app, workbench.config().mouse)?;
+    workbench.back_up_in_background();
+    // Staging folders killed proposers left: nothing the frame showed depends on them.
+    workbench.sweep_staging_in_background();
+    if exit_after == "first-frame" {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, output_tx)?;
     let result = runtime.block_on(event_loop(
         &mut app,
+        guard,
         ui_runtime,
         (tx, rx),
         output_rx,
@@ -258,14 +267,8 @@ fn root_label(root: &Path, source: RootSource) -> String {
 
 type Channel = (mpsc::Sender<AppEvent>, mpsc::Receiver<AppEvent>);
 
-async fn event_loop(
-    app: &mut App,
-    mut ui_runtime: UiRuntime,
-    (tx, mut rx): Channel,
-    mut output: mpsc::Receiver<AppEvent>,
-    exit_after: &str,
-) -> anyhow::Result<()> {
-    let mouse = ui_runtime.serving.workbench().config().mouse;
+/// Takes the terminal and draws `app`'s first frame on it, sized to the terminal.
+fn first_frame(app: &mut App, mouse: bool) -> anyhow::Result<terminal::TerminalGuard> {
     let mut guard = terminal::TerminalGuard::enter(mouse).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
@@ -274,11 +277,17 @@ async fn event_loop(
     )));
     guard.terminal.draw(|frame| ui::draw(frame, app))?;
     app.dirty = false;
-    // Staging folders killed proposers left: nothing the frame showed depends on them.
-    ui_runtime.serving.workbench().sweep_staging_in_background();
-    if exit_after == "first-frame" {
-        return Ok(());
-    }
+    Ok(guard)
+}
+
+async fn event_loop(
+    app: &mut App,
+    mut guard: terminal::TerminalGuard,
+    mut ui_runtime: UiRuntime,
+    (tx, mut rx): Channel,
+    mut output: mpsc::Receiver<AppEvent>,
+    exit_after: &str,
+) -> anyhow::Result<()> {
     // The grammars are big: loading them beside the first frame slowed it (allocator and
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
