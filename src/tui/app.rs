@@ -1122,11 +1122,15 @@ impl App {
 
     /// Keeps every selection inside its list and its pane (after a resize or a list change).
     fn clamp_cursors(&mut self) {
-        let (catalog_h, review_h, failures_h) = (
-            self.pane_height(Pane::Catalog),
-            self.pane_height(Pane::Review),
-            self.pane_height(Pane::Failures),
-        );
+        // One layout for the three panes (each asks every pane's content); none before the
+        // terminal's size is known, where every pane is 0 rows high.
+        let [catalog_h, review_h, failures_h] = match self.size.area() {
+            0 => [0; 3],
+            _ => {
+                let areas = self.areas();
+                [Pane::Catalog, Pane::Review, Pane::Failures].map(|p| list_height(&areas, p))
+            }
+        };
         self.catalog_cursor.keep_visible(self.view.len(), catalog_h);
         self.review_cursor
             .keep_visible(self.review_rows(), review_h);
@@ -1134,13 +1138,9 @@ impl App {
             .keep_visible(self.failures.len(), failures_h);
     }
 
-    /// Visible rows of a pane's list (the catalog loses one row to the filter line).
+    /// Visible rows of a pane's list (`list_height`).
     pub(crate) fn pane_height(&self, pane: Pane) -> usize {
-        let rows = layout::inner_height(self.areas().of(pane));
-        match pane {
-            Pane::Catalog => rows.saturating_sub(1),
-            _ => rows,
-        }
+        list_height(&self.areas(), pane)
     }
 
     fn on_terminal(&mut self, event: Event) {
@@ -2626,6 +2626,15 @@ fn review_key<'e>(
         entry.drift.is_none(),
         arrival_key(arrivals.get(path).map(String::as_str), path),
     )
+}
+
+/// Visible rows of `pane`'s list in `areas` (the catalog loses one row to the filter line).
+fn list_height(areas: &Areas, pane: Pane) -> usize {
+    let rows = layout::inner_height(areas.of(pane));
+    match pane {
+        Pane::Catalog => rows.saturating_sub(1),
+        _ => rows,
+    }
 }
 
 #[cfg(test)]
