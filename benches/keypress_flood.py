@@ -4,7 +4,7 @@
 Opens the real binary in a pseudo-terminal on a fresh workspace, starts a tool that prints
 up to 64 GiB of short lines (more than the presses take: 1 GiB lasts under a second), then
 presses `?` 20 times (each time waiting for the help overlay's title, then closing it with Esc) and reports the median and worst time from the key to the
-overlay on screen. Usage: keypress_flood.py BINARY [--presses N]
+overlay on screen, then every press's time in order. Usage: keypress_flood.py BINARY [--presses N]
 """
 import argparse
 import fcntl
@@ -137,6 +137,8 @@ def main():
     print(f"key to screen while flooding ({args.presses} presses): "
           f"median {statistics.median(times):.1f} ms, worst {max(times):.1f} ms"
           f"{'' if running else ' (the flood had ended before the last press)'}")
+    # Each press in order: a worst press is one of twenty or a run of slow ones.
+    print("every press (ms): " + " ".join(f"{t:.1f}" for t in times))
 
 
 if __name__ == "__main__":
