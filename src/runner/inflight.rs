@@ -903,6 +903,35 @@ mod tests {
         assert_eq!(backlog(root), Backlog::default());
     }
 
+    /// Hostile: the stored end the folder now keeps for a guessed run goes through the same
+    /// move as any record, never through a link planted as the run folder.
+    #[test]
+    fn a_stored_end_kept_for_a_guessed_run_never_goes_through_a_planted_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let record = finished_run(root, RunStatus::Ok);
+        let log_dir = record.log_dir.clone().expect("log dir");
+        let mut store = Store::open(root).expect("store");
+        store
+            .record_runs_once(&mut [(record, None)])
+            .expect("stored");
+        starter_gone(root, &log_dir);
+        let elsewhere = planted::link_to_empty_folder(&run_folder(root, &log_dir));
+        // The setup ran: the run waits as abandoned, its end stored.
+        assert_eq!(backlog(root).abandoned, 1);
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 0);
+        assert!(
+            planted::is_empty(&elsewhere),
+            "run.json went through the link"
+        );
+        let stored = store.run_by_log_dir(&log_dir).expect("read").expect("row");
+        assert_eq!(
+            stored.status,
+            RunStatus::Ok,
+            "the store keeps the run's end"
+        );
+    }
+
     #[test]
     fn a_record_cut_short_by_a_crash_leaves_the_run_abandoned() {
         let dir = tempfile::tempdir().expect("tempdir");
