@@ -13,8 +13,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::scan::{
-    FolderShapes, KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_listed,
-    scan_unindexed, scan_workspace,
+    FolderShapes, KnownHashes, ScanLimits, ScanProgress, TierListing, list_tiers, load_path,
+    scan_listed, scan_unindexed, scan_workspace,
 };
 use crate::model::LookupError;
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
@@ -227,10 +227,8 @@ pub(crate) fn scan_listing(
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
-    // The tier folders are listed while the index is read, as in `indexed_listing`.
-    let ((indexed, shapes), listing) = std::thread::scope(|scope| {
-        let listing = scope.spawn(|| list_tiers(root));
-        let read = store.with_store(|store| {
+    let ((indexed, shapes), listing) = listed_while(root, || {
+        store.with_store(|store| {
             store.reading_once(|store| {
                 (
                     store
@@ -239,11 +237,7 @@ pub(crate) fn scan_listing(
                     store.load_folder_shapes().unwrap_or_default(),
                 )
             })
-        });
-        let listing = listing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (read, listing)
+        })
     });
     let cold = indexed.is_empty();
     let shapes = std::sync::Arc::new(FolderShapes::new(shapes));
@@ -267,6 +261,20 @@ pub(crate) fn scan_listing(
         });
     }
     entries
+}
+
+/// What `read` gives, and the tier folders of `root` listed meanwhile on a thread of their
+/// own: at 10,000 tools each takes a good part of a listing's time, and neither needs the
+/// other.
+fn listed_while<T>(root: &Path, read: impl FnOnce() -> T) -> (T, TierListing) {
+    std::thread::scope(|scope| {
+        let listing = scope.spawn(|| list_tiers(root));
+        let read = read();
+        let listing = listing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, listing)
+    })
 }
 
 /// Scans the workspace with what `known` takes from the cached index, and keeps the index
@@ -298,17 +306,10 @@ pub(crate) fn indexed_listing(
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
-    // The tier folders are listed while the index is read: each takes a good part of the
-    // time at 10,000 tools, and neither needs the other.
-    let (rows, listing) = std::thread::scope(|scope| {
-        let listing = scope.spawn(|| list_tiers(root));
-        let rows = store
+    let (rows, listing) = listed_while(root, || {
+        store
             .with_store(|store| store.load_listing())
-            .unwrap_or_default();
-        let listing = listing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (rows, listing)
+            .unwrap_or_default()
     });
     // Paths as bytes: hashing a `Path` walks its components, 10,000 times over; and hashed
     // fast, as nothing here comes from a stranger who could aim for collisions.

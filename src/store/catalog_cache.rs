@@ -178,22 +178,22 @@ impl Store {
         // by their ranges, and experimental (the largest, agents' tier) is what is left:
         // every row's tier is one of the four, as the index is written from `Tier` alone. A
         // third of the time of counting every tier's rows (`GROUP BY tier`).
-        let count = |sql: &str, tier: Option<Tier>| -> Result<usize, StoreError> {
-            let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
-            let n: i64 = match tier {
-                Some(tier) => stmt.query_row([tier.as_str()], |row| row.get(0)),
-                None => stmt.query_row([], |row| row.get(0)),
-            }
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        let total = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM catalog_index", [], |row| row.get(0))
+            .map(count)
             .map_err(err)?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        };
-        let total = count("SELECT COUNT(*) FROM catalog_index", None)?;
+        let mut by_tier = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM catalog_index WHERE tier = ?1")
+            .map_err(err)?;
         let mut grouped = Vec::new();
         for tier in Tier::ALL.iter().filter(|t| **t != Tier::Experimental) {
-            let n = count(
-                "SELECT COUNT(*) FROM catalog_index WHERE tier = ?1",
-                Some(*tier),
-            )?;
+            let n = by_tier
+                .query_row([tier.as_str()], |row| row.get(0))
+                .map(count)
+                .map_err(err)?;
             grouped.push((*tier, n));
         }
         let others: usize = grouped.iter().map(|(_, n)| n).sum();
