@@ -869,18 +869,24 @@ mod tests {
         std::fs::write(&path, serde_json::to_vec(&run).expect("json")).expect("write");
     }
 
-    #[test]
-    fn a_run_stored_by_a_starter_killed_before_writing_its_end_keeps_that_end_in_its_folder() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
+    /// A run whose starter stored its end (`ok`), then was killed before appending it to its
+    /// file: the run's folder, and the store holding it.
+    fn stored_by_a_starter_then_killed(root: &Path) -> (String, Store) {
         let record = finished_run(root, RunStatus::Ok);
         let log_dir = record.log_dir.clone().expect("log dir");
         let mut store = Store::open(root).expect("store");
-        // The starter stored its run's end, then was killed before appending it to its file.
         store
             .record_runs_once(&mut [(record, None)])
             .expect("stored");
         starter_gone(root, &log_dir);
+        (log_dir, store)
+    }
+
+    #[test]
+    fn a_run_stored_by_a_starter_killed_before_writing_its_end_keeps_that_end_in_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let (log_dir, mut store) = stored_by_a_starter_then_killed(root);
         assert_eq!(
             backlog(root).abandoned,
             1,
@@ -909,13 +915,7 @@ mod tests {
     fn a_stored_end_kept_for_a_guessed_run_never_goes_through_a_planted_link() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let record = finished_run(root, RunStatus::Ok);
-        let log_dir = record.log_dir.clone().expect("log dir");
-        let mut store = Store::open(root).expect("store");
-        store
-            .record_runs_once(&mut [(record, None)])
-            .expect("stored");
-        starter_gone(root, &log_dir);
+        let (log_dir, mut store) = stored_by_a_starter_then_killed(root);
         let elsewhere = planted::link_to_empty_folder(&run_folder(root, &log_dir));
         // The setup ran: the run waits as abandoned, its end stored.
         assert_eq!(backlog(root).abandoned, 1);
