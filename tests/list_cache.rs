@@ -665,3 +665,75 @@ fn a_seal_removed_behind_a_warm_listing_shows() {
     assert_eq!(drift_of(&tools, "alpha")["state"], "unapproved");
     assert!(!contains(&seals_kept(root), b"alpha"));
 }
+
+/// Hostile: the index keeps a tool's keywords, capabilities and warnings each as one column,
+/// their items joined by U+001F. A manifest whose list item or unknown field name holds that
+/// separator must never come back from the index as two items: a warm listing shows exactly
+/// what a cold scan shows, and the index's row holds what the scan found.
+#[test]
+fn a_list_item_holding_the_index_separator_never_comes_back_split() {
+    let ws = workspace();
+    let root = ws.path();
+    let head = |name: &str| {
+        format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"low\"\n"
+        )
+    };
+    let run = "\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+    write_tool(
+        root,
+        "experimental",
+        "smuggler",
+        &format!(
+            "{}keywords = [\"csv\\u001Fnetwork\"]\ncapabilities = [\"read\\u001Fdelete\"]\n{run}",
+            head("smuggler")
+        ),
+    );
+    write_tool(
+        root,
+        "experimental",
+        "oddkey",
+        &format!("{}\"odd\\u001Fkey\" = 1\n{run}", head("oddkey")),
+    );
+    settle();
+    listed(root);
+    listed(root);
+    // The setup ran: both tools have their row in the index, which a warm listing takes.
+    let rows = |name: &str| -> i64 {
+        rusqlite::Connection::open(root.join(".toolbench/state.db"))
+            .expect("state")
+            .query_row(
+                "SELECT COUNT(*) FROM catalog_index WHERE path = ?1",
+                [root.join("experimental").join(name).to_string_lossy()],
+                |r| r.get(0),
+            )
+            .expect("count")
+    };
+    assert_eq!((rows("smuggler"), rows("oddkey")), (1, 1));
+
+    let tools = as_cold(root);
+    let smuggler = tool_named(&tools, "smuggler").expect("smuggler listed");
+    let error = smuggler["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("keywords") && error.contains("control characters"),
+        "the keyword is refused with its field named: {smuggler}"
+    );
+    let oddkey = tool_named(&tools, "oddkey").expect("oddkey listed");
+    assert_eq!(oddkey["error"], Value::Null, "{oddkey}");
+    let warnings = oddkey["warnings"].as_array().expect("warnings");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one unknown field, one warning: {oddkey}"
+    );
+    for tool in [smuggler, oddkey] {
+        for list in ["keywords", "capabilities", "warnings"] {
+            for item in tool[list].as_array().expect("list") {
+                assert!(
+                    !item.as_str().unwrap_or_default().contains('\u{1f}'),
+                    "{list} holds the separator: {tool}"
+                );
+            }
+        }
+    }
+}

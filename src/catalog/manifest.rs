@@ -147,8 +147,8 @@ pub(crate) fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, 
         .parsed::<CostTier>("cost_tier")?
         .unwrap_or(CostTier::Medium);
     let idempotent = top.bool("idempotent")?.unwrap_or(false);
-    let keywords = top.str_list("keywords")?;
-    let capabilities = top.str_list("capabilities")?;
+    let keywords = top.words("keywords")?;
+    let capabilities = top.words("capabilities")?;
     let use_cases = top.str_list("use_cases")?;
     let inferred = top.bool("inferred")?.unwrap_or(false);
 
@@ -617,6 +617,18 @@ impl<'a, 'i> Section<'a, 'i> {
                 _ => Err(self.type_error(key, item, "an array of strings")),
             })
             .collect()
+    }
+
+    /// A list of one-line words (keywords, capabilities): the index keeps each list as one
+    /// column, its items joined by a control character, which no item may hold.
+    fn words(&self, key: &str) -> Result<Vec<String>, ManifestError> {
+        let words = self.str_list(key)?;
+        if words.iter().any(|w| w.contains(|c: char| c.is_control())) {
+            return Err(
+                self.field_error(key, "each item must be one line without control characters")
+            );
+        }
+        Ok(words)
     }
 
     fn str_map(

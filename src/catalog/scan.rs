@@ -370,10 +370,12 @@ fn load_folder(
     match parsed {
         Ok(parsed) => {
             let mut entry = entry_from_manifest(tier, folder, parsed.manifest);
+            // Escaped, each one line: a field or folder name may hold any character, and
+            // the index keeps warnings joined by a control character.
             entry.warnings = parsed
                 .warnings
                 .iter()
-                .map(|w| strip_root(root, w))
+                .map(|w| crate::text::visible(&strip_root(root, w)))
                 .collect();
             entry.content_hash = match known.get(folder, &fingerprint) {
                 Some(hash) => hash.to_string(),

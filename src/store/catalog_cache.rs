@@ -8,7 +8,8 @@ use rusqlite::params;
 use super::{Store, StoreError};
 use crate::model::ToolEntry;
 
-/// Separates list items in one column; never appears in manifest strings we accept as keywords.
+/// Separates list items in one column. No item holds it: manifests refuse control characters
+/// in keywords and capabilities, and a tool's warnings are kept escaped (`catalog::scan`).
 const LIST_SEPARATOR: char = '\u{1f}';
 
 impl Store {

@@ -486,3 +486,21 @@ fn an_mcp_task_use_is_auto_unless_required() {
     );
     assert!(error_of(&with_task("true")).starts_with("approved/x/tool.toml:8: field `mcp.task`"));
 }
+
+#[test]
+fn keywords_and_capabilities_are_one_line_words() {
+    // The list on line 5, after the minimal manifest's cost tier.
+    let with = |line: String| minimal_with("cost_tier", &format!("cost_tier = \"low\"\n{line}"));
+    for key in ["keywords", "capabilities"] {
+        let ok = parse(&with(format!("{key} = [\"csv\", \"json.parse\"]")));
+        assert!(ok.is_ok(), "{key}: {ok:?}");
+        for bad in ["csv\\u001Fnetwork", "two\\nlines", "tab\\there"] {
+            let err = error_of(&with(format!("{key} = [\"ok\", \"{bad}\"]")));
+            assert!(
+                err.starts_with(&format!("approved/x/tool.toml:5: field `{key}`"))
+                    && err.contains("without control characters"),
+                "{key} = {bad}: {err}"
+            );
+        }
+    }
+}
