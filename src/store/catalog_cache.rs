@@ -495,24 +495,23 @@ fn column_text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> Option<&'ro
 fn shared_list_column(row: &rusqlite::Row<'_>, column: usize) -> std::sync::Arc<[String]> {
     static EMPTY: std::sync::LazyLock<std::sync::Arc<[String]>> =
         std::sync::LazyLock::new(|| std::sync::Arc::new([]));
-    let text = column_text(row, column).unwrap_or_default();
-    if text.is_empty() {
-        return EMPTY.clone();
+    match column_text(row, column) {
+        Some(text) if !text.is_empty() => split_list(text),
+        _ => EMPTY.clone(),
     }
-    let count = text.matches(LIST_SEPARATOR).count() + 1;
+}
+
+/// The items of a list column's text, collected at their number in one allocation (a
+/// range's map has a known length). An empty text is an empty list.
+fn split_list<C: FromIterator<String>>(text: &str) -> C {
+    let count = match text.is_empty() {
+        true => 0,
+        false => text.matches(LIST_SEPARATOR).count() + 1,
+    };
     let mut items = text.split(LIST_SEPARATOR);
-    // A range's map has a known length, so the shared list is allocated once at its size.
     (0..count)
         .map(|_| items.next().unwrap_or_default().to_string())
         .collect()
-}
-
-fn split_list(text: &str) -> Vec<String> {
-    if text.is_empty() {
-        Vec::new()
-    } else {
-        text.split(LIST_SEPARATOR).map(str::to_string).collect()
-    }
 }
 
 #[cfg(test)]
