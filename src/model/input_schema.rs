@@ -147,6 +147,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The deepest schema and input a tool can give (JSON parses 128 levels deep at most) are
+    /// checked within the stack of a runtime's worker (2 MiB), where an MCP call checks them:
+    /// the validator is built unoptimised (Cargo.toml), with larger frames, and a stack
+    /// overflow would end the whole server.
+    #[test]
+    fn the_deepest_schema_a_tool_can_give_is_checked_on_a_workers_stack() {
+        let depth = 126;
+        let schema_text = format!(
+            "{}{{\"type\": \"string\"}}{}",
+            "{\"type\": \"array\", \"items\": ".repeat(depth),
+            "}".repeat(depth)
+        );
+        let input_text = format!("{}5{}", "[".repeat(depth), "]".repeat(depth));
+        let schema: Value = serde_json::from_str(&schema_text).expect("parses");
+        let input: Value = serde_json::from_str(&input_text).expect("parses");
+        let checked = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || check(&schema, &input))
+            .expect("thread")
+            .join()
+            .expect("checked without overflowing");
+        assert!(
+            matches!(checked, Err(SchemaError::FieldMismatch { .. })),
+            "the innermost 5 is not a string: {checked:?}"
+        );
+    }
+
     fn schema() -> Value {
         json!({"type": "object", "required": ["csv"], "properties": {
             "csv": {"type": "string"}, "delimiter": {"type": "string", "default": ","}, "n": {"type": "integer"}}})
