@@ -478,6 +478,14 @@ struct Section<'a, 'i> {
     line: usize,
 }
 
+/// What a title or a list's word must be: shown on one line, and kept in the index's columns
+/// (a list's items joined by a control character).
+const ONE_LINE: &str = "one line without control characters";
+
+fn is_one_line(text: &str) -> bool {
+    !text.contains(char::is_control)
+}
+
 impl<'a, 'i> Section<'a, 'i> {
     fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.table
@@ -524,8 +532,8 @@ impl<'a, 'i> Section<'a, 'i> {
     fn title(&self, key: &str) -> Result<Option<String>, ManifestError> {
         match self.str(key)? {
             Some(s) if s.trim().is_empty() => Err(self.field_error(key, "must not be empty")),
-            Some(s) if s.contains(|c: char| c.is_control()) => {
-                Err(self.field_error(key, "must be one line without control characters"))
+            Some(s) if !is_one_line(&s) => {
+                Err(self.field_error(key, &format!("must be {ONE_LINE}")))
             }
             Some(s) if s.chars().count() > MAX_TITLE_CHARS => Err(self.field_error(
                 key,
@@ -623,10 +631,8 @@ impl<'a, 'i> Section<'a, 'i> {
     /// column, its items joined by a control character, which no item may hold.
     fn words(&self, key: &str) -> Result<Vec<String>, ManifestError> {
         let words = self.str_list(key)?;
-        if words.iter().any(|w| w.contains(|c: char| c.is_control())) {
-            return Err(
-                self.field_error(key, "each item must be one line without control characters")
-            );
+        if !words.iter().all(|w| is_one_line(w)) {
+            return Err(self.field_error(key, &format!("each item must be {ONE_LINE}")));
         }
         Ok(words)
     }
