@@ -154,11 +154,9 @@ fn correct(store: &mut impl StoreAccess, indexed: &[ToolEntry], found: &[ToolEnt
     let fresh: Vec<ToolEntry> = found
         .iter()
         .filter(|e| {
-            let listed = ToolEntry {
-                manifest: None,
-                ..(*e).clone()
-            };
-            !indexed.contains(&listed)
+            !indexed
+                .iter()
+                .any(|row| crate::store::catalog_cache::same_row(row, e))
         })
         .cloned()
         .collect();

@@ -365,6 +365,11 @@ pub struct ToolEntry {
     /// users may write, as the folder was last read: such content is not frozen.
     #[serde(skip)]
     pub writable_by_others: Option<PathBuf>,
+    /// The folder held a package lock (`pylock.toml`) when last listed: only such a tool
+    /// has an environment to look up, so a listing of thousands opens no lock that is not
+    /// there.
+    #[serde(skip)]
+    pub has_lock: bool,
     /// For an active tool: how its content stands against what a person accepted (`None`:
     /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`. Boxed, as
     /// `signature` is: most entries have none.
@@ -645,6 +650,7 @@ impl ToolEntry {
             warnings: vec![],
             manifest: None,
             writable_by_others: None,
+            has_lock: false,
             drift: None,
             signature: None,
         }

@@ -401,6 +401,7 @@ impl Spec {
             warnings: Vec::new(),
             manifest: None,
             writable_by_others: None,
+            has_lock: false,
             drift: None,
             signature: None,
         }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::catalog::manifest::{self, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::MANIFEST_FILE;
+use crate::model::deps::LOCK_FILE;
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub(crate) use hash::ContentHasher;
 pub use hash::{FolderShapes, KnownHashes, KnownShapes, ShapeChanges};
@@ -317,7 +318,11 @@ fn load_candidate(
 ) -> ToolEntry {
     match candidate {
         Candidate::Folder(path) => load_folder(root, tier, path, limits, known),
-        Candidate::BareScript(path) => load_bare_script(root, tier, path, known),
+        Candidate::BareScript(path) => ToolEntry {
+            // A bare script runs from its tier folder, with that folder's lock.
+            has_lock: path.with_file_name(LOCK_FILE).symlink_metadata().is_ok(),
+            ..load_bare_script(root, tier, path, known)
+        },
         Candidate::Refused(path, reason) => broken_entry(root, tier, path, reason.clone()),
     }
 }
@@ -346,6 +351,26 @@ fn load_folder(
             };
         }
     };
+    let has_lock = listing
+        .files
+        .iter()
+        .any(|listed| listed.relative == Path::new(LOCK_FILE));
+    ToolEntry {
+        has_lock,
+        ..entry_of_listing(root, tier, folder, listing, read_at, known)
+    }
+}
+
+/// The entry of the tool folder `folder` listed as `listing` at `read_at`: the index's row
+/// while its fingerprint holds, else read from the manifest.
+fn entry_of_listing(
+    root: &Path,
+    tier: Tier,
+    folder: &Path,
+    listing: walk::Listing,
+    read_at: (i64, i64),
+    known: &KnownHashes,
+) -> ToolEntry {
     let fingerprint = hash::fingerprint(&listing.files);
     if let Some(row) = known.take_row(folder, &fingerprint) {
         // A broken tool's row stays as `broken_listed` made it: it never runs to be checked.
@@ -492,6 +517,7 @@ fn entry_from_manifest(tier: Tier, path: &Path, manifest: Manifest) -> ToolEntry
         warnings: Vec::new(),
         manifest: Some(Arc::new(manifest)),
         writable_by_others: None,
+        has_lock: false,
         drift: None,
         signature: None,
     }
@@ -520,6 +546,7 @@ fn broken_entry(root: &Path, tier: Tier, path: &Path, error: String) -> ToolEntr
         warnings: Vec::new(),
         manifest: None,
         writable_by_others: None,
+        has_lock: false,
         drift: None,
         signature: None,
     }

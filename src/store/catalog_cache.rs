@@ -358,6 +358,7 @@ impl Store {
                     warnings: list_column(row, 12),
                     manifest: None,
                     writable_by_others: None,
+                    has_lock: false,
                     drift: None,
                     signature: None,
                 }))
@@ -541,6 +542,7 @@ mod tests {
             warnings: Vec::new(),
             manifest: None,
             writable_by_others: None,
+            has_lock: false,
             drift: None,
             signature: None,
         };
@@ -595,6 +597,7 @@ mod tests {
             warnings: vec!["w".into()],
             manifest: None,
             writable_by_others: None,
+            has_lock: false,
             drift: None,
             signature: None,
         };
@@ -671,6 +674,7 @@ mod tests {
             warnings: vec![],
             manifest: None,
             writable_by_others: None,
+            has_lock: false,
             drift: None,
             signature: None,
         }

@@ -506,3 +506,44 @@ fn a_tool_changed_just_before_a_scan_is_read_again_by_the_next() {
     let settled = scan(ws.path());
     assert!(!settled[0].fingerprint.is_empty(), "kept once settled");
 }
+
+/// Only a tool whose folder holds a lock has an environment to look up; a bare script runs
+/// from its tier folder, so that folder's lock is its own. A scan that reuses the last one's
+/// entries says the same.
+#[test]
+fn a_scan_marks_the_tools_that_have_a_package_lock() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let locked = write_tool(ws.path(), "core", "locked", &manifest("locked"));
+    std::fs::write(locked.join(LOCK_FILE), "lock-version = \"1.0\"\n").expect("write lock");
+    write_tool(ws.path(), "core", "plain", &manifest("plain"));
+    let experimental = ws.path().join("experimental");
+    std::fs::create_dir_all(&experimental).expect("mkdir");
+    std::fs::write(experimental.join("alone.py"), "print('hi')\n").expect("write script");
+    crate::test_fixtures::settle();
+    let marked = |entries: &[ToolEntry]| {
+        let mut marked: Vec<(String, bool)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.has_lock))
+            .collect();
+        marked.sort();
+        marked
+    };
+    let first = std::sync::Arc::new(scan(ws.path()));
+    let expected = |alone: bool| {
+        vec![
+            ("alone".to_string(), alone),
+            ("locked".to_string(), true),
+            ("plain".to_string(), false),
+        ]
+    };
+    assert_eq!(marked(&first), expected(false));
+    let again = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &KnownHashes::reusing(std::sync::Arc::clone(&first)),
+        &ScanProgress::default(),
+    );
+    assert_eq!(marked(&again), expected(false), "as the first scan found");
+    std::fs::write(experimental.join(LOCK_FILE), "lock-version = \"1.0\"\n").expect("write");
+    assert_eq!(marked(&scan(ws.path())), expected(true));
+}

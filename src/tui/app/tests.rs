@@ -75,6 +75,7 @@ fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str
             ..manifest(name, version, description, None)
         })),
         writable_by_others: None,
+        has_lock: false,
         drift: None,
         signature: None,
     }
