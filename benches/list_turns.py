@@ -16,6 +16,9 @@ PAUSE=S sleeps S seconds before each command (default 0: back to back). On a VM 
 free memory back to its host, a command after a rest pays for every fresh page it touches
 (25-44 us each here, against under 1 us back to back: `benches/fresh_pages.py`), as a person
 typing the command does: `PAUSE=2.5 ROUNDS=6` times that.
+
+GIT_WS=DIR adds `git -C DIR status --porcelain` to the turns: DIR a committed copy of the same
+tools with git's untracked cache on, as `benches/list_vs_find.sh` makes it.
 """
 
 import os
@@ -50,6 +53,8 @@ def main():
     # as `benches/list_vs_find.sh` walks a copy that never had one.
     state = os.path.join(args[1], ".toolbench")
     commands["find"] = ["find", args[1], "-path", state, "-prune", "-o", "-print"]
+    if os.environ.get("GIT_WS"):
+        commands["git status"] = ["git", "-C", os.environ["GIT_WS"], "status", "--porcelain"]
     for argv in commands.values():  # warm-up
         timed(argv)
     times = {name: [] for name in commands}

@@ -11,13 +11,17 @@
 # next one). Then `hyperfine -N --warmup 3 --runs RUNS` (RUNS=30) times `BIN --root WS list`
 # (and `OLD_BIN` on its copy) beside `find WS`, and `strace -c -f` counts the syscalls of one
 # warm listing of each and of `find`. Needs hyperfine and strace.
+#
+# `git status` over a committed copy of the same tree times the class the listing is held to
+# ("stat what can change, nothing else"): git stats every tracked file and, with its
+# untracked cache, every folder instead of reading it, as a warm listing does. Needs git.
 set -euo pipefail
 bin=$(realpath "${1:?usage: list_vs_find.sh BIN [N] [OLD_BIN]}")
 count=${2:-10000}
 old=${3:+$(realpath "$3")}
 runs=${RUNS:-30}
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in hyperfine strace; do
+for tool in hyperfine strace git; do
     command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -39,7 +43,19 @@ if [ -n "$old" ]; then
     warm "$old" "$work/old"
     commands=("$old --root $work/old list" "${commands[@]}")
 fi
-hyperfine -N --warmup 3 --runs "$runs" "${commands[@]}" "find $work/ws"
+# The same tree committed, its index and untracked cache written by a first status, then
+# settled (git, too, reads a file changed in the index's second again: "racily clean").
+cp -a "$work/ws" "$work/git"
+git -C "$work/git" init -q
+git -C "$work/git" config core.untrackedCache true
+git -C "$work/git" add -A
+git -C "$work/git" -c user.name=bench -c user.email=bench@localhost commit -qm tools
+sleep 2
+git -C "$work/git" update-index --untracked-cache
+git -C "$work/git" status --porcelain >/dev/null
+git -C "$work/git" status --porcelain >/dev/null
+hyperfine -N --warmup 3 --runs "$runs" "${commands[@]}" "find $work/ws" \
+    "git -C $work/git status --porcelain"
 
 syscalls() { # LABEL COMMAND...
     echo "== strace -c -f: $1"
