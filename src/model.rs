@@ -365,9 +365,9 @@ pub struct ToolEntry {
     /// users may write, as the folder was last read: such content is not frozen.
     #[serde(skip)]
     pub writable_by_others: Option<PathBuf>,
-    /// The folder held a package lock (`pylock.toml`) when last listed: only such a tool
-    /// has an environment to look up, so a listing of thousands opens no lock that is not
-    /// there.
+    /// The folder held a package lock (`pylock.toml`) when last listed (a bare script: its
+    /// tier folder, which it runs from): only such a tool has an environment for a listing
+    /// to look up.
     #[serde(skip)]
     pub has_lock: bool,
     /// For an active tool: how its content stands against what a person accepted (`None`:

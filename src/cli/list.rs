@@ -51,7 +51,12 @@ pub(crate) struct ListedTool<'a> {
 impl<'a> ListedTool<'a> {
     fn of(root: &std::path::Path, e: &'a ToolEntry) -> Self {
         ListedTool {
-            environment: crate::workbench::reads::environment_of(root, e),
+            // Only a tool whose listing met a lock has one to read: a listing of thousands
+            // opens no lock that is not there.
+            environment: e
+                .has_lock
+                .then(|| crate::workbench::reads::environment_of(root, e))
+                .flatten(),
             name: &e.name,
             version: &e.version,
             tier: e.tier,

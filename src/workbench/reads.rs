@@ -189,12 +189,8 @@ pub(crate) fn environments_built(root: &Path) -> Vec<EnvInfo> {
 }
 
 /// The environment `entry`'s packages are installed in, in the workspace at `root`: `None`
-/// when it declares none (no lock with packages). Only a tool whose listing met a lock has
-/// one to read: a listing of thousands opens no lock that is not there.
+/// when it declares none (no lock with packages).
 pub(crate) fn environment_of(root: &Path, entry: &ToolEntry) -> Option<Environment> {
-    if !entry.has_lock {
-        return None;
-    }
     crate::runner::packages::environment_of(root, &entry.folder())
 }
 
