@@ -9,6 +9,10 @@ running `true`); every round runs each binary once, then the bare `sh run.sh` an
 machine slows them all alike. Prints each binary's median, its overhead over the bare command
 and that overhead over the bwrap command (the issue's figure), after 5 warm-up rounds.
 A workspace of its own per binary keeps one build's file churn out of another's folders.
+
+HOMES=H1,H2,... runs the i-th binary (and makes its workspace) with HOME=Hi and the user data
+folder under it, so one build can be timed against itself for two users: see
+benches/runs_many_workspaces.sh, a user with many workspaces against one with a few.
 """
 
 import os
@@ -32,9 +36,9 @@ memory_mb = 1024
 """
 
 
-def workspace(binary, parent):
+def workspace(binary, parent, env):
     root = tempfile.mkdtemp(dir=parent)
-    subprocess.run([binary, "init", root], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([binary, "init", root], stdout=subprocess.DEVNULL, check=True, env=env)
     tool = os.path.join(root, "approved", "noop")
     os.makedirs(tool)
     with open(os.path.join(tool, "tool.toml"), "w") as f:
@@ -44,10 +48,22 @@ def workspace(binary, parent):
     # A person accepts the tool placed in approved/ (a build without `accept` takes it at its
     # first run, and answers this with an error).
     subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   stderr=subprocess.DEVNULL, env=env)
     # The first run fills the cached index, as in benches/runs.sh.
-    subprocess.run([binary, "--root", root, "run", "noop"], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([binary, "--root", root, "run", "noop"], stdout=subprocess.DEVNULL, check=True,
+                   env=env)
     return root
+
+
+def environments(count):
+    """Each binary's environment: this one's, or with HOME (and the data folder) from HOMES."""
+    homes = [h for h in os.environ.get("HOMES", "").split(",") if h]
+    if not homes:
+        return [dict(os.environ)] * count
+    if len(homes) != count:
+        sys.exit(f"runs_ab.py: HOMES names {len(homes)} homes for {count} binaries")
+    return [dict(os.environ, HOME=h, XDG_DATA_HOME=os.path.join(h, ".local", "share"))
+            for h in homes]
 
 
 def main():
@@ -58,11 +74,14 @@ def main():
     if not bwrap:
         sys.exit("runs_ab.py: bubblewrap is not installed (apt-get install bubblewrap)")
     rounds = int(os.environ.get("ROUNDS", "100"))
-    roots = [workspace(b, os.environ.get("WSBASE", "/tmp")) for b in binaries]
+    envs = environments(len(binaries))
+    roots = [workspace(b, os.environ.get("WSBASE", "/tmp"), env)
+             for b, env in zip(binaries, envs)]
     try:
         commands = [[b, "--root", r, "run", "noop"] for b, r in zip(binaries, roots)]
         commands.append([shutil.which("sh"), os.path.join(roots[0], "approved", "noop", "run.sh")])
         commands.append([bwrap] + BWRAP.split()[1:])
+        envs += [dict(os.environ)] * 2
         devnull = os.open(os.devnull, os.O_WRONLY)
         times = [[] for _ in commands]
         for round_ in range(rounds + 5):
@@ -71,7 +90,7 @@ def main():
                 order.reverse()
             for i in order:
                 start = time.perf_counter()
-                pid = os.posix_spawn(commands[i][0], commands[i], os.environ,
+                pid = os.posix_spawn(commands[i][0], commands[i], envs[i],
                                      file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
                 _, status = os.waitpid(pid, 0)
                 took = time.perf_counter() - start
@@ -81,8 +100,9 @@ def main():
                     times[i].append(took)
         medians = [statistics.median(t) * 1000 for t in times]
         bare, whole_bwrap = medians[-2], medians[-1]
-        for binary, median in zip(binaries, medians):
-            print(f"{binary}: {median:6.2f} ms  overhead {median - bare:5.2f} ms"
+        for binary, env, median in zip(binaries, envs, medians):
+            home = f" (HOME={env['HOME']})" if os.environ.get("HOMES") else ""
+            print(f"{binary}{home}: {median:6.2f} ms  overhead {median - bare:5.2f} ms"
                   f"  overhead / bwrap command {(median - bare) / whole_bwrap:4.2f}x")
         print(f"sh run.sh: {bare:6.2f} ms   bwrap command: {whole_bwrap:6.2f} ms")
     finally:
