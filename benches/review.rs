@@ -202,6 +202,7 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 client: None,
                 preforked: Default::default(),
                 reach: runner::Reach::Withheld,
+                handed_off: false,
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();
             runtime

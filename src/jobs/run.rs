@@ -127,7 +127,10 @@ pub struct RunJob {
 impl RunJob {
     pub fn new(request: RunRequest, recorder: Recorder) -> Self {
         Self {
-            request,
+            request: RunRequest {
+                handed_off: matches!(recorder, Recorder::HandOff),
+                ..request
+            },
             recorder,
             observers: Arc::new(Observers::default()),
         }

@@ -111,6 +111,7 @@ impl ReviewContext {
             client: None,
             preforked: Default::default(),
             reach,
+            handed_off: false,
         }
     }
 }

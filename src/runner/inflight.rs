@@ -20,7 +20,7 @@
 //! what a writer killed midway left. The process also counts the runs it owes a record
 //! (`Marker::owe_record`), which a stopping front end waits for (`all_recorded`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -69,6 +69,25 @@ pub(crate) fn refuse_new_runs() {
 /// is simply not there).
 fn closed(log_dir: &str) {
     OWED.send_if_modified(|owed| owed.runs.remove(log_dir));
+    name_syncs().remove(log_dir);
+}
+
+/// The folder syncs that make runs' in-flight file names durable while the runs run
+/// (`Marker::sync_name_meanwhile`), by run folder; each says whether it succeeded.
+static NAME_SYNCS: LazyLock<std::sync::Mutex<NameSyncs>> = LazyLock::new(Default::default);
+type NameSyncs = HashMap<String, std::thread::JoinHandle<bool>>;
+
+fn name_syncs() -> std::sync::MutexGuard<'static, NameSyncs> {
+    NAME_SYNCS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether the name of the in-flight file of `log_dir` was made durable while its run ran:
+/// waits for that sync when one was started.
+fn name_synced(log_dir: &str) -> bool {
+    let sync = name_syncs().remove(log_dir);
+    sync.is_some_and(|sync| sync.join().unwrap_or(false))
 }
 
 /// Waits until every run this process owes a record is recorded or handed off, at most
@@ -270,6 +289,24 @@ impl Marker {
         counted
     }
 
+    /// Makes the name of the run's file durable (its folder synced) on a thread of its own
+    /// while the tool runs, so that handing the run off syncs only the record: a flush of the
+    /// disk off the run's path. The folder is opened here: the thread allocates nothing.
+    pub(crate) fn sync_name_meanwhile(&self) {
+        let Some(folder) = self.path.parent() else {
+            return;
+        };
+        let Ok(folder) = std::fs::File::open(folder) else {
+            return;
+        };
+        let sync = std::thread::Builder::new()
+            .name("name-sync".into())
+            .spawn(move || folder.sync_all().is_ok());
+        if let Ok(sync) = sync {
+            name_syncs().insert(self.run.log_dir.clone(), sync);
+        }
+    }
+
     /// Forgets a run that never started (nothing was spawned): no record is owed.
     pub(crate) fn discard(self) {
         let _ = std::fs::remove_file(&self.path);
@@ -332,9 +369,13 @@ fn stale_temporary(path: &Path) -> bool {
 /// Hands a finished run to the next toolbench process that opens the store: its record is
 /// appended to the run's file and synced, and the file renamed `<run>.ended` with its folder
 /// synced, so the record survives a power loss as a committed run does. Used for every run
-/// of `toolbench run`, and for any run the store refused.
+/// of `toolbench run`, and for any run the store refused. When the file's name was made
+/// durable while the run ran (`Marker::sync_name_meanwhile`), the rename is not synced: after
+/// a power loss the record is found under either name (`as_ended` takes a file that holds
+/// one as ended), and it was synced before the rename was made.
 pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
     let log_dir = record.log_dir.as_deref().unwrap_or_default();
+    let name_durable = name_synced(log_dir);
     let path = marker_path(root, log_dir);
     let write = |e: std::io::Error| KeepError::Write(std::sync::Arc::new(e));
     let mut line = vec![b'\n'];
@@ -363,9 +404,11 @@ pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         renamed => {
             renamed.map_err(write)?;
-            std::fs::File::open(running_dir(root))
-                .and_then(|dir| dir.sync_all())
-                .map_err(write)?;
+            if !name_durable {
+                std::fs::File::open(running_dir(root))
+                    .and_then(|dir| dir.sync_all())
+                    .map_err(write)?;
+            }
         }
     }
     closed(log_dir);
@@ -832,6 +875,47 @@ mod tests {
             0,
             "stored once"
         );
+    }
+
+    /// A run whose file's name was made durable while it ran is handed off without syncing
+    /// its folder again; the file renamed `.ended` or, as a power loss may leave it, not, the
+    /// next process stores the run with its record.
+    #[test]
+    fn a_run_whose_name_was_synced_meanwhile_is_stored_with_its_record_under_either_name() {
+        for rename_lost in [false, true] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let root = dir.path();
+            let marker = Marker::reserve(root, "t", |log_dir| {
+                sample_run(ProcessId::of(std::process::id()), log_dir)
+            })
+            .expect("written");
+            marker.sync_name_meanwhile();
+            let log_dir = marker.log_dir().to_string();
+            assert!(name_syncs().contains_key(&log_dir), "a sync under way");
+            let record = RunRecord {
+                status: RunStatus::Failed,
+                exit_code: Some(3),
+                log_dir: Some(log_dir.clone()),
+                ..crate::store::runs::tests::sample_run("t", &marker.run.started_at)
+            };
+            hand_off(root, &record).expect("handed off");
+            assert!(!name_syncs().contains_key(&log_dir), "the sync joined");
+            if rename_lost {
+                std::fs::rename(ended_path(root, &log_dir), marker_path(root, &log_dir))
+                    .expect("rename back");
+            }
+            let mut store = Store::open(root).expect("store");
+            assert_eq!(close_abandoned(root, &mut store).expect("closed"), 1);
+            let stored = store
+                .run_by_log_dir(&log_dir)
+                .expect("read")
+                .expect("stored");
+            assert_eq!(
+                (stored.status, stored.exit_code),
+                (RunStatus::Failed, Some(3)),
+                "stored with its own record, the rename lost: {rename_lost}"
+            );
+        }
     }
 
     #[test]

@@ -117,6 +117,10 @@ pub struct RunRequest {
     pub preforked: PreforkedHelper,
     /// What the run is given of what the tool declares.
     pub reach: Reach,
+    /// Its record is handed off (`inflight::hand_off`), not stored by this process: the name
+    /// of its in-flight file is made durable while the tool runs, so that the hand-off syncs
+    /// only the record.
+    pub handed_off: bool,
 }
 
 impl RunRequest {
@@ -260,6 +264,9 @@ pub async fn execute(
         return Err(RunError::Stopping {
             tool: request.entry.id(),
         });
+    }
+    if request.handed_off {
+        marker.sync_name_meanwhile();
     }
     crate::pause_point::pause_point("run-written-down");
     let log_dir = Some(marker.log_dir().to_string());

@@ -258,6 +258,8 @@ pub fn run_request(
         client: None,
         preforked: Default::default(),
         reach: toolbench::runner::Reach::Declared,
+        // Set by `RunJob::new` from its recorder; a run driven alone is stored, not handed off.
+        handed_off: false,
     }
 }
 
