@@ -36,7 +36,7 @@ memory_mb = 1024
 """
 
 
-def workspace(binary, parent, env):
+def workspace(binary, parent, env=None):
     root = tempfile.mkdtemp(dir=parent)
     subprocess.run([binary, "init", root], stdout=subprocess.DEVNULL, check=True, env=env)
     tool = os.path.join(root, "approved", "noop")
