@@ -6,7 +6,8 @@
 //!
 //! The file is also how a finished run reaches the store without its starter opening it
 //! (`hand_off`): the run's record is appended as a second line, synced, and the file renamed
-//! `<run>.ended`; the next process that opens the store stores it (`close_abandoned`). That is
+//! `<run>.ended` (its name made durable while the run ran, `Marker::sync_name_meanwhile`);
+//! the next process that opens the store stores it (`close_abandoned`). That is
 //! how `toolbench run` records its runs (opening SQLite cost a run about 0.7 ms of CPU, a
 //! fifth of what toolbench adds to a run; docs/benchmarks/runs.md), and how any run the store
 //! refused is kept.
