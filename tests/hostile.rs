@@ -812,6 +812,84 @@ fn toolbench_runs_own_descriptors_are_out_of_its_tools_reach() {
     assert_no_escape(&escapes, "toolbench run's descriptors");
 }
 
+/// Blocks: a tool reaching the workspace's folder of runs in flight through a descriptor. A run
+/// handed off (a person's plain `toolbench run`) has that folder, `.toolbench/running`, opened
+/// and synced on a thread of the runner while the tool starts, so that the run's file name is
+/// durable before its record is appended. The tool tries every descriptor number with
+/// `openat`, with `fchdir` and through `/proc/self/fd/N/...` to create a file and to append a
+/// forged end to every file it can list there, then exits 3 (the marker is joined only as it
+/// runs, so the tool's own files and their copies do not hold it). On the host: the run was handed
+/// off (its `.ended` file is there, the path that opens the folder), it is recorded with exit
+/// 3 once collected, and no file of the workspace outside the tool's folder, of HOME or of
+/// the config folder holds the marker.
+#[test]
+fn the_folder_of_runs_in_flight_is_out_of_a_handed_off_runs_reach() {
+    let bench = Bench::new();
+    let marker = unique("RUNNING-FD");
+    let script = r#"import os, sys
+marker = sys.argv[1] + sys.argv[2]
+def plant(opener):
+    try:
+        out = opener()
+        os.write(out, marker.encode())
+        os.close(out)
+    except (OSError, ValueError):
+        pass
+for fd in range(3, 1024):
+    name = marker + ".json"
+    plant(lambda: os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    plant(lambda: os.open("/proc/self/fd/%d/%s" % (fd, name), os.O_WRONLY | os.O_CREAT, 0o644))
+    try:
+        listed = os.listdir(fd)
+    except (OSError, ValueError):
+        listed = []
+    for entry in listed:
+        plant(lambda: os.open(entry, os.O_WRONLY | os.O_APPEND, dir_fd=fd))
+    try:
+        os.fchdir(fd)
+        plant(lambda: os.open(name, os.O_WRONLY | os.O_CREAT, 0o644))
+    except OSError:
+        pass
+sys.exit(3)
+"#;
+    let (head, tail) = marker.split_at(marker.len() / 2);
+    let folder = bench.tool(
+        "grabber",
+        &["python3", "grab.py", head, tail],
+        "",
+        &[("grab.py", script)],
+    );
+    let out = bench.tb(
+        &["run", "grabber", "--yes", "--grant"],
+        Duration::from_secs(90),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let running = bench.root().join(".toolbench/running");
+    let ended: Vec<PathBuf> = fs::read_dir(&running)
+        .expect("the folder of runs in flight")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|x| x == "ended"))
+        .collect();
+    assert_eq!(ended.len(), 1, "the run was handed off: {ended:?}");
+    let listed = bench.tb(&["runs", "grabber", "--json"], Duration::from_secs(30));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    let codes: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("a list of runs")
+        .iter()
+        .map(|run| &run["exit_code"])
+        .collect();
+    assert_eq!(codes, [3], "recorded as it ended: {runs}");
+    let mut escapes = Vec::new();
+    if contains(&out.stdout, &marker) || contains(&out.stderr, &marker) {
+        escapes.push("toolbench's own output holds the marker".to_string());
+    }
+    let places = [bench.root(), bench.home.path(), bench.config.path()];
+    escapes.extend(files_holding(&marker, &places, &folder));
+    assert_no_escape(&escapes, "the folder of runs in flight");
+}
+
 /// Every file below `places`, but in the folder `except`, that holds `marker`, as one line each.
 fn files_holding(marker: &str, places: &[&Path], except: &Path) -> Vec<String> {
     let mut found = Vec::new();
