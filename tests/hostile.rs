@@ -792,15 +792,11 @@ fn toolbench_runs_own_descriptors_are_out_of_its_tools_reach() {
     for out in [&recorded, &handed_off] {
         assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     }
-    let listed = bench.tb(&["runs", "grabber", "--json"], Duration::from_secs(30));
-    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
-    let codes: Vec<&serde_json::Value> = runs
-        .as_array()
-        .expect("a list of runs")
-        .iter()
-        .map(|run| &run["exit_code"])
-        .collect();
-    assert_eq!(codes, [3, 3], "both runs recorded as they ended: {runs}");
+    assert_eq!(
+        recorded_exit_codes(&bench, "grabber"),
+        [Some(3), Some(3)],
+        "both runs recorded as they ended"
+    );
     let mut escapes = Vec::new();
     for out in [&recorded, &handed_off] {
         if contains(&out.stdout, &marker) || contains(&out.stderr, &marker) {
@@ -872,15 +868,11 @@ sys.exit(3)
         .filter(|path| path.extension().is_some_and(|x| x == "ended"))
         .collect();
     assert_eq!(ended.len(), 1, "the run was handed off: {ended:?}");
-    let listed = bench.tb(&["runs", "grabber", "--json"], Duration::from_secs(30));
-    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
-    let codes: Vec<&serde_json::Value> = runs
-        .as_array()
-        .expect("a list of runs")
-        .iter()
-        .map(|run| &run["exit_code"])
-        .collect();
-    assert_eq!(codes, [3], "recorded as it ended: {runs}");
+    assert_eq!(
+        recorded_exit_codes(&bench, "grabber"),
+        [Some(3)],
+        "recorded as it ended"
+    );
     let mut escapes = Vec::new();
     if contains(&out.stdout, &marker) || contains(&out.stderr, &marker) {
         escapes.push("toolbench's own output holds the marker".to_string());
@@ -888,6 +880,17 @@ sys.exit(3)
     let places = [bench.root(), bench.home.path(), bench.config.path()];
     escapes.extend(files_holding(&marker, &places, &folder));
     assert_no_escape(&escapes, "the folder of runs in flight");
+}
+
+/// The exit codes of `name`'s recorded runs, as `runs --json` lists them.
+fn recorded_exit_codes(bench: &Bench, name: &str) -> Vec<Option<i64>> {
+    let listed = bench.tb(&["runs", name, "--json"], Duration::from_secs(30));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    runs.as_array()
+        .expect("a list of runs")
+        .iter()
+        .map(|run| run["exit_code"].as_i64())
+        .collect()
 }
 
 /// Every file below `places`, but in the folder `except`, that holds `marker`, as one line each.
