@@ -5,8 +5,11 @@
 
 Each binary gets a fresh workspace of its own (under WSBASE) with a `noop` tool (`sh run.sh`
 running `true`); every round runs each binary once, then the bare `sh run.sh` and bubblewrap's
-`/bin/true` with every namespace, in alternating order, so that a slow minute of a shared
-machine slows them all alike. Prints each binary's median, its overhead over the bare command
+`/bin/true` with every namespace, in an order shuffled each round (seeded, so a pass can be
+repeated), so that a slow minute of a shared machine slows them all alike and no command
+runs right after itself more often than another: with the order merely reversed every other
+round, the first binary ran twice in a row at every other round's turn and came out about
+0.1 ms faster than the same build given second. Prints each binary's median, its overhead over the bare command
 and that overhead over the bwrap command (the issue's figure), after 5 warm-up rounds.
 A workspace of its own per binary keeps one build's file churn out of another's folders.
 
@@ -16,6 +19,7 @@ benches/runs_many_workspaces.sh, a user with many workspaces against one with a 
 """
 
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -84,10 +88,10 @@ def main():
         envs += [dict(os.environ)] * 2
         devnull = os.open(os.devnull, os.O_WRONLY)
         times = [[] for _ in commands]
+        shuffle = random.Random(64)
         for round_ in range(rounds + 5):
             order = list(range(len(commands)))
-            if round_ % 2:
-                order.reverse()
+            shuffle.shuffle(order)
             for i in order:
                 start = time.perf_counter()
                 pid = os.posix_spawn(commands[i][0], commands[i], envs[i],
