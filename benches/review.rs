@@ -202,11 +202,15 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 client: None,
                 preforked: Default::default(),
                 reach: runner::Reach::Withheld,
-                handed_off: false,
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();
             runtime
-                .block_on(runner::execute(request, None, cancel_rx))
+                .block_on(runner::execute(
+                    request,
+                    runner::Keeper::ThisProcess,
+                    None,
+                    cancel_rx,
+                ))
                 .expect("run");
         }
     });

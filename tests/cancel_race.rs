@@ -129,7 +129,12 @@ fn flood(root: &Path, entry: &ToolEntry, stop: &AtomicBool) {
             let runs: Vec<_> = (0..4)
                 .map(|_| {
                     let (_cancel, cancelled) = runner::cancel_pair();
-                    tokio::spawn(runner::execute(run_request(root, entry), None, cancelled))
+                    tokio::spawn(runner::execute(
+                        run_request(root, entry),
+                        runner::Keeper::ThisProcess,
+                        None,
+                        cancelled,
+                    ))
                 })
                 .collect();
             for run in runs {
@@ -197,6 +202,7 @@ fn a_run_cancelled_at_any_moment_leaves_no_process_behind() {
                 let (cancel, cancelled) = runner::cancel_pair();
                 let run = tokio::spawn(runner::execute(
                     run_request(ws.path(), &sleeper),
+                    runner::Keeper::ThisProcess,
                     None,
                     cancelled,
                 ));
@@ -301,7 +307,12 @@ fn a_run_that_times_out_leaves_no_process_behind() {
     for round in 0..ROUNDS {
         let outcome = runtime.block_on(async {
             let (_cancel, cancelled) = runner::cancel_pair();
-            let run = runner::execute(run_request(ws.path(), &sleeper), None, cancelled);
+            let run = runner::execute(
+                run_request(ws.path(), &sleeper),
+                runner::Keeper::ThisProcess,
+                None,
+                cancelled,
+            );
             tokio::time::timeout(Duration::from_secs(60), run).await
         });
         let status = match outcome {

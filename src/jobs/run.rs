@@ -56,6 +56,14 @@ pub enum Recorder {
 }
 
 impl Recorder {
+    /// The process that stores what this recorder records.
+    fn keeper(&self) -> runner::Keeper {
+        match self {
+            Recorder::Writer(_) | Recorder::Store(_) => runner::Keeper::ThisProcess,
+            Recorder::HandOff => runner::Keeper::NextProcess,
+        }
+    }
+
     /// The rule every finished run follows, whoever ran it (a run job, a validation's test
     /// cases): stores the run with its automatic failure, then forgets its in-flight file; a
     /// refused run, and every run of `HandOff`, is handed off in that file instead. Blocks on
@@ -127,10 +135,7 @@ pub struct RunJob {
 impl RunJob {
     pub fn new(request: RunRequest, recorder: Recorder) -> Self {
         Self {
-            request: RunRequest {
-                handed_off: matches!(recorder, Recorder::HandOff),
-                ..request
-            },
+            request,
             recorder,
             observers: Arc::new(Observers::default()),
         }
@@ -241,7 +246,12 @@ impl Job {
         let (events_tx, mut events) = mpsc::channel(EVENTS_IN_FLIGHT);
         // Its own task: while an observer holds the output back, the run's timeout and
         // cancellation must still fire.
-        let mut run = tokio::spawn(runner::execute(request, Some(events_tx), cancelled));
+        let mut run = tokio::spawn(runner::execute(
+            request,
+            recorder.keeper(),
+            Some(events_tx),
+            cancelled,
+        ));
         let ended = loop {
             let held_back = self.observers.holds_back();
             tokio::select! {

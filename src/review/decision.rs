@@ -111,7 +111,6 @@ impl ReviewContext {
             client: None,
             preforked: Default::default(),
             reach,
-            handed_off: false,
         }
     }
 }

@@ -117,10 +117,17 @@ pub struct RunRequest {
     pub preforked: PreforkedHelper,
     /// What the run is given of what the tool declares.
     pub reach: Reach,
-    /// Its record is handed off (`inflight::hand_off`), not stored by this process: the name
-    /// of its in-flight file is made durable while the tool runs, so that the hand-off syncs
-    /// only the record.
-    pub handed_off: bool,
+}
+
+/// Which process stores a run's record once the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeper {
+    /// This one.
+    ThisProcess,
+    /// The next toolbench process that opens the store, through the run's in-flight file
+    /// (`inflight::hand_off`): the file's name is made durable while the tool runs, so that
+    /// the hand-off syncs only the record.
+    NextProcess,
 }
 
 impl RunRequest {
@@ -215,9 +222,10 @@ fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants
 }
 
 /// Runs the tool in the sandbox, streaming output to `events` (when given) until it ends,
-/// times out, or `cancel` turns true.
+/// times out, or `cancel` turns true; `keeper` will store its record.
 pub async fn execute(
     request: RunRequest,
+    keeper: Keeper,
     events: Option<mpsc::Sender<RunEvent>>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunOutcome, RunError> {
@@ -265,7 +273,7 @@ pub async fn execute(
             tool: request.entry.id(),
         });
     }
-    if request.handed_off {
+    if keeper == Keeper::NextProcess {
         marker.sync_name_meanwhile();
     }
     crate::pause_point::pause_point("run-written-down");

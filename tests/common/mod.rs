@@ -259,7 +259,6 @@ pub fn run_request(
         preforked: Default::default(),
         reach: toolbench::runner::Reach::Declared,
         // Set by `RunJob::new` from its recorder; a run driven alone is stored, not handed off.
-        handed_off: false,
     }
 }
 

@@ -228,7 +228,7 @@ async fn run_case(
         RunOrigin::Validation,
         runner::Reach::Withheld,
     );
-    let ran = runner::execute(request, None, cancel).await;
+    let ran = runner::execute(request, runner::Keeper::ThisProcess, None, cancel).await;
     match ran {
         Ok(outcome) => {
             let record = &outcome.record;

@@ -57,7 +57,7 @@ impl Trials {
             reach,
         );
         let (_cancel, cancel) = runner::cancel_pair();
-        match runner::execute(request, None, cancel).await {
+        match runner::execute(request, runner::Keeper::ThisProcess, None, cancel).await {
             Ok(outcome) => {
                 let record = outcome.record;
                 let answer = TrialOutcome {
