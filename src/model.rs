@@ -41,6 +41,8 @@ pub mod services;
 pub mod settings;
 pub(crate) mod signers;
 pub(crate) mod suggestions;
+pub mod words;
+pub use words::Words;
 pub(crate) mod tasks;
 mod tool_id;
 pub use tool_id::ToolId;
@@ -291,7 +293,7 @@ pub(crate) enum SchemaSource {
 pub(crate) const MANIFEST_FILE: &str = "tool.toml";
 
 /// A checked `tool.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Manifest {
     pub(crate) name: String,
     pub(crate) version: semver::Version,
@@ -301,8 +303,8 @@ pub struct Manifest {
     pub(crate) category: Category,
     pub cost_tier: CostTier,
     pub(crate) idempotent: bool,
-    pub(crate) keywords: Arc<[String]>,
-    pub(crate) capabilities: Arc<[String]>,
+    pub(crate) keywords: Words,
+    pub(crate) capabilities: Words,
     pub(crate) use_cases: Vec<String>,
     pub(crate) run: RunSpec,
     pub(crate) input_schema: Option<SchemaSource>,
@@ -333,7 +335,7 @@ pub(crate) fn short_hash(hash: &str) -> &str {
 ///
 /// A tool whose manifest is broken still has an entry: `manifest` is `None`, `error` says why,
 /// and the listing fields hold whatever could be recovered (at least the folder name).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolEntry {
     pub tier: Tier,
     /// The tool folder, or the script file of a bare script with an inferred manifest.
@@ -345,8 +347,8 @@ pub struct ToolEntry {
     pub description: Arc<str>,
     pub category: Option<Category>,
     pub cost_tier: Option<CostTier>,
-    pub keywords: Arc<[String]>,
-    pub capabilities: Arc<[String]>,
+    pub keywords: Words,
+    pub capabilities: Words,
     pub inferred: bool,
     /// blake3 over the tool's relative paths and contents.
     pub content_hash: String,

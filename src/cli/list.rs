@@ -8,7 +8,7 @@ use super::{CliResult, Workbench};
 use crate::model::SortOrder;
 use crate::model::quality::ToolStats;
 use crate::model::quality::score::quality_of;
-use crate::model::{Tier, ToolEntry};
+use crate::model::{Tier, ToolEntry, Words};
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
@@ -34,8 +34,8 @@ pub(crate) struct ListedTool<'a> {
     description: &'a str,
     category: Option<crate::model::Category>,
     cost_tier: Option<crate::model::CostTier>,
-    keywords: &'a [String],
-    capabilities: &'a [String],
+    keywords: &'a Words,
+    capabilities: &'a Words,
     inferred: bool,
     content_hash: &'a str,
     /// An active tool whose content is not what was approved: `{"state": "modified",

@@ -461,8 +461,10 @@ type Ranked<'e> = (
     Tier,
     &'e str,
     &'e str,
-    &'e [String],
-    &'e [String],
+    // Keywords and capabilities joined: ordered as the lists are (the separator is below any
+    // character a word may hold).
+    &'e str,
+    &'e str,
 );
 fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
     let mut fields: Vec<Ranked<'_>> = entries
@@ -473,8 +475,8 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
                 e.tier,
                 e.version.as_str(),
                 &*e.description,
-                &*e.keywords,
-                &*e.capabilities,
+                e.keywords.joined(),
+                e.capabilities.joined(),
             )
         })
         .collect();
@@ -1225,7 +1227,7 @@ mod tests {
     #[test]
     fn call_candidates_are_active_tools_best_quality_first() {
         let with = |tier, name: &str, cost| ToolEntry {
-            capabilities: vec!["x.y".into()].into(),
+            capabilities: ["x.y"].into_iter().collect(),
             cost_tier: Some(cost),
             ..ToolEntry::fixture(tier, name)
         };

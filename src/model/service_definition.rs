@@ -182,7 +182,7 @@ impl Definition {
             executable,
             description: manifest.description.to_string(),
             port: Port::parse(&service.port).unwrap_or(Port::Auto),
-            capabilities: manifest.capabilities.to_vec(),
+            capabilities: manifest.capabilities.iter().map(String::from).collect(),
             launch_args: leading
                 .into_iter()
                 .chain(service.launch_args.clone())

@@ -6,11 +6,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::model::ToolEntry;
-
-/// Separates list items in one column. No item holds it: manifests refuse control characters
-/// in keywords and capabilities, and a tool's warnings are kept escaped (`catalog::scan`).
-const LIST_SEPARATOR: char = '\u{1f}';
+use crate::model::{ToolEntry, Words, words};
 
 impl Store {
     /// Replaces the cached index with `entries` in one transaction, in the catalog's name
@@ -348,8 +344,8 @@ impl Store {
                     description: row.get(4).unwrap_or_default(),
                     category: parsed_column(row, 5),
                     cost_tier: parsed_column(row, 6),
-                    keywords: shared_list_column(row, 7),
-                    capabilities: shared_list_column(row, 8),
+                    keywords: words_column(row, 7),
+                    capabilities: words_column(row, 8),
                     inferred: row.get(9).unwrap_or(false),
                     content_hash: row.get(10).unwrap_or_default(),
                     error: row.get(11).unwrap_or(None),
@@ -396,8 +392,8 @@ struct IndexRow<'a> {
     description: &'a str,
     category: Option<&'static str>,
     cost_tier: Option<&'static str>,
-    keywords: String,
-    capabilities: String,
+    keywords: &'a str,
+    capabilities: &'a str,
     inferred: bool,
     content_hash: &'a str,
     error: Option<&'a str>,
@@ -416,12 +412,13 @@ impl<'a> IndexRow<'a> {
             description: &e.description,
             category: e.category.map(|c| c.as_str()),
             cost_tier: e.cost_tier.map(|c| c.as_str()),
-            keywords: join_list(&e.keywords),
-            capabilities: join_list(&e.capabilities),
+            keywords: e.keywords.joined(),
+            capabilities: e.capabilities.joined(),
             inferred: e.inferred,
             content_hash: &e.content_hash,
             error: e.error.as_deref(),
-            warnings: join_list(&e.warnings),
+            // Kept escaped (`catalog::scan`): no warning holds the words' separator.
+            warnings: words::join(&e.warnings),
             fingerprint: &e.fingerprint,
             oversized: e.oversized,
         }
@@ -470,19 +467,17 @@ fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::
     ])
 }
 
-fn join_list(items: &[String]) -> String {
-    items.join(&LIST_SEPARATOR.to_string())
-}
-
 /// A column holding an enum's name, parsed where it lies in SQLite's row; `None` when it is
 /// empty or no longer names a value.
 fn parsed_column<T: std::str::FromStr>(row: &rusqlite::Row<'_>, column: usize) -> Option<T> {
     column_text(row, column)?.parse().ok()
 }
 
-/// A list column, split where it lies in SQLite's row, without an intermediate `String`.
+/// A list of plain strings (a tool's warnings), split where it lies in SQLite's row.
 fn list_column(row: &rusqlite::Row<'_>, column: usize) -> Vec<String> {
-    column_text(row, column).map(split_list).unwrap_or_default()
+    column_text(row, column)
+        .map(|text| Words::split(text).map(String::from).collect())
+        .unwrap_or_default()
 }
 
 /// A text column where it lies in SQLite's row; `None` when it holds no text.
@@ -490,29 +485,12 @@ fn column_text<'row>(row: &'row rusqlite::Row<'_>, column: usize) -> Option<&'ro
     row.get_ref(column).ok()?.as_str().ok()
 }
 
-/// `list_column` made straight into a shared list: one allocation for the list, not a
-/// `Vec` copied into a new one, and none for an empty list (they all share one). At 10,000
-/// rows of two such lists, these were a fifth of the time the rows took to read.
-fn shared_list_column(row: &rusqlite::Row<'_>, column: usize) -> std::sync::Arc<[String]> {
-    static EMPTY: std::sync::LazyLock<std::sync::Arc<[String]>> =
-        std::sync::LazyLock::new(|| std::sync::Arc::new([]));
-    match column_text(row, column) {
-        Some(text) if !text.is_empty() => split_list(text),
-        _ => EMPTY.clone(),
-    }
-}
-
-/// The items of a list column's text, collected at their number in one allocation (a
-/// range's map has a known length). An empty text is an empty list.
-fn split_list<C: FromIterator<String>>(text: &str) -> C {
-    let count = match text.is_empty() {
-        true => 0,
-        false => text.matches(LIST_SEPARATOR).count() + 1,
-    };
-    let mut items = text.split(LIST_SEPARATOR);
-    (0..count)
-        .map(|_| items.next().unwrap_or_default().to_string())
-        .collect()
+/// A list of words, its text as the column holds it: one allocation for the list, and none
+/// for an empty one.
+fn words_column(row: &rusqlite::Row<'_>, column: usize) -> Words {
+    column_text(row, column)
+        .map(Words::from_joined)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -555,7 +533,10 @@ mod tests {
         store.save_index(&entries).expect("save");
         let mut loaded = store.load_index().expect("load");
         loaded.sort_by(|a, b| a.path.cmp(&b.path));
-        let keywords: Vec<Vec<String>> = loaded.iter().map(|e| e.keywords.to_vec()).collect();
+        let keywords: Vec<Vec<String>> = loaded
+            .iter()
+            .map(|e| e.keywords.iter().map(String::from).collect())
+            .collect();
         assert_eq!(
             keywords,
             vec![
@@ -566,12 +547,12 @@ mod tests {
             ]
         );
         assert!(
-            std::sync::Arc::ptr_eq(&loaded[0].keywords, &loaded[3].keywords),
+            std::ptr::eq(loaded[0].keywords.joined(), loaded[3].keywords.joined()),
             "empty lists are one shared list"
         );
-        assert!(std::sync::Arc::ptr_eq(
-            &loaded[0].keywords,
-            &loaded[1].capabilities
+        assert!(std::ptr::eq(
+            loaded[0].keywords.joined(),
+            loaded[1].capabilities.joined()
         ));
     }
 
@@ -587,7 +568,7 @@ mod tests {
             description: "d".into(),
             category: None,
             cost_tier: Some(CostTier::High),
-            keywords: vec!["a".into(), "b".into()].into(),
+            keywords: ["a", "b"].into_iter().collect(),
             capabilities: Default::default(),
             inferred: true,
             content_hash: "h".into(),

@@ -302,7 +302,7 @@ fn two_similar_tools_both_in_use_should_merge() {
     let mut tools = active(&["csv_a", "csv_b"]);
     for tool in &mut tools {
         tool.description = "Convert CSV text to JSON rows".into();
-        tool.capabilities = vec!["csv.parse".into()].into();
+        tool.capabilities = ["csv.parse"].into_iter().collect();
     }
     let runs = vec![run("csv_a", 50, None), run("csv_b", 10, None)];
     let (_dir, mut store) = workspace(runs);
@@ -317,7 +317,7 @@ fn an_accepted_merge_is_done_once_one_of_the_two_is_retired() {
     let mut tools = active(&["csv_a", "csv_b"]);
     for tool in &mut tools {
         tool.description = "Convert CSV text to JSON rows".into();
-        tool.capabilities = vec!["csv.parse".into()].into();
+        tool.capabilities = ["csv.parse"].into_iter().collect();
     }
     let (_dir, mut store) = workspace(vec![run("csv_a", 50, None), run("csv_b", 10, None)]);
     titles(&mut store, &tools);

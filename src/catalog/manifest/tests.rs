@@ -80,8 +80,8 @@ fn full_manifest_parses_every_contract_field() {
     assert_eq!(m.category, Category::Data);
     assert_eq!(m.cost_tier, CostTier::Low);
     assert!(m.idempotent);
-    assert_eq!(*m.keywords, ["csv", "json"]);
-    assert_eq!(*m.capabilities, ["csv.parse"]);
+    assert_eq!(m.keywords.iter().collect::<Vec<_>>(), ["csv", "json"]);
+    assert_eq!(m.capabilities.iter().collect::<Vec<_>>(), ["csv.parse"]);
     assert_eq!(m.run.command, ["python3", "main.py"]);
     assert_eq!(m.run.input, InputMode::StdinJson);
     assert_eq!(m.run.env.get("LC_ALL").map(String::as_str), Some("C"));

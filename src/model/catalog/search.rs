@@ -111,8 +111,8 @@ impl SearchIndex {
 fn haystack(entry: &ToolEntry) -> (Box<str>, usize) {
     let parts = || {
         std::iter::once(&*entry.description)
-            .chain(entry.keywords.iter().map(String::as_str))
-            .chain(entry.capabilities.iter().map(String::as_str))
+            .chain(entry.keywords.iter())
+            .chain(entry.capabilities.iter())
     };
     // One allocation per tool: the haystack is sized before it is filled.
     let mut hay =

@@ -103,8 +103,8 @@ impl Profile {
         self.capabilities.clear();
         for text in [&*entry.name, &*entry.description]
             .into_iter()
-            .chain(entry.keywords.iter().map(String::as_str))
-            .chain(entry.capabilities.iter().map(String::as_str))
+            .chain(entry.keywords.iter())
+            .chain(entry.capabilities.iter())
         {
             for word in text.split(|c: char| !c.is_alphanumeric()) {
                 if let Some(word) = significant(word, &mut self.term) {
@@ -295,8 +295,8 @@ mod tests {
             let mut buffer = String::new();
             let words: BTreeSet<String> = [&*e.name, &*e.description]
                 .into_iter()
-                .chain(e.keywords.iter().map(String::as_str))
-                .chain(e.capabilities.iter().map(String::as_str))
+                .chain(e.keywords.iter())
+                .chain(e.capabilities.iter())
                 .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
                 .filter_map(|w| significant(w, &mut buffer).map(str::to_string))
                 .collect();
