@@ -452,7 +452,8 @@ fn a_call_that_starts_waiting_rings_the_bell_and_is_counted() {
 
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,
 /// whether to accept its active tools as they are, listing them; the typed word accepts them
-/// (each sealed), and opening it again asks nothing.
+/// (each sealed), every tool is still listed once the watch has seen the seals, and opening
+/// it again asks nothing.
 #[test]
 fn the_first_opening_asks_to_accept_the_active_tools_and_accepts_on_the_typed_word() {
     let ws = common::never_opened_sample();
@@ -466,6 +467,16 @@ fn the_first_opening_asks_to_accept_the_active_tools_and_accepts_on_the_typed_wo
     session.type_keys("accept\r");
     session.wait_for("accepted 8 active tools");
     assert!(ws.path().join(".toolbench/seals/word_count.json").is_file());
+    // A workspace without seals is looked at once a second until it has them; the watch then
+    // marks the live catalog again, which must hold the first scan's tools (it once held none
+    // and emptied the panes).
+    std::thread::sleep(Duration::from_millis(2500));
+    let screen = session.contents();
+    assert!(
+        screen.contains("Catalog (18)") && screen.contains("Review (9)"),
+        "every tool still listed: {screen}"
+    );
+    assert!(!screen.contains("✗ workspace"), "marked accepted: {screen}");
     session.type_keys("q");
     drop(session);
 

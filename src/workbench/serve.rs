@@ -218,7 +218,11 @@ impl Serving {
         tokio::spawn(async move {
             let mut saved = Some(saved);
             while let Some(event) = events.recv().await {
-                if let (ScanEvent::Finished { entries, .. }, Some(saved)) = (&event, saved.take()) {
+                // `saved` is taken by the result alone: taken by any event before it, the
+                // result would never become the live catalog.
+                if let ScanEvent::Finished { entries, .. } = &event
+                    && let Some(saved) = saved.take()
+                {
                     keep_scan(&live, Arc::clone(entries), saved);
                 }
                 let gone = if matches!(event, ScanEvent::Progress { .. }) {
@@ -444,6 +448,46 @@ mod tests {
         assert!(ended, "the end was told");
         told.sort_unstable();
         assert_eq!(told, names, "every row once");
+    }
+
+    /// A scan's result becomes the live catalog, which the front end's commands look tools up
+    /// in and the watch's changes fold into, whatever the scan told before it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scans_result_becomes_the_live_catalog_after_its_progress() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        for i in 0..40 {
+            let name = format!("t{i:02}");
+            crate::test_fixtures::write_tool(dir.path(), crate::model::Tier::Approved, &name, "d");
+        }
+        let serving = Serving::fixture(dir.path());
+        assert_eq!(serving.catalog().len(), 0);
+        let (tx, mut rx) = mpsc::channel(64);
+        let (saved_tx, saved_rx) = std::sync::mpsc::channel();
+        serving.scan(Arc::new(Vec::new()), false, tx, Some, move |saved| {
+            let _ = saved_tx.send(saved);
+        });
+        let mut before_result = 0;
+        loop {
+            let event = rx.recv().await.expect("the scan ends");
+            match event.expect("only the scan's events") {
+                ScanEvent::Finished { entries, .. } => {
+                    assert_eq!(entries.len(), 40);
+                    break;
+                }
+                _ => before_result += 1,
+            }
+        }
+        assert!(before_result > 0, "progress was told before the result");
+        assert_eq!(
+            serving.catalog().len(),
+            40,
+            "the live catalog is the result"
+        );
+        let saved = tokio::task::spawn_blocking(move || saved_rx.recv())
+            .await
+            .expect("joined");
+        assert_eq!(saved, Ok(Ok(())), "the result was saved to the index");
     }
 
     #[tokio::test]
