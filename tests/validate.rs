@@ -969,3 +969,39 @@ fn an_interrupted_validation_records_its_runs_and_keeps_no_report() {
         assert_eq!(reports, 0, "signal {signal}: a report of a cancelled run");
     }
 }
+
+/// A candidate validated before the workspace's active tools were accepted replays nothing
+/// against them (their code is unreviewed) and says so, with what to do; once they are
+/// accepted, validating it again replays the active version's inputs.
+#[test]
+fn the_differential_check_names_an_unaccepted_active_version_and_replays_once_accepted() {
+    let ws = never_opened_sample();
+    let config = ws.path().join("toolbench.toml");
+    let mut text = std::fs::read_to_string(&config).expect("the sample's config");
+    text.push_str("\n[validate]\ngenerated_cases = 0\n");
+    std::fs::write(&config, text).expect("config");
+    let differential = |report: &Value| {
+        report["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["check"] == "differential"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no differential check in {report:#}"))
+    };
+    let (before, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    let check = differential(&before);
+    assert_eq!(check["status"], "skip", "{before:#}");
+    let message = check["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("no content of csv_to_json@1.2.0 was approved or accepted here"),
+        "{message}"
+    );
+    assert!(before["differential"].is_null(), "{before:#}");
+
+    accept(ws.path());
+    let (after, _) = validate_json(ws.path(), &["csv_to_json@1.3.0", "--force"]);
+    assert_eq!(differential(&after)["status"], "pass", "{after:#}");
+    assert!(
+        after["differential"]["replayed"].as_u64() >= Some(1),
+        "{after:#}"
+    );
+}

@@ -1000,29 +1000,46 @@ impl App {
     /// Everything waiting for review gets validated (served from cache when unchanged):
     /// candidates, and active tools whose content is not what was approved.
     fn queue_waiting(&mut self) {
-        for entry in self
+        let waiting: Vec<ValidationTarget> = self
             .catalog
             .entries()
             .iter()
             .filter(|e| waits_for_review(e) && !self.validations.contains_key(&e.path))
-        {
-            self.validating.insert(entry.name.clone());
-            self.effects.push(Effect::Validate {
-                tool: ValidationTarget::of(entry),
-                force: false,
-            });
+            .map(ValidationTarget::of)
+            .collect();
+        for tool in waiting {
+            self.queue_validation(tool, false);
         }
         self.dirty = true;
+    }
+
+    /// Validates again, whatever is cached, each candidate of a name in `names`, whose active
+    /// version a person just accepted: its report compared it with nothing approved, and
+    /// replayed nothing against it.
+    pub(super) fn validate_evolutions_of(&mut self, names: &[&str]) {
+        let evolving: Vec<ValidationTarget> = self
+            .catalog
+            .entries()
+            .iter()
+            .filter(|e| waits_for_review(e) && names.contains(&e.name.as_str()))
+            .map(ValidationTarget::of)
+            .collect();
+        for tool in evolving {
+            self.queue_validation(tool, true);
+        }
+        self.dirty = true;
+    }
+
+    /// Asks for the validation of `tool` (`force`: whatever is cached), shown under way.
+    fn queue_validation(&mut self, tool: ValidationTarget, force: bool) {
+        self.validating.insert(tool.name.clone());
+        self.effects.push(Effect::Validate { tool, force });
     }
 
     fn on_watched(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         for entry in updated.iter().filter(|e| waits_for_review(e)) {
-            self.validating.insert(entry.name.clone());
-            self.effects.push(Effect::Validate {
-                tool: ValidationTarget::of(entry),
-                force: false,
-            });
+            self.queue_validation(ValidationTarget::of(entry), false);
         }
         // In place: a decision's reload or an agent's edit of a few tools costs those tools
         // on this thread, whatever the size of the catalog.
@@ -1689,11 +1706,7 @@ impl App {
 
     fn validate(&mut self, entry: ToolEntry) {
         self.notify(format!("validating {}…", entry.id()), Level::Info);
-        self.validating.insert(entry.name.clone());
-        self.effects.push(Effect::Validate {
-            tool: ValidationTarget::of(&entry),
-            force: true,
-        });
+        self.queue_validation(ValidationTarget::of(&entry), true);
     }
 
     /// `consent`: what the person typed a confirmation for in the launch dialog; the library's

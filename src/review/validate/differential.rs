@@ -161,19 +161,44 @@ fn normalized(text: &str) -> String {
     }
 }
 
+/// Why no input was replayed, when none was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NotReplayed {
+    /// Nothing of its name is active.
+    NothingActive,
+    /// `[validate] replay_cases = 0`.
+    Off,
+    /// It or the active version is a service, which is sent messages, not run once per input.
+    Service,
+    /// No content of the active version (`name@version`) was approved or accepted here: its
+    /// code is unreviewed, and never answers real inputs.
+    NotApproved(String),
+    /// The candidate could not be read or copied to run.
+    NotRunnable,
+}
+
 /// The checklist line: counts only (the inputs may be secrets; the report holds them).
-/// `compared`: an active version of its name was there to compare with.
-pub(crate) fn check(compared: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
+pub(crate) fn check(replayed: Result<&DifferentialReport, &NotReplayed>) -> Check {
     let kind = CheckKind::Differential;
-    let Some(report) = report else {
-        let why = if !compared {
-            "nothing of its name is active: nothing to compare with"
-        } else if count == 0 {
-            "off ([validate] replay_cases = 0)"
-        } else {
-            "the active version is a service, or the tool could not run: nothing to compare with"
-        };
-        return Check::new(kind, CheckStatus::Skip, why);
+    let report = match replayed {
+        Ok(report) => report,
+        Err(why) => {
+            let why = match why {
+                NotReplayed::NothingActive => {
+                    "nothing of its name is active: nothing to compare with".to_string()
+                }
+                NotReplayed::Off => "off ([validate] replay_cases = 0)".to_string(),
+                NotReplayed::Service => {
+                    "it or the active version is a service: nothing to replay".to_string()
+                }
+                NotReplayed::NotApproved(active) => format!(
+                    "no content of {active} was approved or accepted here: nothing it may run \
+                     to compare with (accept or approve it, then validate again)"
+                ),
+                NotReplayed::NotRunnable => "it could not be copied to run".to_string(),
+            };
+            return Check::new(kind, CheckStatus::Skip, why);
+        }
     };
     if report.replayed == 0 && !report.out_of_budget {
         return Check::new(

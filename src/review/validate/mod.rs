@@ -234,22 +234,24 @@ pub(crate) async fn validate(
         manifest_text(&sources),
     );
     // Last, and alone: the real inputs of its lineage.
-    let replayed = match (replayed_parent(entry, approved.as_ref()), &copy) {
-        (Some(parent), Some(copy)) => {
-            let limit = settings.replay_cases as usize;
-            let history = match (history, limit) {
-                (_, 0) | (None, _) => Vec::new(),
+    let limit = settings.replay_cases as usize;
+    let parent = replayed_parent(entry, active.as_ref(), approved.as_ref(), limit);
+    let replayed = match (parent, &copy) {
+        (Ok(parent), Some(copy)) => {
+            let history = match history {
+                None => Vec::new(),
                 // A store that cannot be read leaves the active version's tests to replay.
-                (Some(store), _) => store
+                Some(store) => store
                     .lock()
                     .lineage_inputs(&entry.name, &entry.version, limit)
                     .unwrap_or_default(),
             };
             let mut inputs = differential::inputs(history, parent);
             inputs.truncate(limit);
-            Some(differential::replay(&trials, parent, copy, inputs, deadline).await)
+            Ok(differential::replay(&trials, parent, copy, inputs, deadline).await)
         }
-        _ => None,
+        (Ok(_), None) => Err(differential::NotReplayed::NotRunnable),
+        (Err(why), _) => Err(why),
     };
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;
@@ -257,12 +259,7 @@ pub(crate) async fn validate(
     let schema_check = cases::output_schema_check(tool, &tool_dir, &case_runs);
     let generated_check =
         generated::check(entry, generated.as_ref(), settings.generated_cases as usize);
-    let differential = replayed;
-    let differential_check = differential::check(
-        active.is_some(),
-        differential.as_ref(),
-        settings.replay_cases as usize,
-    );
+    let differential_check = differential::check(replayed.as_ref());
 
     // The permissions lead the checklist and their findings the findings: a person sees
     // first what the tool may newly read, write or reach.
@@ -300,7 +297,7 @@ pub(crate) async fn validate(
         similar,
         permissions,
         generated,
-        differential,
+        differential: replayed.ok(),
         content_hash: judged,
         validated_at: crate::clock::now_rfc3339(),
         cached: false,
@@ -328,16 +325,31 @@ fn copy_refused(root: &Path, entry: &ToolEntry, error: private_copy::CopyError) 
     }
 }
 
-/// The active version whose inputs are replayed against `entry`: none for a service, which
-/// is sent messages, not run once per input.
-fn replayed_parent<'p>(entry: &ToolEntry, active: Option<&'p ToolEntry>) -> Option<&'p ToolEntry> {
-    entry.manifest.as_ref().filter(|m| m.service.is_none())?;
-    active.filter(|active| {
-        active
-            .manifest
-            .as_ref()
-            .is_some_and(|m| m.service.is_none())
-    })
+/// What of the active version `active` is replayed against `entry`: what a person approved
+/// of it (`approved`), only approved content answering real inputs; or why nothing is.
+fn replayed_parent<'p>(
+    entry: &ToolEntry,
+    active: Option<&ToolEntry>,
+    approved: Option<&'p ToolEntry>,
+    replay_cases: usize,
+) -> Result<&'p ToolEntry, differential::NotReplayed> {
+    use differential::NotReplayed;
+    let active = active.ok_or(NotReplayed::NothingActive)?;
+    if replay_cases == 0 {
+        return Err(NotReplayed::Off);
+    }
+    let service = |e: &ToolEntry| e.manifest.as_ref().is_some_and(|m| m.service.is_some());
+    if service(entry) || service(active) {
+        return Err(NotReplayed::Service);
+    }
+    let parent = approved.ok_or_else(|| NotReplayed::NotApproved(active.id()))?;
+    if service(parent) {
+        return Err(NotReplayed::Service);
+    }
+    match (&entry.manifest, &parent.manifest) {
+        (Some(_), Some(_)) => Ok(parent),
+        _ => Err(NotReplayed::NotRunnable),
+    }
 }
 
 /// `tool.toml` as written, among the sources read (absent for an inferred manifest).
