@@ -193,7 +193,7 @@ pub(crate) fn check(replayed: Result<&DifferentialReport, &NotReplayed>) -> Chec
                 }
                 NotReplayed::NotApproved(active) => format!(
                     "no content of {active} was approved or accepted here: nothing it may run \
-                     to compare with (accept or approve it, then validate again)"
+                     to compare with (once it is, `validate --force` or `v` replays)"
                 ),
                 NotReplayed::NotRunnable => "it could not be copied to run".to_string(),
             };
