@@ -924,7 +924,7 @@ impl App {
         }
         self.catalog_changed();
         self.select_again(selected_path);
-        self.queue_waiting();
+        self.queue_waiting(&[]);
         self.told_result = Some(self.catalog.shared_entries());
         self.scan_ended(self.catalog.len(), elapsed);
     }
@@ -993,39 +993,30 @@ impl App {
     /// `take_scanned` for a catalog already built (the live catalog's, shared until either
     /// changes it).
     fn take_catalog(&mut self, catalog: Arc<Catalog>) {
+        let accepted = newly_accepted(&self.catalog, &catalog);
         self.show_catalog(catalog);
-        self.queue_waiting();
+        self.queue_waiting(&accepted);
     }
 
     /// Everything waiting for review gets validated (served from cache when unchanged):
-    /// candidates, and active tools whose content is not what was approved.
-    fn queue_waiting(&mut self) {
-        let waiting: Vec<ValidationTarget> = self
+    /// candidates, and active tools whose content is not what was approved. A candidate of a
+    /// name in `accepted`, whose active version a person just accepted, is validated again
+    /// whatever is cached: its report compared it with nothing approved, and replayed nothing
+    /// against it.
+    fn queue_waiting(&mut self, accepted: &[String]) {
+        let waiting: Vec<(ValidationTarget, bool)> = self
             .catalog
             .entries()
             .iter()
-            .filter(|e| waits_for_review(e) && !self.validations.contains_key(&e.path))
-            .map(ValidationTarget::of)
+            .filter(|e| waits_for_review(e))
+            .filter_map(|e| {
+                let again = accepted.contains(&e.name);
+                (again || !self.validations.contains_key(&e.path))
+                    .then(|| (ValidationTarget::of(e), again))
+            })
             .collect();
-        for tool in waiting {
-            self.queue_validation(tool, false);
-        }
-        self.dirty = true;
-    }
-
-    /// Validates again, whatever is cached, each candidate of a name in `names`, whose active
-    /// version a person just accepted: its report compared it with nothing approved, and
-    /// replayed nothing against it.
-    pub(super) fn validate_evolutions_of(&mut self, names: &[&str]) {
-        let evolving: Vec<ValidationTarget> = self
-            .catalog
-            .entries()
-            .iter()
-            .filter(|e| waits_for_review(e) && names.contains(&e.name.as_str()))
-            .map(ValidationTarget::of)
-            .collect();
-        for tool in evolving {
-            self.queue_validation(tool, true);
+        for (tool, force) in waiting {
+            self.queue_validation(tool, force);
         }
         self.dirty = true;
     }
@@ -2616,7 +2607,7 @@ pub(crate) mod status_line;
 mod told;
 pub(crate) use state::Launching;
 pub use state::{App, Effect};
-use state::{Counting, LastRun, WaitingLaunch, waits_for_review};
+use state::{Counting, LastRun, WaitingLaunch, newly_accepted, waits_for_review};
 pub(crate) use state::{Overlay, ReviewRow};
 
 /// The folders a decision moved or wrote (relative to the root): all the catalog needs to

@@ -170,8 +170,6 @@ impl App {
                     Level::Info,
                 );
                 self.scan_workspace();
-                let names: Vec<&str> = tools.iter().map(|t| t.seal.name.as_str()).collect();
-                self.validate_evolutions_of(&names);
             }
             // Asked through their own effects, which show them.
             Applied::Validated(_)

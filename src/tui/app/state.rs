@@ -430,3 +430,26 @@ pub(super) fn waits_for_review(entry: &ToolEntry) -> bool {
             .as_deref()
             .is_some_and(crate::model::Drift::awaits_its_review)
 }
+
+/// The names whose active version `before` shows not accepted yet and `after` accepted: a
+/// person accepted the workspace's tools, here or in another process.
+pub(super) fn newly_accepted(before: &Catalog, after: &Catalog) -> Vec<String> {
+    let not_accepted = |e: &ToolEntry| {
+        e.tier.is_active() && matches!(e.drift.as_deref(), Some(crate::model::Drift::NotAccepted))
+    };
+    let waiting: std::collections::HashSet<&str> = before
+        .entries()
+        .iter()
+        .filter(|e| not_accepted(e))
+        .map(|e| e.name.as_str())
+        .collect();
+    if waiting.is_empty() {
+        return Vec::new();
+    }
+    after
+        .entries()
+        .iter()
+        .filter(|e| e.tier.is_active() && waiting.contains(e.name.as_str()) && !not_accepted(e))
+        .map(|e| e.name.clone())
+        .collect()
+}

@@ -2252,51 +2252,40 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
     assert!(app.overlay.is_none());
 }
 
-/// Accepting the active tools changes what each candidate of their names is compared with
-/// (nothing approved before, the accepted content now): those candidates are validated again,
-/// whatever is cached, and no other.
+/// Accepting the active tools (here or in another process) changes what each candidate of
+/// their names is compared with: nothing approved before, the accepted content now. When the
+/// catalog shows them accepted, those candidates are validated again, whatever is cached,
+/// and no other is.
 #[test]
-fn accepting_the_workspace_validates_again_the_candidates_of_the_accepted_names() {
-    let mut app = app_with(sample());
-    app.take_effects();
-    let sealed = |name: &str, tier, version: &str| crate::model::seals::Sealed {
-        seal: crate::model::seals::Seal {
-            name: name.into(),
-            tier,
-            version: version.into(),
-            hash: "h".into(),
-            by: "ana".into(),
-            at: "2026-11-29T00:00:00Z".into(),
-            how: "accept".into(),
-            tag: None,
-        },
-        content_hash: "h".into(),
+fn a_catalog_showing_the_tools_accepted_validates_their_candidates_again() {
+    let not_accepted = || {
+        let mut entries = sample();
+        for entry in entries.iter_mut().filter(|e| e.tier.is_active()) {
+            entry.drift = Some(Box::new(crate::model::Drift::NotAccepted));
+        }
+        entries
     };
-    app.update(AppEvent::Applied {
-        command: Box::new(Command::Accept {
-            only: Vec::new(),
-            dry_run: false,
-        }),
-        result: Ok(Applied::Accepted {
-            tools: vec![
-                sealed("word_count", Tier::Core, "1.0.0"),
-                sealed("csv_to_json", Tier::Approved, "1.2.0"),
-            ],
-            dry_run: false,
-        }),
-    });
-    let validated: Vec<(String, String, bool)> = app
-        .take_effects()
-        .into_iter()
-        .filter_map(|effect| match effect {
-            Effect::Validate { tool, force } => Some((tool.name, tool.version, force)),
-            _ => None,
-        })
-        .collect();
+    let mut app = app_with(not_accepted());
+    app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(
+        not_accepted(),
+    ))));
+    let forced = |app: &mut App| -> Vec<(String, String)> {
+        app.take_effects()
+            .into_iter()
+            .filter_map(|effect| match effect {
+                Effect::Validate { tool, force: true } => Some((tool.name, tool.version)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(forced(&mut app).is_empty(), "nothing accepted yet");
+    app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(sample()))));
     assert_eq!(
-        validated,
-        [("csv_to_json".to_string(), "1.3.0".to_string(), true)]
+        forced(&mut app),
+        [("csv_to_json".to_string(), "1.3.0".to_string())]
     );
+    app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(sample()))));
+    assert!(forced(&mut app).is_empty(), "once");
 }
 
 /// Rows a first scan streams come in no order, a few or many at a time; the catalog shown
