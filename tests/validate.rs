@@ -42,14 +42,19 @@ fn candidate(root: &Path, name: &str, script: &str, extra_run: &str, cases: &[(&
     }
 }
 
-#[test]
-fn csv_to_json_passes_its_cases_and_lists_its_relatives() {
-    let ws = sample_workspace();
-    // Its own cases and their runs: the inputs validation makes are tests/validate_inputs.rs'.
-    let config = ws.path().join("toolbench.toml");
+/// The sample's configuration with `[validate] generated_cases = 0`: its own cases and their
+/// runs only (the inputs validation makes are tests/validate_inputs.rs').
+fn no_generated_inputs(root: &Path) {
+    let config = root.join("toolbench.toml");
     let mut text = std::fs::read_to_string(&config).expect("the sample's config");
     text.push_str("\n[validate]\ngenerated_cases = 0\n");
     std::fs::write(&config, text).expect("config");
+}
+
+#[test]
+fn csv_to_json_passes_its_cases_and_lists_its_relatives() {
+    let ws = sample_workspace();
+    no_generated_inputs(ws.path());
     // The approved version: a bare name would validate the candidate 1.3.0, as approve acts.
     let (report, out) = validate_json(ws.path(), &["csv_to_json@1.2.0"]);
     assert_eq!(out.status.code(), Some(0), "{report}");
@@ -976,10 +981,7 @@ fn an_interrupted_validation_records_its_runs_and_keeps_no_report() {
 #[test]
 fn the_differential_check_names_an_unaccepted_active_version_and_replays_once_accepted() {
     let ws = never_opened_sample();
-    let config = ws.path().join("toolbench.toml");
-    let mut text = std::fs::read_to_string(&config).expect("the sample's config");
-    text.push_str("\n[validate]\ngenerated_cases = 0\n");
-    std::fs::write(&config, text).expect("config");
+    no_generated_inputs(ws.path());
     let differential = |report: &Value| {
         report["checks"]
             .as_array()
