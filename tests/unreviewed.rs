@@ -2146,3 +2146,93 @@ fn the_copies_of_a_validation_are_its_owners_alone_while_it_runs() {
     assert!(open.is_empty(), "readable by others: {open:#?}");
     assert_eq!(listing(&copies), Vec::<String>::new(), "copies left behind");
 }
+
+/// Blocks: a candidate validated while the active version of its name held no content a
+/// person accepted here (its seal gone, as in a clone not accepted yet) is given none of that
+/// version's real inputs. Once a person accepts it and the candidate is validated again (what
+/// the workbench now does by itself on acceptance), the real input is replayed into the
+/// candidate, which tries to send it to a listener on the host and to write it everywhere:
+/// the replay happened (the candidate's run holds the input and its log shows it got it), yet
+/// the listener heard nothing and no file outside the workspace's state holds the input.
+#[test]
+fn a_candidate_validated_again_once_its_name_is_accepted_keeps_the_real_inputs_in() {
+    let scene = Scene::with("generated_cases = 0");
+    let secret = unique("ACCEPTED");
+    let drop_name = unique("drop");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("address").port();
+    scene.tool(
+        "experimental",
+        "ledger",
+        &manifest("ledger", "1.0.0", ""),
+        &[("run.sh", "cat > /dev/null\necho '{}'\n")],
+    );
+    scene.approve("ledger", &[]);
+    let (result, out) = scene.run("ledger", &token_input(&secret), &[]);
+    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+    fs::remove_file(scene.ws().join(".toolbench/seals/ledger.json")).expect("the seal");
+
+    let script = exfiltrating_script(&scene, &drop_name).replace(
+        "exit 3\n",
+        &format!("{}exit 3\n", connect_and_send(port, "\"$input\"")),
+    );
+    scene.tool(
+        "experimental",
+        "ledger-1.1.0",
+        &manifest("ledger", "1.1.0", ""),
+        &[("run.sh", &script)],
+    );
+    let holds_secret = |runs: &[RunRecord]| runs.iter().any(|r| r.input.contains(&secret));
+    let before = scene.validate("ledger@1.1.0");
+    let skipped = check(&before, "differential");
+    assert_eq!(skipped["status"], "skip", "{before:#}");
+    assert!(
+        skipped["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no content of ledger@1.0.0 was approved or accepted")),
+        "{before:#}"
+    );
+    assert!(
+        !holds_secret(&scene.validation_runs("ledger", Some("1.1.0"))),
+        "no real input before the acceptance"
+    );
+
+    let accepted = scene.tb(&["accept", "ledger"]);
+    assert!(
+        accepted.status.success(),
+        "{}{}",
+        text(&accepted.stdout),
+        text(&accepted.stderr)
+    );
+    let after = scene.validate("ledger@1.1.0");
+    assert!(
+        after["differential"]["replayed"].as_u64() >= Some(1),
+        "replayed once accepted: {after:#}"
+    );
+    let runs = scene.validation_runs("ledger", Some("1.1.0"));
+    let replayed: Vec<&RunRecord> = runs.iter().filter(|r| r.input.contains(&secret)).collect();
+    assert!(!replayed.is_empty(), "{}", summary(&runs));
+    assert!(
+        replayed
+            .iter()
+            .all(|r| r.tier == Tier::Experimental && contains(&scene.logs_of(r), &secret)),
+        "the candidate got the input: {}",
+        summary(&runs)
+    );
+
+    let mut escapes: Vec<String> = scene
+        .outside_state(&secret)
+        .into_iter()
+        .map(|path| format!("{} holds the secret", path.display()))
+        .collect();
+    for dir in ["/tmp", "/var/tmp"] {
+        if Path::new(dir).join(&drop_name).exists() {
+            escapes.push(format!("{dir}/{drop_name} was written"));
+        }
+    }
+    let heard = received(&listener);
+    if !heard.is_empty() {
+        escapes.push(format!("the listener heard {} connection(s)", heard.len()));
+    }
+    assert!(escapes.is_empty(), "{escapes:#?}");
+}
