@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn validate_json(root: &Path, args: &[&str]) -> (Value, std::process::Output) {
     let mut all = vec!["validate"];
@@ -999,11 +999,63 @@ fn the_differential_check_names_an_unaccepted_active_version_and_replays_once_ac
     );
     assert!(before["differential"].is_null(), "{before:#}");
 
+    assert_eq!(
+        before["baseline"],
+        json!({"tool": "csv_to_json@1.2.0", "content_hash": before["baseline"]["content_hash"], "approved": false}),
+        "{before:#}"
+    );
+
     accept(ws.path());
-    let (after, _) = validate_json(ws.path(), &["csv_to_json@1.3.0", "--force"]);
+    // No `--force`: the report compared the candidate with what nobody had accepted.
+    let (after, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(after["cached"], false, "{after:#}");
+    assert_eq!(after["baseline"]["approved"], true, "{after:#}");
+    assert_eq!(
+        after["baseline"]["content_hash"], before["baseline"]["content_hash"],
+        "the same content, accepted now"
+    );
     assert_eq!(differential(&after)["status"], "pass", "{after:#}");
     assert!(
         after["differential"]["replayed"].as_u64() >= Some(1),
         "{after:#}"
     );
+    let (again, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(again["cached"], true, "compared with the same: {again:#}");
+}
+
+/// `csv_to_json` 1.4.0 beside the sample's 1.3.0: the same code, another version.
+fn csv_to_json_1_4_0(root: &Path) {
+    let from = root.join("experimental/csv_to_json-1.3.0");
+    let to = root.join("experimental/csv_to_json-1.4.0");
+    copy_dir(&from, &to);
+    let manifest = to.join("tool.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let text = text.replace("version = \"1.3.0\"", "version = \"1.4.0\"");
+    std::fs::write(&manifest, text).expect("manifest");
+}
+
+#[test]
+fn a_candidates_report_is_made_again_once_another_version_of_its_name_is_approved() {
+    let ws = sample_workspace();
+    no_generated_inputs(ws.path());
+    csv_to_json_1_4_0(ws.path());
+    let (first, _) = validate_json(ws.path(), &["csv_to_json@1.4.0"]);
+    assert_eq!(first["cached"], false, "{first:#}");
+    assert_eq!(first["baseline"]["tool"], "csv_to_json@1.2.0", "{first:#}");
+    assert_eq!(first["differential"]["parent"], "csv_to_json@1.2.0");
+    let (same, _) = validate_json(ws.path(), &["csv_to_json@1.4.0"]);
+    assert_eq!(same["cached"], true, "nothing changed: {same:#}");
+
+    validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    let out = toolbench(ws.path(), &["approve", "csv_to_json@1.3.0"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (after, _) = validate_json(ws.path(), &["csv_to_json@1.4.0"]);
+    assert_eq!(
+        after["cached"], false,
+        "1.2.0 is no longer active: {after:#}"
+    );
+    assert_eq!(after["baseline"]["tool"], "csv_to_json@1.3.0", "{after:#}");
+    assert_eq!(after["baseline"]["approved"], true, "{after:#}");
+    assert_eq!(after["differential"]["parent"], "csv_to_json@1.3.0");
+    assert_eq!(after["content_hash"], first["content_hash"]);
 }

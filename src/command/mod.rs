@@ -46,7 +46,7 @@ use crate::model::failure_report::{AGENT_REPORT_HOURS, FailureReport, FailureRep
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
-use crate::review::validate::{Compared, Comparing, similar};
+use crate::review::validate::{Compared, Comparer, Comparing, active_entry, similar};
 use crate::runner::{Reach, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store};
@@ -285,7 +285,7 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             let validated = validate_and_record(
                 &ctx.review,
                 &entry,
-                compare(ctx, &entry, &store),
+                comparer(ctx, &entry, &store),
                 &store,
                 force,
                 seed,
@@ -402,6 +402,34 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
 
 /// Starts comparing `entry` with what validation compares it with: the front end's catalog,
 /// or, when it holds none (the CLI), the index's listing (`compare_through_index`).
+/// What `entry` is compared with, found as far as its validation needs it: with the front
+/// end's catalog when it holds one, else with the tools of its name read again (the active
+/// version) and through the index (the whole comparison).
+fn comparer(
+    ctx: &Context,
+    entry: &ToolEntry,
+    store: &SharedStore,
+) -> Comparer<impl FnOnce() -> Option<ToolEntry>, impl FnOnce() -> Comparing> {
+    let (catalog, root, limits) = (
+        ctx.catalog.clone(),
+        ctx.review.root().to_path_buf(),
+        ctx.review.scan_limits(),
+    );
+    let (of, mut named_store) = (entry.clone(), store.clone());
+    let active = move || match catalog {
+        Some(catalog) => active_entry(&of, &catalog).cloned(),
+        None => {
+            let spec = ToolId::named(&of.name);
+            let named = lookup::tools_named(&root, limits, &mut named_store, &spec, Tier::ALL);
+            active_entry(&of, &Catalog::new(named)).cloned()
+        }
+    };
+    Comparer {
+        active,
+        compare: compare(ctx, entry, store),
+    }
+}
+
 fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce() -> Comparing {
     let (catalog, root, limits) = (
         ctx.catalog.clone(),

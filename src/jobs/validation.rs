@@ -16,7 +16,7 @@ use crate::model::run_job::UnstoredRun;
 use crate::model::validation_report::Validated;
 use crate::model::{FailureRecord, RunRecord, ToolEntry};
 use crate::review::ReviewContext;
-use crate::review::validate::{self, Comparing, RunSink, ValidateError};
+use crate::review::validate::{self, Comparer, Comparing, RunSink, ValidateError};
 use crate::store::SharedStore;
 
 /// What recording each run answered, in the order they ended.
@@ -27,7 +27,7 @@ type Recorded = Arc<Mutex<Vec<Result<(RunRecord, Option<FailureRecord>), Unstore
 pub(crate) async fn validate_and_record(
     review: &ReviewContext,
     entry: &ToolEntry,
-    compare: impl FnOnce() -> Comparing,
+    comparer: Comparer<impl FnOnce() -> Option<ToolEntry>, impl FnOnce() -> Comparing>,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
@@ -41,7 +41,7 @@ pub(crate) async fn validate_and_record(
     };
     let entry = locked.as_ref().unwrap_or(entry);
     let validated =
-        validate::validate_cached(review, entry, compare, store, force, seed, &runs).await;
+        validate::validate_cached(review, entry, comparer, store, force, seed, &runs).await;
     let (mut stored, mut unstored) = (Vec::new(), Vec::new());
     for result in std::mem::take(&mut *recorded.lock().unwrap_or_else(PoisonError::into_inner)) {
         match result {

@@ -196,6 +196,17 @@ pub(crate) struct DifferentialReport {
     pub(crate) not_deterministic: usize,
 }
 
+/// What a validation compared its tool with: the active version of its name as a person
+/// approved it (`approved`), or, when nobody approved any content of it, that version granted
+/// nothing. A cached report holds only while its tool would be compared with the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Baseline {
+    /// `NAME@VERSION`.
+    pub(crate) tool: String,
+    pub(crate) content_hash: String,
+    pub(crate) approved: bool,
+}
+
 /// Everything validation found about one tool (the `validate --json` shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationReport {
@@ -219,6 +230,10 @@ pub struct ValidationReport {
     /// The parent's real inputs replayed against parent and candidate.
     #[serde(default)]
     pub(crate) differential: Option<DifferentialReport>,
+    /// What it was compared with; none when nothing of its name was active (and in reports
+    /// from before the baseline was kept, which hold only while nothing of the name is).
+    #[serde(default)]
+    pub(crate) baseline: Option<Baseline>,
     pub(crate) content_hash: String,
     /// RFC 3339 UTC.
     pub(crate) validated_at: String,

@@ -993,30 +993,26 @@ impl App {
     /// `take_scanned` for a catalog already built (the live catalog's, shared until either
     /// changes it).
     fn take_catalog(&mut self, catalog: Arc<Catalog>) {
-        let accepted = newly_accepted(&self.catalog, &catalog);
+        let moved = baselines_moved(&self.catalog, &catalog);
         self.show_catalog(catalog);
-        self.queue_waiting(&accepted);
+        self.queue_waiting(&moved);
     }
 
     /// Everything waiting for review gets validated (served from cache when unchanged):
     /// candidates, and active tools whose content is not what was approved. A candidate of a
-    /// name in `accepted`, whose active version a person just accepted, is validated again
-    /// whatever is cached: its report compared it with nothing approved, and replayed nothing
-    /// against it.
-    fn queue_waiting(&mut self, accepted: &[String]) {
-        let waiting: Vec<(ValidationTarget, bool)> = self
+    /// name in `moved`, whose active version changed, is asked again though it has a report:
+    /// the cache answers only when it would be compared with the same.
+    fn queue_waiting(&mut self, moved: &[String]) {
+        let waiting: Vec<ValidationTarget> = self
             .catalog
             .entries()
             .iter()
             .filter(|e| waits_for_review(e))
-            .filter_map(|e| {
-                let again = accepted.contains(&e.name);
-                (again || !self.validations.contains_key(&e.path))
-                    .then(|| (ValidationTarget::of(e), again))
-            })
+            .filter(|e| moved.contains(&e.name) || !self.validations.contains_key(&e.path))
+            .map(ValidationTarget::of)
             .collect();
-        for (tool, force) in waiting {
-            self.queue_validation(tool, force);
+        for tool in waiting {
+            self.queue_validation(tool, false);
         }
         self.dirty = true;
     }
@@ -1032,11 +1028,24 @@ impl App {
         for entry in updated.iter().filter(|e| waits_for_review(e)) {
             self.queue_validation(ValidationTarget::of(entry), false);
         }
+        // An active version that came, changed or left (a decision, an agent's edit) may be
+        // what the candidates of its name were compared with.
+        let gone = removed
+            .iter()
+            .filter_map(|path| self.catalog.entries().iter().find(|e| e.path == *path));
+        let mut moved: Vec<String> = (updated.iter().chain(gone))
+            .filter(|e| e.tier.is_active())
+            .map(|e| e.name.clone())
+            .collect();
+        moved.dedup();
         // In place: a decision's reload or an agent's edit of a few tools costs those tools
         // on this thread, whatever the size of the catalog.
         Arc::make_mut(&mut self.catalog).update(updated, removed);
         self.catalog_changed();
         self.select_again(selected_path);
+        if !moved.is_empty() {
+            self.queue_waiting(&moved);
+        }
         self.dirty = true;
     }
 
@@ -2607,7 +2616,7 @@ pub(crate) mod status_line;
 mod told;
 pub(crate) use state::Launching;
 pub use state::{App, Effect};
-use state::{Counting, LastRun, WaitingLaunch, newly_accepted, waits_for_review};
+use state::{Counting, LastRun, WaitingLaunch, baselines_moved, waits_for_review};
 pub(crate) use state::{Overlay, ReviewRow};
 
 /// The folders a decision moved or wrote (relative to the root): all the catalog needs to

@@ -193,7 +193,7 @@ pub(crate) fn check(replayed: Result<&DifferentialReport, &NotReplayed>) -> Chec
                 }
                 NotReplayed::NotApproved(active) => format!(
                     "no content of {active} was approved or accepted here: nothing it may run \
-                     to compare with (once it is, `validate --force` or `v` replays)"
+                     to compare with (once it is, validating it again replays)"
                 ),
                 NotReplayed::NotRunnable => "it could not be copied to run".to_string(),
             };

@@ -39,13 +39,14 @@ pub(crate) use cases::parse_case;
 pub(crate) use checklist::RunSink;
 // The report's nouns are the model's; the checks here fill them.
 pub(crate) use crate::model::validation_report::{
-    Answered, Check, Difference, DifferentialReport, Finding, GeneratedFailure, GeneratedReport,
-    PermissionsReport, Similar, verdict_of,
+    Answered, Baseline, Check, Difference, DifferentialReport, Finding, GeneratedFailure,
+    GeneratedReport, PermissionsReport, Similar, verdict_of,
 };
 pub use crate::model::validation_report::{
     CaseResult, CaseStatus, CheckKind, CheckStatus, FindingSeverity, ValidationReport, Verdict,
 };
 pub(crate) use permissions::{active_entry, compared_with, escalations, escalations_over};
+use permissions::{approved_of, baseline_of};
 pub(crate) use private_copy::remove_left_copies;
 
 /// Why a tool was not validated at all.
@@ -97,6 +98,14 @@ impl Compared {
             similar,
         }
     }
+}
+
+/// What a validation compares its tool with, found only as far as it is needed: `active`, the
+/// active version of its name, for whether a cached report was compared with what it would
+/// be compared with now; `compare`, the whole comparison, for a fresh validation.
+pub(crate) struct Comparer<A, C> {
+    pub(crate) active: A,
+    pub(crate) compare: C,
 }
 
 /// A comparison under way on a blocking thread, started before the checks so that both go
@@ -213,7 +222,8 @@ pub(crate) async fn validate(
     // its folder as it is now; only approved content answers real inputs.
     let approved = active
         .as_ref()
-        .and_then(|active| permissions::approved_of(root, review.scan_limits(), active));
+        .and_then(|active| approved_of(root, review.scan_limits(), active));
+    let report_baseline = baseline_of(active.as_ref(), approved.as_ref());
     let baseline = match (&active, &approved) {
         (_, Some(approved)) => Some(approved.clone()),
         (Some(active), None) => Some(permissions::granted_nothing(active)),
@@ -298,6 +308,7 @@ pub(crate) async fn validate(
         permissions,
         generated,
         differential: replayed.ok(),
+        baseline: report_baseline,
         content_hash: judged,
         validated_at: crate::clock::now_rfc3339(),
         cached: false,
@@ -438,13 +449,14 @@ pub(crate) fn save(store: &mut Store, report: &ValidationReport) -> Result<(), S
     )
 }
 
-/// The cached report when the tool's content is unchanged (unless `force`), else a fresh
-/// validation that is then cached, its runs going to `runs` as they end. A validation the
-/// process's stop cut short is not kept.
+/// The cached report when the tool's content is unchanged and it would be compared with what
+/// the report compared it with (unless `force`), else a fresh validation that is then cached,
+/// its runs going to `runs` as they end. A validation the process's stop cut short is not
+/// kept.
 pub(crate) async fn validate_cached(
     review: &ReviewContext,
     entry: &ToolEntry,
-    compare: impl FnOnce() -> Comparing,
+    comparer: Comparer<impl FnOnce() -> Option<ToolEntry>, impl FnOnce() -> Comparing>,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
@@ -467,11 +479,23 @@ pub(crate) async fn validate_cached(
     } else {
         cached(&store.lock(), review.root(), entry)?
     };
-    if let Some(report) = found {
+    // A candidate's report compared with another baseline (a version accepted, approved or
+    // rolled back since) judged what it would change against what is no longer there. An
+    // active tool keeps the report it was approved on.
+    if let Some(report) = found.filter(|report| {
+        if entry.tier.is_active() {
+            return true;
+        }
+        let active = (comparer.active)();
+        let approved = active
+            .as_ref()
+            .and_then(|active| approved_of(review.root(), review.scan_limits(), active));
+        report.baseline == baseline_of(active.as_ref(), approved.as_ref())
+    }) {
         return Ok(report);
     }
     // A cached report compares nothing.
-    let report = validate(review, entry, compare(), Some(store), seed, runs).await?;
+    let report = validate(review, entry, (comparer.compare)(), Some(store), seed, runs).await?;
     if crate::runner::stop::stopping() {
         return Err(ValidateError::Stopped { tool: entry.id() });
     }
@@ -574,8 +598,12 @@ mod tests {
         fn both(review: &ReviewContext, entry: &ToolEntry, store: &SharedStore, runs: &RunSink) {
             let compare = || Comparing::start(|| unreachable!("never run: only typed"));
             assert_send(&validate(review, entry, compare(), Some(store), None, runs));
+            let comparer = Comparer {
+                active: || None,
+                compare,
+            };
             assert_send(&validate_cached(
-                review, entry, compare, store, false, None, runs,
+                review, entry, comparer, store, false, None, runs,
             ));
         }
         let _ = both;
@@ -615,6 +643,7 @@ mod tests {
             permissions,
             generated: None,
             differential: None,
+            baseline: None,
             content_hash: "h".into(),
             validated_at: "2026-11-21T10:00:00.000Z".into(),
             cached: false,

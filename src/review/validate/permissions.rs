@@ -7,7 +7,7 @@
 //! its own name, and a `[provenance] parent` naming another tool, or a version that was never
 //! active, is a finding of its own.
 
-use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity, PermissionsReport};
+use super::{Baseline, Check, CheckKind, CheckStatus, Finding, FindingSeverity, PermissionsReport};
 use crate::catalog::manifest::key_line;
 use crate::model::Catalog;
 use crate::model::MANIFEST_FILE;
@@ -74,6 +74,25 @@ pub(crate) fn granted_nothing(active: &ToolEntry) -> ToolEntry {
         manifest: manifest.map(std::sync::Arc::new),
         ..active.clone()
     }
+}
+
+/// What a report keeps of what its tool was compared with: `approved` (what a person approved
+/// of the active version `active`, `approved_of`) when there is one, else `active` granted
+/// nothing; none when nothing of the name is active.
+pub(crate) fn baseline_of(
+    active: Option<&ToolEntry>,
+    approved: Option<&ToolEntry>,
+) -> Option<Baseline> {
+    let (tool, approved) = match (approved, active) {
+        (Some(approved), _) => (approved, true),
+        (None, Some(active)) => (active, false),
+        (None, None) => return None,
+    };
+    Some(Baseline {
+        tool: tool.id(),
+        content_hash: tool.content_hash.clone(),
+        approved,
+    })
 }
 
 /// What a candidate is compared with, for the active version `active` of its name: what a

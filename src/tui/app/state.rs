@@ -2,7 +2,7 @@
 //! last run). What changes it and what it draws are in `app.rs` and its other children, which
 //! all take these types from here; this file takes nothing from them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -431,25 +431,45 @@ pub(super) fn waits_for_review(entry: &ToolEntry) -> bool {
             .is_some_and(crate::model::Drift::awaits_its_review)
 }
 
-/// The names whose active version `before` shows not accepted yet and `after` accepted: a
-/// person accepted the workspace's tools, here or in another process.
-pub(super) fn newly_accepted(before: &Catalog, after: &Catalog) -> Vec<String> {
-    let not_accepted = |e: &ToolEntry| {
-        e.tier.is_active() && matches!(e.drift.as_deref(), Some(crate::model::Drift::NotAccepted))
-    };
-    let waiting: std::collections::HashSet<&str> = before
+/// The names of the candidates in `after` whose active versions are not what `before` showed
+/// (another folder, content or standing: a person accepted, approved, rolled back or signed
+/// them, here or in another process). Their reports may compare them with what is no longer
+/// there; the cache keeps those still compared with the same.
+pub(super) fn baselines_moved(before: &Catalog, after: &Catalog) -> Vec<String> {
+    let waiting: HashSet<&str> = after
         .entries()
         .iter()
-        .filter(|e| not_accepted(e))
+        .filter(|e| e.tier == Tier::Experimental)
         .map(|e| e.name.as_str())
         .collect();
     if waiting.is_empty() {
         return Vec::new();
     }
-    after
-        .entries()
-        .iter()
-        .filter(|e| e.tier.is_active() && waiting.contains(e.name.as_str()) && !not_accepted(e))
-        .map(|e| e.name.clone())
-        .collect()
+    let (was, now) = (actives(before, &waiting), actives(after, &waiting));
+    let mut moved: Vec<String> = waiting
+        .into_iter()
+        .filter(|name| was.get(name) != now.get(name))
+        .map(str::to_string)
+        .collect();
+    moved.sort_unstable();
+    moved
+}
+
+/// An active version as `baselines_moved` compares it: its folder, content and standing.
+type ActiveVersion<'c> = (&'c PathBuf, &'c str, Option<&'c crate::model::Drift>);
+
+/// The active versions of each of `names` in `catalog`: in the catalog's tier and path order,
+/// so a name's line up between two catalogs.
+fn actives<'c>(
+    catalog: &'c Catalog,
+    names: &HashSet<&str>,
+) -> HashMap<&'c str, Vec<ActiveVersion<'c>>> {
+    let mut of: HashMap<&str, Vec<_>> = HashMap::new();
+    for e in catalog.entries() {
+        if e.tier.is_active() && names.contains(e.name.as_str()) {
+            let key = (&e.path, e.content_hash.as_str(), e.drift.as_deref());
+            of.entry(e.name.as_str()).or_default().push(key);
+        }
+    }
+    of
 }

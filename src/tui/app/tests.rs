@@ -2266,26 +2266,109 @@ fn a_catalog_showing_the_tools_accepted_validates_their_candidates_again() {
         entries
     };
     let mut app = app_with(not_accepted());
-    app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(
-        not_accepted(),
-    ))));
-    let forced = |app: &mut App| -> Vec<(String, String)> {
+    let candidate = sample()
+        .into_iter()
+        .find(|e| e.name == "csv_to_json" && e.tier == Tier::Experimental)
+        .expect("the sample's candidate");
+    let report: crate::model::validation_report::ValidationReport =
+        serde_json::from_value(serde_json::json!({
+            "name": candidate.name, "version": candidate.version, "tier": "experimental",
+            "path": "experimental/csv_to_json-1.3.0", "verdict": "pass",
+            "content_hash": candidate.content_hash, "validated_at": "2026-11-21T10:00:00.000Z",
+            "checks": [], "findings": [], "tests": [], "similar": []
+        }))
+        .expect("report JSON");
+    app.update(AppEvent::Validated {
+        path: candidate.path.clone(),
+        report: Box::new(report),
+        unstored: Vec::new(),
+    });
+    let asked = |app: &mut App| -> Vec<(String, String)> {
         app.take_effects()
             .into_iter()
             .filter_map(|effect| match effect {
-                Effect::Validate { tool, force: true } => Some((tool.name, tool.version)),
+                Effect::Validate { tool, .. } if tool.name == "csv_to_json" => {
+                    Some((tool.name, tool.version))
+                }
                 _ => None,
             })
             .collect()
     };
-    assert!(forced(&mut app).is_empty(), "nothing accepted yet");
+    asked(&mut app);
+    app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(
+        not_accepted(),
+    ))));
+    assert!(
+        asked(&mut app).is_empty(),
+        "validated, nothing accepted yet"
+    );
     app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(sample()))));
     assert_eq!(
-        forced(&mut app),
+        asked(&mut app),
         [("csv_to_json".to_string(), "1.3.0".to_string())]
     );
     app.update(AppEvent::CatalogReplaced(Arc::new(Catalog::new(sample()))));
-    assert!(forced(&mut app).is_empty(), "once");
+    assert!(asked(&mut app).is_empty(), "once");
+}
+
+/// A decision that changes the active version of a name (the watch reads the folders it
+/// touched) asks again for the validation of the candidates of that name, and of no other.
+#[test]
+fn an_active_version_that_changed_asks_again_for_its_names_candidates() {
+    let mut app = app_with(sample());
+    for entry in sample().iter().filter(|e| e.tier == Tier::Experimental) {
+        let report: crate::model::validation_report::ValidationReport =
+            serde_json::from_value(serde_json::json!({
+                "name": entry.name, "version": entry.version, "tier": "experimental",
+                "path": entry.path, "verdict": "pass", "content_hash": entry.content_hash,
+                "validated_at": "2026-11-21T10:00:00.000Z",
+                "checks": [], "findings": [], "tests": [], "similar": []
+            }))
+            .expect("report JSON");
+        app.update(AppEvent::Validated {
+            path: entry.path.clone(),
+            report: Box::new(report),
+            unstored: Vec::new(),
+        });
+    }
+    let asked = |app: &mut App| -> Vec<String> {
+        app.take_effects()
+            .into_iter()
+            .filter_map(|effect| match effect {
+                Effect::Validate { tool, force: false } => {
+                    Some(format!("{}@{}", tool.name, tool.version))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    asked(&mut app);
+    let active = sample()
+        .into_iter()
+        .find(|e| e.name == "csv_to_json" && e.tier.is_active())
+        .expect("the sample's active csv_to_json");
+    let candidates: Vec<String> = sample()
+        .into_iter()
+        .filter(|e| e.tier == Tier::Experimental)
+        .map(|e| e.name)
+        .collect();
+    let other = sample()
+        .into_iter()
+        .find(|e| e.tier.is_active() && !candidates.contains(&e.name))
+        .expect("an active tool with no candidate");
+    app.update(AppEvent::Watched {
+        updated: vec![other],
+        removed: vec![],
+    });
+    assert!(asked(&mut app).is_empty(), "no candidate of its name");
+    app.update(AppEvent::Watched {
+        updated: vec![ToolEntry {
+            content_hash: "another".into(),
+            ..active
+        }],
+        removed: vec![],
+    });
+    assert_eq!(asked(&mut app), ["csv_to_json@1.3.0"]);
 }
 
 /// Rows a first scan streams come in no order, a few or many at a time; the catalog shown
