@@ -661,6 +661,8 @@ fn logs_follow_prints_the_history_then_each_exchange_as_it_comes_and_ends_with_t
     let mut err = String::new();
     let _ = follow.stderr.take().map(|mut e| e.read_to_string(&mut err));
     assert!(status.success(), "{err}");
+    // Its runtime's end (a timer it left polled) was a panic on stderr, exit 0 all the same.
+    assert!(!err.contains("panicked"), "{err}");
     let text = seen.join("\n");
     assert!(text.contains("out | handled last"), "{text}");
     assert!(text.contains("← last"), "{text}");

@@ -83,3 +83,36 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
     tokio::task::spawn_blocking(work).await
 }
+
+/// Drives `future` on this thread until it is done or `limit` passed, the limit kept by the
+/// thread itself, never by a runtime's timer. For a looker's loop on a blocking thread: that
+/// thread outlives the tasks of the runtime that started it (`shutdown_background` waits for
+/// no blocking thread, and dropping a runtime waits for them only after its timers stopped),
+/// and a tokio timer polled once its runtime stopped panics. `future` must need no runtime
+/// (tokio's `sync` types do not).
+pub(crate) fn wait_at_most(
+    limit: std::time::Duration,
+    future: impl std::future::Future<Output = ()>,
+) {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let deadline = std::time::Instant::now() + limit;
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    while future.as_mut().poll(&mut cx).is_pending() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        // Woken early by the future's waker (or spuriously): polled again.
+        std::thread::park_timeout(left);
+    }
+}

@@ -39,7 +39,6 @@ impl Job for PendingCalls {
             writer,
             mut written,
         } = self;
-        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let Some(store) = reader_or_tell(&root, &tx, PendingEvent::Unreadable) else {
                 return;
@@ -77,8 +76,14 @@ impl Job for PendingCalls {
                     last_requests = Some(requests);
                 }
                 // Listening since before this look, so a write during it is told: a new call
-                // shows within milliseconds of its write, by whichever process.
-                let _ = runtime.block_on(tokio::time::timeout(CHECK_SERVERS, written.written()));
+                // shows within milliseconds of its write, by whichever process. The reader gone
+                // ends the wait at once, and the loop with it.
+                super::wait_at_most(CHECK_SERVERS, async {
+                    tokio::select! {
+                        () = written.written() => {}
+                        () = tx.closed() => {}
+                    }
+                });
             }
         })
     }

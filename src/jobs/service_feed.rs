@@ -91,7 +91,6 @@ impl Job for ServiceFeed {
             following,
             mut written,
         } = self;
-        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let Some(store) = reader_or_tell(&root, &tx, InstanceEvent::Unreadable) else {
                 return;
@@ -152,17 +151,20 @@ impl Job for ServiceFeed {
                         _ => {}
                     }
                 }
-                // Listening since before this look, so a write during it is told.
+                // Listening since before this look, so a write during it is told. The reader
+                // gone (the front end left, or its runtime dropped the task that forwards) ends
+                // the wait at once, and the loop with it.
                 let beat = match followed.is_empty() {
                     true => CHECK_LIVES.saturating_sub(checked.elapsed()),
                     false => READ_LOGS,
                 };
-                let _ = runtime.block_on(tokio::time::timeout(beat, async {
+                super::wait_at_most(beat, async {
                     tokio::select! {
                         () = written.written() => {}
                         () = following.0.changed.notified() => {}
+                        () = tx.closed() => {}
                     }
-                }));
+                });
             }
         })
     }
