@@ -7,7 +7,7 @@
 //!
 //! Nothing here decides: the alerts are shown at the top of the review queue.
 
-use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry};
+use crate::model::{RunRecord, RunStatus, Tier, ToolEntry};
 use crate::store::{DecisionAction, Store, StoreError};
 
 use crate::model::health::{FAILURES_IN_A_ROW, HealthAlert};
@@ -23,10 +23,12 @@ pub(crate) fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthA
         .iter()
         .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
     {
+        // This version's own runs: neither a candidate's trials nor an earlier version's
+        // runs say how it does.
         let runs: Vec<RunRecord> = store
-            .list_runs(Some(&entry.name), WINDOW * 2)?
+            .runs_of_version_in_use(&entry.name, &entry.version, WINDOW * 2)?
             .into_iter()
-            .filter(|r| r.origin != RunOrigin::Validation)
+            .filter(|r| r.tier.is_active())
             // Neither a person's cancel, a tool taken away nor input the tool refused says
             // anything about how the tool does.
             .filter(|r| {
@@ -153,6 +155,44 @@ mod tests {
                 .starts_with("flaky@1.0.0 degraded: 33% of its last 6 runs"),
             "{}",
             found[0].describe()
+        );
+    }
+
+    /// A candidate's failing trials (the tester runs `csv_to_json@1.3.0` beside the approved
+    /// 1.2.0) and an earlier version's failures are not the active version's health.
+    #[test]
+    fn neither_a_candidates_trials_nor_an_earlier_version_make_the_active_one_degraded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        for i in 0..6 {
+            let at = format!("2026-11-21T10:00:0{i}.000Z");
+            let mut trial = sample_run("csv", &at);
+            trial.version = "1.3.0".into();
+            trial.tier = Tier::Experimental;
+            trial.status = RunStatus::Failed;
+            store
+                .insert_runs(std::slice::from_mut(&mut trial))
+                .expect("insert");
+            record(&mut store, "csv", "1.1.0", RunStatus::Failed, &at);
+        }
+        for i in 0..2 {
+            let at = format!("2026-11-21T10:01:0{i}.000Z");
+            record(&mut store, "csv", "1.2.0", RunStatus::Ok, &at);
+        }
+        assert!(
+            alerts(&store, &[entry("csv", "1.2.0")])
+                .expect("alerts")
+                .is_empty()
+        );
+        // The same failures as the version's own runs do count.
+        for i in 0..6 {
+            let at = format!("2026-11-21T10:02:0{i}.000Z");
+            record(&mut store, "csv", "1.2.0", RunStatus::Failed, &at);
+        }
+        let found = alerts(&store, &[entry("csv", "1.2.0")]).expect("alerts");
+        assert!(
+            found[0].describe().starts_with("csv@1.2.0 degraded"),
+            "{found:?}"
         );
     }
 

@@ -9,6 +9,19 @@ use crate::model::{FailureRecord, RunRecord, RunStatus};
 const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
     signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project";
 
+/// The runs of a tool in use, as every statistic, health rule and suggestion counts them and
+/// as validation replays their inputs: an active version's, not validation's own (its cases
+/// may fail on purpose) nor a candidate's (a trial of what is not in use yet, which says
+/// nothing of the active version of its name, and whose inputs are no lineage's).
+macro_rules! in_use {
+    () => {
+        "origin != 'validation' AND tier IN ('core', 'approved')"
+    };
+}
+pub(crate) use in_use;
+/// `in_use!()`, for queries built at run time.
+pub(crate) const IN_USE: &str = in_use!();
+
 /// The largest input validation replays into a candidate, in bytes.
 const MAX_REPLAYED_INPUT: i64 = 1024 * 1024;
 
@@ -97,21 +110,24 @@ impl Store {
         self.select_runs(Some(tool), Some(version), limit)
     }
 
-    /// The newest `limit` runs of `tool` in real use: validation's own runs (test cases,
-    /// generated and replayed inputs, a hundred at a time) left out, as the statistics do.
-    pub(crate) fn runs_in_use(
+    /// The newest `limit` runs of version `version` of `tool` outside validation (whose test
+    /// cases, generated and replayed inputs come a hundred at a time): how that version did
+    /// when it was run, a candidate's trials included.
+    pub(crate) fn runs_of_version_in_use(
         &self,
         tool: &str,
+        version: &str,
         limit: usize,
     ) -> Result<Vec<RunRecord>, StoreError> {
         let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE tool = ?2 AND origin <> 'validation'
+            "SELECT {RUN_COLUMNS} FROM runs WHERE tool = ?2 AND version = ?3
+                AND origin <> 'validation'
              ORDER BY started_at DESC, id DESC LIMIT ?1"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let rows = stmt
-            .query_map(params![limit, tool], run_from_row)
+            .query_map(params![limit, tool, version], run_from_row)
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
@@ -146,11 +162,13 @@ impl Store {
             .filter(|v| semver::Version::parse(v).is_ok_and(|v| v < candidate))
             .collect();
         let earlier = serde_json::to_string(&earlier).unwrap_or_default();
-        let sql = "SELECT input FROM runs
-             WHERE tool = ?1 AND tier IN ('core', 'approved') AND origin <> 'validation'
-             AND version IN (SELECT value FROM json_each(?2))
+        let sql = concat!(
+            "SELECT input FROM runs WHERE tool = ?1 AND ",
+            in_use!(),
+            " AND version IN (SELECT value FROM json_each(?2))
              AND length(CAST(input AS BLOB)) <= ?4
-             GROUP BY input ORDER BY MAX(started_at) DESC LIMIT ?3";
+             GROUP BY input ORDER BY MAX(started_at) DESC LIMIT ?3"
+        );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
         stmt.query_map(params![tool, earlier, limit, MAX_REPLAYED_INPUT], |row| {
@@ -724,8 +742,16 @@ pub(crate) mod tests {
         assert_eq!(one, [r#"{"n":1}"#]);
         let later = store.lineage_inputs("a", "3.0.0", 50).expect("later");
         assert_eq!(later, [r#"{"n":4}"#, r#"{"n":1}"#, r#"{"n":2}"#]);
-        let in_use = store.runs_in_use("a", 50).expect("runs");
-        assert!(in_use.iter().all(|r| r.origin != RunOrigin::Validation));
+        let of_version = store
+            .runs_of_version_in_use("a", "1.0.0", 50)
+            .expect("runs");
+        assert_eq!(
+            of_version.len(),
+            5,
+            "the candidate's trial too: {of_version:?}"
+        );
+        assert!(of_version.iter().all(|r| r.origin != RunOrigin::Validation));
+        assert!(of_version.iter().all(|r| r.version == "1.0.0"));
     }
 
     #[test]

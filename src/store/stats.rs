@@ -20,18 +20,28 @@ use crate::model::{RunStatus, Severity, ToolEntry};
 /// already reach the penalty cap, so a tool with thousands of failures stays cheap to score.
 const FAILURES_THAT_MATTER: u64 = 25;
 
+/// The runs the statistics count: those in use (`runs::in_use`), and of those not the ones
+/// whose input the tool refused (`bad_input`): the caller's mistake, neither success nor
+/// failure of the tool.
+macro_rules! counted {
+    () => {
+        concat!(crate::store::runs::in_use!(), " AND status != 'bad_input'")
+    };
+}
+
 /// Every tool's runs in one pass: its count, ok count, the middle one or two durations
 /// (median) and its newest run (`by_recency = 1`); only runs started before `?1` when it is
-/// set. Validation runs are left out: their test cases may fail on purpose
-/// (`expect_exit = 1`), which says nothing about the tool's use; so are runs whose input the
-/// tool refused (`bad_input`): the caller's mistake, neither success nor failure of the tool.
-const RUN_STATS_SQL: &str = "
+/// set.
+const RUN_STATS_SQL: &str = concat!(
+    "
     WITH ranked AS (
         SELECT tool, duration_ms, status, started_at,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY duration_ms) AS by_duration,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY started_at DESC, id DESC) AS by_recency,
             COUNT(*) OVER (PARTITION BY tool) AS n
-        FROM runs WHERE (?1 IS NULL OR started_at < ?1) AND origin != 'validation' AND status != 'bad_input'
+        FROM runs WHERE (?1 IS NULL OR started_at < ?1) AND ",
+    counted!(),
+    "
     )
     SELECT tool,
         MAX(n),
@@ -39,37 +49,50 @@ const RUN_STATS_SQL: &str = "
         AVG(CASE WHEN by_duration IN ((n + 1) / 2, (n + 2) / 2) THEN duration_ms END),
         MAX(CASE WHEN by_recency = 1 THEN status END),
         MAX(CASE WHEN by_recency = 1 THEN started_at END)
-    FROM ranked GROUP BY tool";
+    FROM ranked GROUP BY tool"
+);
 
 /// The same numbers for the one tool `?1`, through the `(tool, started_at)` index and without
 /// window functions: a tool's quality day by day asks for them once per day, and two window
 /// sorts over all its runs each time cost eight times as much. The newest run is the first
 /// by `started_at DESC, id DESC`, as above.
-const ONE_TOOL_TOTALS_SQL: &str = "
+const ONE_TOOL_TOTALS_SQL: &str = concat!(
+    "
     SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0),
         (SELECT status FROM runs
-            WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'
+            WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND ",
+    counted!(),
+    "
             ORDER BY started_at DESC, id DESC LIMIT 1),
         MAX(started_at)
-    FROM runs WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'";
+    FROM runs WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND ",
+    counted!()
+);
 
 /// The middle one (odd `?3`) or two (even `?3`) of the tool's `?3` durations: the same
 /// positions as `(n + 1) / 2` and `(n + 2) / 2` above, their mean the median.
-const ONE_TOOL_MEDIAN_SQL: &str = "
+const ONE_TOOL_MEDIAN_SQL: &str = concat!(
+    "
     SELECT AVG(duration_ms) FROM (
         SELECT duration_ms FROM runs
-        WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'
+        WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND ",
+    counted!(),
+    "
         ORDER BY duration_ms LIMIT 2 - ?3 % 2 OFFSET (?3 - 1) / 2
-    )";
+    )"
+);
 
-/// Failures per tool and severity, recorded before `?2` when set; like the runs, one tool's
-/// are counted through the `(tool, at)` index.
+/// Failures per tool and severity, recorded before `?2` when set, but those of a candidate's
+/// runs; like the runs, one tool's are counted through the `(tool, at)` index.
 macro_rules! failure_counts_sql {
     ($tools:literal) => {
         concat!(
             "SELECT tool, severity, COUNT(*) FROM failures WHERE ",
             $tools,
-            " AND (?2 IS NULL OR at < ?2) GROUP BY tool, severity"
+            " AND (?2 IS NULL OR at < ?2)",
+            // A candidate's failed trial is its own, as its runs are.
+            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = failures.run_id",
+            " AND runs.tier = 'experimental') GROUP BY tool, severity"
         )
     };
 }
@@ -79,19 +102,27 @@ const ONE_TOOL_FAILURE_COUNTS_SQL: &str = failure_counts_sql!("tool = ?1");
 
 /// The last `?2` days (UTC, as stored) on which tool `?1` ran, with the start of the next day:
 /// the cutoff for the quality as it stood at the end of that day.
-const DAYS_OF_ONE_TOOL_SQL: &str = "
+const DAYS_OF_ONE_TOOL_SQL: &str = concat!(
+    "
     SELECT day, runs, ok, date(day, '+1 day') FROM (
         SELECT substr(started_at, 1, 10) AS day, COUNT(*) AS runs, SUM(status = 'ok') AS ok
-        FROM runs WHERE tool = ?1 AND origin != 'validation' AND status != 'bad_input'
+        FROM runs WHERE tool = ?1 AND ",
+    counted!(),
+    "
         GROUP BY day ORDER BY day DESC LIMIT ?2
-    ) ORDER BY day";
+    ) ORDER BY day"
+);
 
-/// Runs of the whole workspace per day from `?1` to `?2` (inclusive, `YYYY-MM-DD`).
-const RUNS_PER_DAY_SQL: &str = "
+/// Runs of the whole workspace in use per day from `?1` to `?2` (inclusive, `YYYY-MM-DD`).
+const RUNS_PER_DAY_SQL: &str = concat!(
+    "
     SELECT substr(started_at, 1, 10) AS day, COUNT(*), SUM(status = 'ok')
     FROM runs WHERE started_at >= ?1 AND started_at < date(?2, '+1 day')
-        AND origin != 'validation' AND status != 'bad_input'
-    GROUP BY day";
+        AND ",
+    counted!(),
+    "
+    GROUP BY day"
+);
 
 /// The mean of two middle durations can end in .5; round to whole ms.
 fn round_median(median: f64) -> u64 {
@@ -345,7 +376,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RunRecord;
+    use crate::model::{FailureRecord, RunRecord};
     use crate::store::failures::tests::sample_failure;
     use crate::store::runs::tests::sample_run;
 
@@ -407,6 +438,48 @@ mod tests {
         assert_eq!(stats[2].runs, 0);
         assert_eq!(stats[2].median_ms, None);
         assert!((stats[2].quality - (0.40 - 0.02)).abs() < 1e-9);
+    }
+
+    /// A candidate's trials, and the failures recorded for them, are its own: the name's
+    /// statistics (its active version's quality) stay as they were.
+    #[test]
+    fn a_candidates_trials_and_their_failures_leave_its_names_stats_as_they_were() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        store
+            .insert_runs(&mut [
+                run("a", 1, 100, RunStatus::Ok),
+                run("a", 2, 100, RunStatus::Ok),
+            ])
+            .expect("runs");
+        let before = store.stats_for("a").expect("a").expect("has runs");
+        let mut trials: Vec<RunRecord> = (3..6)
+            .map(|second| RunRecord {
+                version: "2.0.0".into(),
+                tier: crate::model::Tier::Experimental,
+                ..run("a", second, 900, RunStatus::Failed)
+            })
+            .collect();
+        store.insert_runs(&mut trials).expect("trials");
+        store
+            .insert_failures(&mut [FailureRecord {
+                run_id: Some(trials[0].id),
+                ..sample_failure("a", "2026-11-21T10:00:07.000Z", Severity::Critical)
+            }])
+            .expect("failure");
+        let after = store.stats_for("a").expect("a").expect("has runs");
+        assert_eq!(after, before);
+        assert_eq!((after.runs, after.ok), (2, 2));
+        // A failure a person marks by hand, of no run, still counts.
+        store
+            .insert_failures(&mut [sample_failure(
+                "a",
+                "2026-11-21T10:00:08.000Z",
+                Severity::Critical,
+            )])
+            .expect("failure");
+        let marked = store.stats_for("a").expect("a").expect("has runs");
+        assert!(marked.quality < before.quality);
     }
 
     #[test]

@@ -153,6 +153,8 @@ struct OpenRow {
 }
 
 /// Who made a run or a call: an MCP client by its name, a person by the front end.
+use super::runs::IN_USE;
+
 const WHO: &str = "CASE WHEN client IS NOT NULL THEN 'mcp:' || client ELSE origin END";
 
 impl Store {
@@ -187,7 +189,7 @@ impl Store {
         let sql = format!(
             "WITH recent AS (
                 SELECT id, tool, started_at, duration_ms, {WHO} AS who FROM runs
-                WHERE origin != 'validation' AND started_at >= ?1
+                WHERE {IN_USE} AND started_at >= ?1
                 ORDER BY id DESC LIMIT ?2
              ), ordered AS (
                 SELECT id, tool, who, started_at,
@@ -231,7 +233,7 @@ impl Store {
     /// fed the next.
     pub(crate) fn run_before(&self, id: i64, who: &str) -> Result<Option<i64>, StoreError> {
         let sql = format!(
-            "SELECT id FROM runs WHERE id < ?1 AND origin != 'validation' AND {WHO} = ?2
+            "SELECT id FROM runs WHERE id < ?1 AND {IN_USE} AND {WHO} = ?2
              ORDER BY id DESC LIMIT 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
@@ -290,7 +292,7 @@ impl Store {
                 SELECT tool, status, duration_ms, who,
                     ROW_NUMBER() OVER (PARTITION BY tool ORDER BY id DESC) AS nth
                 FROM (SELECT id, tool, status, duration_ms, {WHO} AS who FROM runs
-                      WHERE origin != 'validation' AND started_at >= ?1
+                      WHERE {IN_USE} AND started_at >= ?1
                       ORDER BY id DESC LIMIT ?3))
              WHERE nth <= ?2 ORDER BY tool"
         );

@@ -595,7 +595,11 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                         read_or_say(
                             &tx,
                             "recent runs",
-                            reader.runs_in_use(&entry.name, run_history::RECENT_RUNS),
+                            reader.runs_of_version_in_use(
+                                &entry.name,
+                                &entry.version,
+                                run_history::RECENT_RUNS,
+                            ),
                         )
                     })
                     .unwrap_or_default();

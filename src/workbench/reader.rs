@@ -108,13 +108,14 @@ impl Reader {
         self.read(|store| store.list_runs(tool, limit))
     }
 
-    /// The newest runs of `tool` made in use (validation's left out).
-    pub(crate) fn runs_in_use(
+    /// The newest runs of version `version` of `tool` outside validation.
+    pub(crate) fn runs_of_version_in_use(
         &self,
         tool: &str,
+        version: &str,
         limit: usize,
     ) -> Result<Vec<RunRecord>, StoreError> {
-        self.read(|store| store.runs_in_use(tool, limit))
+        self.read(|store| store.runs_of_version_in_use(tool, version, limit))
     }
 
     /// The inputs `tool` was run with lately, newest first, each at most `max_bytes`.
