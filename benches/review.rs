@@ -92,7 +92,15 @@ fn validated_candidate(write: impl FnOnce(&Path)) -> (tempfile::TempDir, Store) 
     let mut store = Store::open(dir.path()).expect("store");
     let hash = hash_tool_folder(&dir.path().join("experimental/big"));
     store
-        .save_validation("experimental/big", "big", "1.0.0", &hash, "pass", "{}")
+        .save_validation(&toolbench::store::ValidationRow {
+            path: "experimental/big",
+            tool: "big",
+            version: "1.0.0",
+            content_hash: &hash,
+            verdict: "pass",
+            json: "{}",
+            arrived_at: "2026-11-21T10:00:00.000Z",
+        })
         .expect("validated");
     (dir, store)
 }

@@ -765,6 +765,33 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
     assert_eq!(queue[0]["arrived_at"], "2026-01-01T00:00:00.000Z");
 }
 
+/// A candidate's arrival is what its files tell, before the validation pipeline saw it and
+/// after: the time does not move to when a queue reached it.
+#[test]
+fn a_candidates_arrival_stays_what_it_was_once_it_is_validated() {
+    let ws = workspace();
+    let root = ws.path();
+    let folder = root.join("experimental/csv_to_json-1.3.0");
+    let touched = Command::new("touch")
+        .args(["-d", "2026-01-02T03:04:05Z"])
+        .arg(&folder)
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+    let arrival = |root: &Path| -> Value {
+        let queue: Vec<Value> =
+            serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
+        let csv = queue
+            .iter()
+            .find(|q| q["name"] == "csv_to_json")
+            .expect("csv candidate");
+        csv["arrived_at"].clone()
+    };
+    assert_eq!(arrival(root), "2026-01-02T03:04:05.000Z");
+    ok(root, &["validate", "csv_to_json@1.3.0"]);
+    assert_eq!(arrival(root), "2026-01-02T03:04:05.000Z", "once validated");
+}
+
 #[test]
 fn history_json_has_the_contract_fields() {
     let ws = workspace();

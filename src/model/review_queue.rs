@@ -19,6 +19,16 @@ pub(crate) fn arrival_key<'a>(
     (arrived_at.is_none(), arrived_at.unwrap_or_default(), path)
 }
 
+/// When the candidate at `path` arrived, as its files tell: the last change of its folder
+/// (or bare script), never later than now. What the queue shows before the validation
+/// pipeline saw it, and what it keeps once it did, so the time does not move when a slow
+/// queue reaches it.
+pub(crate) fn arrival_of(path: &Path) -> String {
+    let now = std::time::SystemTime::now();
+    let changed = path.symlink_metadata().and_then(|m| m.modified());
+    crate::clock::rfc3339(changed.map_or(now, |changed| changed.min(now)))
+}
+
 /// Everything recorded about one tool name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct History {

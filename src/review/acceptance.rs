@@ -157,14 +157,15 @@ mod tests {
             {"check": "lint", "status": "warn", "message": "x"},
         ]});
         store
-            .save_validation(
-                "experimental/t-1.1.0",
-                "t",
-                "1.1.0",
-                "hash-1.1.0",
-                "fail",
-                &report.to_string(),
-            )
+            .save_validation(&crate::store::ValidationRow {
+                path: "experimental/t-1.1.0",
+                tool: "t",
+                version: "1.1.0",
+                content_hash: "hash-1.1.0",
+                verdict: "fail",
+                json: &report.to_string(),
+                arrived_at: "2026-11-21T10:00:00.000Z",
+            })
             .expect("saved");
         let refuse = |accepted| {
             refuse_unaccepted("approve", &store, &candidate, Some(&active), accepted)

@@ -49,7 +49,15 @@ pub(crate) mod testing {
     pub(crate) fn mark_validated(root: &Path, store: &mut Store, folder: &str) {
         let hash = crate::catalog::scan::hash_tool_folder(&root.join(folder));
         store
-            .save_validation(folder, "tool", "0.0.0", &hash, "pass", "{}")
+            .save_validation(&crate::store::ValidationRow {
+                path: folder,
+                tool: "tool",
+                version: "0.0.0",
+                content_hash: &hash,
+                verdict: "pass",
+                json: "{}",
+                arrived_at: "2026-11-21T10:00:00.000Z",
+            })
             .expect("validation recorded");
     }
 }

@@ -4,13 +4,14 @@
 use std::path::Path;
 
 use super::ReviewError;
-use super::steps::{modified_rfc3339, relative, scan};
+use super::steps::{relative, scan};
 use super::validate::{Check, CheckStatus, ValidationReport};
 use crate::catalog::scan::ScanLimits;
 use crate::model::Catalog;
 use crate::model::Drift;
 use crate::model::Tier;
 use crate::model::review_queue::arrival_key;
+use crate::model::review_queue::arrival_of;
 pub(crate) use crate::model::review_queue::{DriftItem, History, QueueItem, ReviewItem};
 use crate::seal::SealBook;
 use crate::store::Store;
@@ -51,7 +52,7 @@ fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueIt
                 verdict: row.and_then(|r| r.verdict.clone()),
                 arrived_at: row
                     .map(|r| r.arrived_at.clone())
-                    .unwrap_or_else(|| modified_rfc3339(&e.path)),
+                    .unwrap_or_else(|| arrival_of(&e.path)),
                 parent: e
                     .manifest
                     .as_ref()

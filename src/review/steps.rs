@@ -530,13 +530,6 @@ pub(super) fn relative(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-pub(super) fn modified_rfc3339(path: &Path) -> String {
-    path.symlink_metadata()
-        .and_then(|m| m.modified())
-        .map(crate::clock::rfc3339)
-        .unwrap_or_default()
-}
-
 /// Writes `relative` (from the root) through a temporary file and a rename, so readers never
 /// see half a file, and never through a symlink (`safe_fs`).
 pub(super) fn write_in_workspace(

@@ -36,6 +36,7 @@ use error::sqlite_error;
 pub(crate) use salvage::TableSalvage;
 pub use shared::SharedStore;
 pub(crate) use shared::{StoreAccess, StoreOnDemand};
+pub use validation_cache::ValidationRow;
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;

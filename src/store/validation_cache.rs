@@ -8,6 +8,20 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 
+/// A validation report as the review queue row of its tool's path keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationRow<'a> {
+    pub path: &'a str,
+    pub tool: &'a str,
+    pub version: &'a str,
+    pub content_hash: &'a str,
+    pub verdict: &'a str,
+    /// The report, as `validate --json` prints it.
+    pub json: &'a str,
+    /// When the tool arrived: set by the path's first save, kept by the later ones.
+    pub arrived_at: &'a str,
+}
+
 impl Store {
     /// The report JSON saved for `path` (relative to the workspace root) when it was made for
     /// exactly `content_hash`.
@@ -70,17 +84,17 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Saves a report for `path`, replacing the one before; `arrived_at` is set on the first
-    /// save and kept afterwards.
-    pub fn save_validation(
-        &mut self,
-        path: &str,
-        tool: &str,
-        version: &str,
-        content_hash: &str,
-        verdict: &str,
-        json: &str,
-    ) -> Result<(), StoreError> {
+    /// Saves a report for its path, replacing the one before.
+    pub fn save_validation(&mut self, row: &ValidationRow<'_>) -> Result<(), StoreError> {
+        let ValidationRow {
+            path,
+            tool,
+            version,
+            content_hash,
+            verdict,
+            json,
+            arrived_at,
+        } = *row;
         self.conn
             .execute(
                 "INSERT INTO review_queue (path, tool, version, content_hash, arrived_at, verdict,
@@ -89,15 +103,7 @@ impl Store {
                  ON CONFLICT (path) DO UPDATE SET tool = excluded.tool,
                    version = excluded.version, content_hash = excluded.content_hash,
                    verdict = excluded.verdict, validation = excluded.validation",
-                params![
-                    path,
-                    tool,
-                    version,
-                    content_hash,
-                    crate::clock::now_rfc3339(),
-                    verdict,
-                    json
-                ],
+                params![path, tool, version, content_hash, arrived_at, verdict, json],
             )
             .map(|_| ())
             .map_err(|e| self.error(e))
@@ -126,7 +132,15 @@ mod tests {
         let path = "experimental/t";
         assert_eq!(store.cached_validation(path, "h1").expect("read"), None);
         store
-            .save_validation(path, "t", "1.0.0", "h1", "pass", "{\"v\":1}")
+            .save_validation(&crate::store::ValidationRow {
+                path,
+                tool: "t",
+                version: "1.0.0",
+                content_hash: "h1",
+                verdict: "pass",
+                json: "{\"v\":1}",
+                arrived_at: "2026-11-21T10:00:00.000Z",
+            })
             .expect("save");
         assert_eq!(
             store
@@ -145,14 +159,29 @@ mod tests {
         let mut store = Store::open(dir.path()).expect("open");
         let path = "experimental/t";
         store
-            .save_validation(path, "t", "1.0.0", "h1", "pass", "{}")
+            .save_validation(&crate::store::ValidationRow {
+                path,
+                tool: "t",
+                version: "1.0.0",
+                content_hash: "h1",
+                verdict: "pass",
+                json: "{}",
+                arrived_at: "2026-11-21T10:00:00.000Z",
+            })
             .expect("save");
-        let first = arrived_at(&store, path);
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(arrived_at(&store, path), "2026-11-21T10:00:00.000Z");
         store
-            .save_validation(path, "t", "1.1.0", "h2", "fail", "{\"v\":2}")
+            .save_validation(&crate::store::ValidationRow {
+                path,
+                tool: "t",
+                version: "1.1.0",
+                content_hash: "h2",
+                verdict: "fail",
+                json: "{\"v\":2}",
+                arrived_at: "2026-11-22T08:00:00.000Z",
+            })
             .expect("save again");
-        assert_eq!(arrived_at(&store, path), first);
+        assert_eq!(arrived_at(&store, path), "2026-11-21T10:00:00.000Z");
         assert_eq!(store.cached_validation(path, "h1").expect("read"), None);
         assert_eq!(
             store
@@ -173,7 +202,15 @@ mod tests {
         let mut store = Store::open(dir.path()).expect("open");
         assert!(!store.has_validation_of("h1").expect("read"));
         store
-            .save_validation("experimental/t", "t", "1.0.0", "h1", "pass", "{}")
+            .save_validation(&crate::store::ValidationRow {
+                path: "experimental/t",
+                tool: "t",
+                version: "1.0.0",
+                content_hash: "h1",
+                verdict: "pass",
+                json: "{}",
+                arrived_at: "2026-11-21T10:00:00.000Z",
+            })
             .expect("save");
         assert!(store.has_validation_of("h1").expect("read"));
         assert!(!store.has_validation_of("h2").expect("read"));

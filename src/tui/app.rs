@@ -749,9 +749,9 @@ impl App {
                     self.notify(line, Level::Error);
                 }
                 self.validating.remove(&report.name);
-                // First seen now: its queue row was just written with this arrival time.
+                // First seen now: its queue row was just written, with the arrival its files tell.
                 if report.tier == Tier::Experimental && !self.arrivals.contains_key(&path) {
-                    self.arrived(&path, crate::clock::now_rfc3339());
+                    self.arrived(&path, crate::model::review_queue::arrival_of(&path));
                 }
                 // A candidate new to us may be an agent's proposal: learn who sent it.
                 if report.path.starts_with(Tier::Experimental.dir_name())

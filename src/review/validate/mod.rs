@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use crate::model::Catalog;
 use crate::model::ToolEntry;
 use crate::model::short_hash;
-use crate::store::{SharedStore, Store, StoreError};
+use crate::store::{SharedStore, Store, StoreError, ValidationRow};
 
 #[cfg(test)]
 pub(crate) use cases::parse_case;
@@ -431,22 +431,28 @@ pub(crate) fn cached(
         }))
 }
 
-/// Keeps `report` in the store's review queue row of its path.
-pub(crate) fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreError> {
+/// Keeps `report` in the store's review queue row of its path (relative to `root`), which
+/// keeps the tool's arrival from its first save.
+pub(crate) fn save(
+    store: &mut Store,
+    root: &Path,
+    report: &ValidationReport,
+) -> Result<(), StoreError> {
     let json = serde_json::to_string(&ValidationReport {
         cached: false,
         runs: Vec::new(),
         ..report.clone()
     })
     .unwrap_or_default();
-    store.save_validation(
-        &report.path,
-        &report.name,
-        &report.version,
-        &report.content_hash,
-        report.verdict.as_str(),
-        &json,
-    )
+    store.save_validation(&ValidationRow {
+        path: &report.path,
+        tool: &report.name,
+        version: &report.version,
+        content_hash: &report.content_hash,
+        verdict: report.verdict.as_str(),
+        json: &json,
+        arrived_at: &crate::model::review_queue::arrival_of(&root.join(&report.path)),
+    })
 }
 
 /// The cached report when the tool's content is unchanged and it would be compared with what
@@ -508,7 +514,7 @@ pub(crate) async fn validate_cached(
             after: short_hash(&now).to_string(),
         });
     }
-    save(&mut store.lock(), &report)?;
+    save(&mut store.lock(), review.root(), &report)?;
     Ok(report)
 }
 
@@ -699,9 +705,14 @@ mod tests {
             manifest: Some(std::sync::Arc::new(manifest)),
             ..ToolEntry::fixture(Tier::Experimental, "t")
         };
-        save(&mut store, &report_with(None)).expect("save");
+        save(&mut store, dir.path(), &report_with(None)).expect("save");
         assert_eq!(cached(&store, dir.path(), &entry).expect("read"), None);
-        save(&mut store, &report_with(Some(PermissionsReport::default()))).expect("save");
+        save(
+            &mut store,
+            dir.path(),
+            &report_with(Some(PermissionsReport::default())),
+        )
+        .expect("save");
         let found = cached(&store, dir.path(), &entry).expect("read");
         assert!(found.is_some_and(|r| r.cached));
     }
