@@ -604,6 +604,58 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     session.type_keys("q");
 }
 
+/// Runs another process starts and ends within a few milliseconds, each between two of
+/// the workbench's looks at the running folder, show all the same, one by one.
+#[test]
+fn quick_runs_started_elsewhere_each_show_in_the_output_pane() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(ws.path(), "quick", r#""sh", "-c", "echo quick-out""#, 30);
+    let mut session = Session::start_accepted(ws.path(), config.path());
+    session.wait_for("Output");
+    for _ in 0..4 {
+        let out = std::process::Command::new(common::bin())
+            .args(["--root", &ws.path().display().to_string(), "run", "quick"])
+            .envs(common::user_dirs(config.path()))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("cli run");
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    // Each run is one of the Output pane's runs, `[` and `]` walk through them.
+    let screen = session.wait_for(" of 4");
+    assert!(screen.contains("Output · "), "{screen}");
+    assert!(screen.contains("quick-out"), "{screen}");
+    session.type_keys("q");
+}
+
+/// A failure another process records (a person's `mark-failure` beside the workbench, no run
+/// of it anywhere) shows in the Failures pane without a restart.
+#[test]
+fn a_failure_recorded_elsewhere_shows_in_the_failures_pane() {
+    let ws = common::sample_workspace();
+    // No candidate: nothing the workbench validates reads the history again by the way.
+    let candidates = ws.path().join("experimental");
+    std::fs::remove_dir_all(&candidates).expect("candidates");
+    std::fs::create_dir(&candidates).expect("experimental/");
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start_accepted(ws.path(), config.path());
+    let screen = session.wait_for("Output");
+    assert!(!screen.contains("Failures (1)"), "{screen}");
+    let out = std::process::Command::new(common::bin())
+        .args(["--root", &ws.path().display().to_string()])
+        .args(["mark-failure", "slugify", "--scenario", "umlauts"])
+        .args(["--error", "dropped-the-umlaut", "--severity", "high"])
+        .envs(common::user_dirs(config.path()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("mark-failure");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let screen = session.wait_for("Failures (1)");
+    assert!(screen.contains("dropped-the-umlaut"), "{screen}");
+    session.type_keys("q");
+}
+
 #[test]
 fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
     use std::io::Write;

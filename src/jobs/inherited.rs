@@ -12,7 +12,7 @@
 //! following at the rate a flood writes them. Where no watch can be had, it looks every
 //! `POLL` throughout.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -69,6 +69,9 @@ impl Job for InheritedRuns {
             let mut reader = None;
             let me = std::process::id();
             let mut followed: HashMap<String, Followed> = HashMap::new();
+            // Runs told to their end whose files are still there (one the store refused stays
+            // for the next start): never told again.
+            let mut told_whole: HashSet<String> = HashSet::new();
             let mut next_key = FIRST_KEY;
             while !tx.is_closed() && !wake.stopped() {
                 // Validation's runs are its checks, told in its report (the review overlay), not
@@ -78,8 +81,10 @@ impl Job for InheritedRuns {
                     .filter(|r| r.starter.pid != me)
                     .collect();
                 let shown = |r: &&InFlight| r.origin != RunOrigin::Validation;
+                // A run found already ended (handed off, or abandoned) between two looks is
+                // told all the same: started now, and finished below once it is stored.
                 for run in runs.iter().filter(shown) {
-                    if run.is_live() && !followed.contains_key(&run.log_dir) {
+                    if !followed.contains_key(&run.log_dir) && !told_whole.contains(&run.log_dir) {
                         let key = next_key;
                         next_key += 1;
                         let started = InheritedEvent::Started {
@@ -133,8 +138,10 @@ impl Job for InheritedRuns {
                         if tx.blocking_send(finished).is_err() {
                             return;
                         }
+                        told_whole.insert(log_dir);
                     }
                 }
+                told_whole.retain(|dir| runs.iter().any(|r| &r.log_dir == dir));
                 wake.wait(runs.is_empty() && followed.is_empty());
             }
         })
@@ -186,7 +193,15 @@ impl Wake {
             // A run's file made or gone, never a look at the folder (`ChangesOnly`): each look
             // of ours opens it, and would wake us again.
             let mut watch = <ChangesOnly<notify::RecommendedWatcher> as notify::Watcher>::new(
-                move |_: notify::Result<notify::Event>| {
+                // Nor a temporary written before a run's file moves into place: a look woken
+                // by it finds no run yet, and the next one comes `POLL` later.
+                move |event: notify::Result<notify::Event>| {
+                    let temporary = |p: &PathBuf| p.extension().is_some_and(|x| x == "tmp");
+                    let only_temporaries =
+                        event.is_ok_and(|e| !e.paths.is_empty() && e.paths.iter().all(temporary));
+                    if only_temporaries {
+                        return;
+                    }
                     let _ = tell.send(());
                 },
                 notify::Config::default(),

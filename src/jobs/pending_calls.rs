@@ -45,6 +45,7 @@ impl Job for PendingCalls {
             };
             let mut last = None;
             let mut last_requests = None;
+            let mut history = None;
             let mut checked = Instant::now() - CHECK_SERVERS;
             while !tx.is_closed() {
                 if checked.elapsed() >= CHECK_SERVERS {
@@ -74,6 +75,14 @@ impl Job for PendingCalls {
                         return;
                     }
                     last_requests = Some(requests);
+                }
+                // A run or a failure another process recorded (a CLI run, `mark-failure`, an
+                // MCP call): nothing else tells the front end to read its history again.
+                if let Ok((recorded, now)) = store.history_since(history) {
+                    if recorded && tx.blocking_send(PendingEvent::HistoryChanged).is_err() {
+                        return;
+                    }
+                    history = Some(now);
                 }
                 // Listening since before this look, so a write during it is told: a new call
                 // shows within milliseconds of its write, by whichever process. The reader gone
@@ -112,7 +121,7 @@ mod tests {
                 .expect("the looker runs");
             match event {
                 PendingEvent::Calls { calls, .. } => return calls,
-                PendingEvent::Requests(_) => {}
+                PendingEvent::Requests(_) | PendingEvent::HistoryChanged => {}
                 PendingEvent::Unreadable(e) => panic!("unreadable: {e}"),
             }
         }

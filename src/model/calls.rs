@@ -19,6 +19,8 @@ pub(crate) enum PendingEvent {
         rules: Vec<RuleRow>,
     },
     Requests(Vec<RequestRow>),
+    /// A run or a failure was recorded, by whichever process: the history is to be read again.
+    HistoryChanged,
     /// The store could not be opened: the looker stopped.
     Unreadable(StoreError),
 }

@@ -25,7 +25,37 @@ pub(crate) const IN_USE: &str = in_use!();
 /// The largest input validation replays into a candidate, in bytes.
 const MAX_REPLAYED_INPUT: i64 = 1024 * 1024;
 
+/// Where the history stood at a look: the newest run's and failure's ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HistoryMark {
+    run: i64,
+    failure: i64,
+}
+
 impl Store {
+    /// Whether a run outside validation or a failure was recorded since `since` (the marks of
+    /// the last look; none: this is the first), and the marks now: the newest run's and
+    /// failure's ids. A look reads only the runs recorded since the last, however many
+    /// validation recorded meanwhile.
+    pub(crate) fn history_since(
+        &self,
+        since: Option<HistoryMark>,
+    ) -> Result<(bool, HistoryMark), StoreError> {
+        let after = since.map_or(i64::MAX, |mark| mark.run);
+        let (run, failure, new_run): (i64, i64, bool) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT coalesce(max(id), 0) FROM runs),
+                        (SELECT coalesce(max(id), 0) FROM failures),
+                        EXISTS (SELECT 1 FROM runs WHERE id > ?1 AND origin != 'validation')",
+                [after],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(|e| self.error(e))?;
+        let recorded = new_run || since.is_some_and(|mark| mark.failure != failure);
+        Ok((recorded, HistoryMark { run, failure }))
+    }
+
     /// Records `runs` in one transaction and sets each record's `id`, each once per folder
     /// (`store_run_once`). All or nothing.
     pub fn insert_runs(&mut self, runs: &mut [RunRecord]) -> Result<(), StoreError> {
@@ -752,6 +782,43 @@ pub(crate) mod tests {
         );
         assert!(of_version.iter().all(|r| r.origin != RunOrigin::Validation));
         assert!(of_version.iter().all(|r| r.version == "1.0.0"));
+    }
+
+    #[test]
+    fn the_history_mark_moves_with_a_run_or_a_failure_but_not_with_validation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let (recorded, first) = store.history_since(None).expect("first look");
+        assert!(
+            !recorded,
+            "the first look is where the front end starts from"
+        );
+        let mut validation = RunRecord {
+            origin: RunOrigin::Validation,
+            ..sample_run("a", "2026-11-21T10:00:00.000Z")
+        };
+        store
+            .insert_runs(std::slice::from_mut(&mut validation))
+            .expect("insert");
+        let (recorded, after_validation) = store.history_since(Some(first)).expect("look");
+        assert!(!recorded, "validation's runs are its report's");
+        let (recorded, same) = store.history_since(Some(after_validation)).expect("look");
+        assert!(!recorded);
+        let mut cli = sample_run("a", "2026-11-21T10:00:01.000Z");
+        store
+            .insert_runs(std::slice::from_mut(&mut cli))
+            .expect("insert");
+        let (recorded, after_run) = store.history_since(Some(same)).expect("look");
+        assert!(recorded, "a run another process made");
+        store
+            .insert_failures(&mut [crate::store::failures::tests::sample_failure(
+                "a",
+                "2026-11-21T10:00:02.000Z",
+                crate::model::Severity::Low,
+            )])
+            .expect("failure");
+        let (recorded, _) = store.history_since(Some(after_run)).expect("look");
+        assert!(recorded, "a failure marked by hand");
     }
 
     #[test]

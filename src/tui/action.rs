@@ -124,7 +124,7 @@ actions! {
     FocusOutput => "focus_output", "Focus the Output pane";
     FocusFailures => "focus_failures", "Focus the Failures pane";
     FocusReview => "focus_review", "Focus the Review pane";
-    Rescan => "rescan", "Scan the workspace again";
+    Rescan => "rescan", "Scan the workspace and read the history again";
     Zoom => "zoom", "Give the focused pane the whole screen, or give the screen back";
     Undo => "undo", "Undo the last decision taken here (asks first): an approval goes back to review, a rejection or an archive is restored, a promote demoted";
     Stats => "stats", "Workspace stats and the quality ranking";

@@ -257,6 +257,8 @@ pub enum AppEvent {
     },
     /// The tool requests waiting for a human, as they changed.
     RequestsPolled(Vec<crate::model::requests::RequestRow>),
+    /// Some process recorded a run or a failure: failures and quality are read again.
+    HistoryChanged,
     /// The service instances of the workspace, as they changed.
     InstancesPolled(Vec<InstanceRow>),
     /// The person's pager showed a run's log, or why not.
@@ -791,6 +793,7 @@ impl App {
             }
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
+            AppEvent::HistoryChanged => self.effects.push(Effect::LoadHistory),
             AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
             AppEvent::InputHistoryLoaded { path, inputs } => self.on_input_history(&path, inputs),
             AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
@@ -1920,6 +1923,7 @@ impl App {
             Action::FocusFailures => self.focus = Pane::Failures,
             Action::FocusReview => self.focus = Pane::Review,
             Action::Rescan => {
+                self.effects.push(Effect::LoadHistory);
                 self.scan_workspace();
                 self.scan = ScanState::Starting;
             }

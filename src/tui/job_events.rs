@@ -178,6 +178,7 @@ fn from_pending(event: PendingEvent) -> AppEvent {
     match event {
         PendingEvent::Calls { calls, rules } => AppEvent::CallsPolled { calls, rules },
         PendingEvent::Requests(requests) => AppEvent::RequestsPolled(requests),
+        PendingEvent::HistoryChanged => AppEvent::HistoryChanged,
         PendingEvent::Unreadable(e) => AppEvent::StoreRefused(format!("agent calls: {e}")),
     }
 }

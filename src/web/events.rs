@@ -46,7 +46,9 @@ pub(super) async fn follow(mut events: Events, tx: watch::Sender<Changed>) {
             | WorkbenchEvent::ToolsChanged { .. }
             | WorkbenchEvent::CatalogReplaced(_)
             | WorkbenchEvent::Validation(_) => None,
-            WorkbenchEvent::RunElsewhere(_) | WorkbenchEvent::Services(_) => continue,
+            WorkbenchEvent::RunElsewhere(_)
+            | WorkbenchEvent::Services(_)
+            | WorkbenchEvent::Waiting(PendingEvent::HistoryChanged) => continue,
         };
         tx.send_modify(|changed| {
             changed.seq += 1;

@@ -2517,3 +2517,21 @@ fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_i
     )));
     assert_eq!(app.catalog.len(), 0, "taken once the scan ended");
 }
+
+/// Another process recorded a run or a failure, or the person presses F5: the history (the
+/// Failures pane, quality, health) is read again.
+#[test]
+fn a_history_recorded_elsewhere_and_a_rescan_read_the_history_again() {
+    let loads = |app: &mut App| {
+        app.take_effects()
+            .into_iter()
+            .filter(|e| matches!(e, Effect::LoadHistory))
+            .count()
+    };
+    let mut app = app_with(sample());
+    loads(&mut app);
+    app.update(AppEvent::HistoryChanged);
+    assert_eq!(loads(&mut app), 1);
+    key(&mut app, KeyCode::F(5));
+    assert_eq!(loads(&mut app), 1);
+}
