@@ -409,3 +409,36 @@ fn every_executable_sample_file_has_a_shebang() {
     walk(&tools, &mut found);
     assert!(found.is_empty(), "executable without a shebang: {found:#?}");
 }
+
+/// Two folders answering one NAME@VERSION are two tools: `run`, `show` and `validate` refuse
+/// to pick one, name both, and say how to choose (their content, as they share a version).
+#[test]
+fn a_version_two_folders_answer_is_never_resolved_by_picking_one() {
+    let ws = sample_workspace();
+    let root = ws.path();
+    for folder in ["dup_a", "dup_b"] {
+        let tool = write_tool(root, "experimental", folder, &minimal_manifest("dupe"));
+        std::fs::write(tool.join("run.sh"), format!("echo {folder}\n")).expect("script");
+    }
+    for args in [
+        &["run", "dupe@1.0.0"][..],
+        &["show", "dupe@1.0.0"],
+        &["validate", "dupe@1.0.0"],
+        &["show", "dupe"],
+    ] {
+        let out = toolbench(root, args);
+        assert!(
+            !out.status.success(),
+            "{args:?} picked one: {}",
+            stdout(&out)
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains("dupe@1.0.0 experimental/dup_a ")
+                && err.contains("dupe@1.0.0 experimental/dup_b ")
+                && err.trim_end().ends_with("; say which with --hash PREFIX"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}

@@ -220,6 +220,16 @@ fn approving_a_broken_manifest_is_refused_with_the_reason() {
 }
 
 #[test]
+fn promoting_a_candidate_says_where_that_version_is() {
+    let ws = workspace();
+    let err = refused(ws.path(), &["promote", "csv_to_json@1.3.0"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot promote csv_to_json@1.3.0: it is in experimental/, not in approved/"
+    );
+}
+
+#[test]
 fn a_candidate_named_like_a_core_tool_cannot_be_approved() {
     let ws = workspace();
     let root = ws.path();
@@ -232,7 +242,7 @@ fn a_candidate_named_like_a_core_tool_cannot_be_approved() {
     let err = refused(root, &["approve", "word_count@2.0.0"]);
     assert_eq!(
         err,
-        "toolbench: cannot approve word_count@2.0.0: a core tool named word_count exists; promote/rollback instead"
+        "toolbench: cannot approve word_count@2.0.0: word_count is active in core/, which goes before approved/: archive core's word_count first, or give the candidate another name"
     );
     assert!(root.join("experimental/word_count-2.0.0").is_dir());
     assert_eq!(tiers_of(root, "word_count", "1.0.0"), ["core"]);

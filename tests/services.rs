@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use common::{stderr, stdout};
+use common::{stderr, stdout, write_tool};
 use serde_json::Value;
 
 /// A workspace with fast timeouts, and the instances launched in it, stopped on drop.
@@ -343,6 +343,27 @@ fn a_reused_pid_is_never_signalled() {
     );
     let _ = sleeper.kill();
     let _ = sleeper.wait();
+}
+
+/// A tool that is no service is told so, not asked for the input its schema requires.
+#[test]
+fn launching_a_tool_that_is_no_service_says_so_whatever_its_input_schema() {
+    let mut ws = Ws::new();
+    write_tool(
+        ws.root(),
+        "experimental",
+        "words",
+        "name = \"words\"\nversion = \"1.0.0\"\ndescription = \"counts words\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"-c\", \"cat\"]\ninput = \"stdin-json\"\n\
+         [input]\ntype = \"object\"\nrequired = [\"text\"]\n\
+         [input.properties.text]\ntype = \"string\"\n",
+    );
+    let out = ws.launch("words", "w1");
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: words@1.0.0: not a service (its tool.toml has no [service] section)"
+    );
 }
 
 #[test]

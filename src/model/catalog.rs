@@ -61,6 +61,14 @@ pub enum LookupError {
         /// What is there now: `folder hash12` each.
         found: String,
     },
+    /// Two folders or more of one tier answer: never resolved by picking one.
+    #[error("{tool}: several match ({choices}); say which with {how}")]
+    Ambiguous {
+        tool: String,
+        /// `NAME@VERSION tier/folder hash12` each.
+        choices: String,
+        how: &'static str,
+    },
     /// Asked for in the folder a front end saw it in, and that folder holds no tool of the
     /// workspace any more.
     #[error("{tool}: {folder} holds no tool any more; it changed since it was shown")]
@@ -68,6 +76,27 @@ pub enum LookupError {
 }
 
 impl LookupError {
+    /// The error for `id`, which each of `several` answers: a version tells them apart, or
+    /// only their content when they share it.
+    pub(crate) fn ambiguous(id: &ToolId, several: &[&ToolEntry]) -> Self {
+        let mut choices: Vec<String> = several
+            .iter()
+            .map(|e| format!("{} {}", e.id(), content_label(e)))
+            .collect();
+        choices.sort();
+        let one_version = several.windows(2).all(|w| w[0].version == w[1].version);
+        let tier = several.first().map_or(Tier::Experimental, |e| e.tier);
+        LookupError::Ambiguous {
+            tool: format!("{id} in {tier}/"),
+            choices: choices.join(", "),
+            how: if one_version {
+                "--hash PREFIX"
+            } else {
+                "NAME@VERSION or --hash PREFIX"
+            },
+        }
+    }
+
     /// The error for `id`, whose name and version are there but not its content.
     pub(crate) fn content_changed<'e>(
         id: &ToolId,
@@ -261,7 +290,21 @@ impl Catalog {
             .copied()
             .filter(|e| id.accepts(&e.version))
             .collect();
-        if let Some(found) = versioned.iter().find(|e| id.accepts_hash(&e.content_hash)) {
+        let answering: Vec<&ToolEntry> = versioned
+            .iter()
+            .copied()
+            .filter(|e| id.accepts_hash(&e.content_hash))
+            .collect();
+        if let Some(found) = answering.first() {
+            // The first tier that answers decides; two of its folders are two tools.
+            let here: Vec<&ToolEntry> = answering
+                .iter()
+                .copied()
+                .filter(|e| e.tier == found.tier)
+                .collect();
+            if here.len() > 1 {
+                return Err(LookupError::ambiguous(id, &here));
+            }
             return Ok(found);
         }
         match &id.version {

@@ -21,10 +21,12 @@ pub struct ToolId {
 
 /// Why a `name@version` spec was refused; one line, naming the spec.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{spec:?}: {problem}; expected NAME or NAME@VERSION")]
+#[error("{spec:?}: {problem}; expected {expected}")]
 pub struct ToolIdError {
     pub(crate) spec: String,
     pub(crate) problem: String,
+    /// What was expected in its place.
+    pub(crate) expected: &'static str,
 }
 
 impl ToolId {
@@ -52,6 +54,7 @@ impl ToolId {
         let refuse = |problem: &str| ToolIdError {
             spec: prefix.to_string(),
             problem: problem.to_string(),
+            expected: "the start of a content hash, as `list`, `show` and `review` print it",
         };
         if prefix.len() < MIN_HASH_PREFIX {
             return Err(refuse("a content hash prefix needs at least 8 hex digits"));
@@ -92,6 +95,7 @@ impl FromStr for ToolId {
         let refuse = |problem: String| ToolIdError {
             spec: spec.to_string(),
             problem,
+            expected: "NAME or NAME@VERSION",
         };
         let (name, version) = match spec.split_once('@') {
             Some((name, version)) => (name, Some(version)),
@@ -209,6 +213,22 @@ mod tests {
             assert_eq!(err.lines().count(), 1, "{err}");
         }
         assert!("a".repeat(64).parse::<ToolId>().is_ok());
+    }
+
+    #[test]
+    fn a_bad_hash_prefix_says_what_a_hash_is_not_what_a_name_is() {
+        for (prefix, problem) in [
+            ("1234", "needs at least 8 hex digits"),
+            ("nothexhere", "is hex digits only"),
+        ] {
+            let err = ToolId::named("x")
+                .with_hash(prefix)
+                .expect_err("refused")
+                .to_string();
+            assert!(err.contains(problem), "{err}");
+            assert!(err.ends_with("; expected the start of a content hash, as `list`, `show` and `review` print it"), "{err}");
+            assert!(!err.contains("NAME@VERSION"), "{err}");
+        }
     }
 
     #[test]

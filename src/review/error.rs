@@ -17,8 +17,6 @@ pub enum ReviewError {
     Fs(#[from] SafeFsError),
     #[error(transparent)]
     Seal(Box<crate::seal::SealError>),
-    #[error("{tool}: several match ({choices}); say which with NAME@VERSION or --hash PREFIX")]
-    Ambiguous { tool: String, choices: String },
     /// The action is not allowed for this tool, with the reason.
     #[error("cannot {action} {tool}: {reason}")]
     Refused {

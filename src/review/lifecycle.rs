@@ -85,7 +85,10 @@ pub fn approve(
         return Err(ReviewError::refused(
             ACTION,
             found.id(),
-            format!("a core tool named {name} exists; promote/rollback instead"),
+            format!(
+                "{name} is active in core/, which goes before approved/: archive core's {name} \
+                 first, or give the candidate another name"
+            ),
         ));
     }
     refuse_links_out(ACTION, found)?;

@@ -13,9 +13,9 @@ use crate::catalog::links;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
 use crate::lookup;
 use crate::model::Catalog;
+use crate::model::LookupError;
 use crate::model::MANIFEST_FILE;
 use crate::model::decided::Decision;
-use crate::model::{LookupError, catalog::content_label};
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
@@ -112,17 +112,7 @@ pub(super) fn resolve<'c>(
         match here.as_slice() {
             [] => continue,
             [only] => return Ok(only),
-            several => {
-                let mut choices: Vec<String> = several
-                    .iter()
-                    .map(|e| format!("{} {}", e.id(), content_label(e)))
-                    .collect();
-                choices.sort();
-                return Err(ReviewError::Ambiguous {
-                    tool: format!("{tool} in {tier}/"),
-                    choices: choices.join(", "),
-                });
-            }
+            several => return Err(LookupError::ambiguous(tool, several).into()),
         }
     }
     let unmatched: Vec<&ToolEntry> = tiers.iter().flat_map(|t| versioned(*t)).collect();
@@ -150,7 +140,13 @@ pub(super) fn resolve<'c>(
         tool,
         format!(
             "it is in {}, not in {}",
-            list(&mut named.iter().map(|e| e.tier)),
+            // Where the version asked for is, not where others of its name are.
+            list(
+                &mut named
+                    .iter()
+                    .filter(|e| tool.accepts(&e.version))
+                    .map(|e| e.tier)
+            ),
             list(&mut tiers.iter().copied())
         ),
     ))

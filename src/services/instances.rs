@@ -75,13 +75,19 @@ impl Services {
     ) -> Result<Launched, ServiceError> {
         let clock = Instant::now();
         check_instance_name(instance)?;
+        // Told before what a run would check (its input): no input makes a tool a service.
+        if entry
+            .manifest
+            .as_deref()
+            .is_some_and(|m| m.service.is_none())
+        {
+            return Err(not_a_service(entry));
+        }
         let (manifest, _) = crate::runner::preflight(entry, None)?;
-        let service = manifest.service.clone().ok_or_else(|| {
-            ServiceError::Refused(format!(
-                "{}: not a service (its tool.toml has no [service] section)",
-                entry.id()
-            ))
-        })?;
+        let service = manifest
+            .service
+            .clone()
+            .ok_or_else(|| not_a_service(entry))?;
         // A service runs until stopped, with the network: only content a person approved.
         if !entry.tier.is_active() {
             return Err(ServiceError::Refused(format!(
@@ -561,4 +567,12 @@ fn stderr_tail(dir: &Path, from: u64) -> String {
         return "nothing on stderr".to_string();
     }
     lines[lines.len().saturating_sub(3)..].join(" | ")
+}
+
+/// The refusal of a launch of `entry`, which has no `[service]` section.
+fn not_a_service(entry: &ToolEntry) -> ServiceError {
+    ServiceError::Refused(format!(
+        "{}: not a service (its tool.toml has no [service] section)",
+        entry.id()
+    ))
 }

@@ -101,9 +101,9 @@ pub(crate) fn check_principal(principal: &str) -> Result<(), String> {
         .chars()
         .find(|c| c.is_control() || c.is_whitespace() || matches!(c, ',' | '"' | '*' | '?' | '!'))
     {
+        // Quoted and escaped: a space or a control character is seen for what it is.
         return Err(format!(
-            "{} is not allowed in a principal (one reviewer, no patterns)",
-            crate::text::visible(&c.to_string())
+            "{c:?} is not allowed in a principal (one reviewer, no patterns)"
         ));
     }
     Ok(())
@@ -448,6 +448,17 @@ mod tests {
     use super::*;
 
     const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIDQjQ6n8Zt3Vt0l9yqCk5mF1Q0iAqYp0o6mJQ5b1l0kH";
+
+    #[test]
+    fn a_refused_principal_names_the_character_visibly() {
+        let space = check_principal("ana maria").expect_err("a space");
+        assert_eq!(
+            space,
+            "' ' is not allowed in a principal (one reviewer, no patterns)"
+        );
+        let escape = check_principal("ana\u{1b}[2J").expect_err("a control character");
+        assert!(escape.starts_with("'\\u{1b}' is not allowed"), "{escape}");
+    }
 
     #[test]
     fn a_plain_line_with_namespaces_parses_and_allows_only_its_principal() {

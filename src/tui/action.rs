@@ -129,7 +129,7 @@ actions! {
     Undo => "undo", "Undo the last decision taken here (asks first): an approval goes back to review, a rejection or an archive is restored, a promote demoted";
     Stats => "stats", "Workspace stats and the quality ranking";
     Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
-    CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";
+    CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services, validations (tab completes)";
     AcceptWorkspace => "accept_workspace", "Accept a never-opened workspace's active tools as they are";
     PauseValidation => "pause_validation", "Pause background validation, or go on where it stopped";
     Palette => "palette", "Find an action that applies here by what it does, and run it";

@@ -1604,8 +1604,17 @@ fn review_keys_confirm_decisions_with_a_reason() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(decided(&mut app).map(|d| d.0), Some(DecisionKind::Reject));
 
-    // Esc cancels without deciding.
+    // Request changes needs feedback, and says so in words.
     key(&mut app, KeyCode::Char('R'));
+    key(&mut app, KeyCode::Enter);
+    assert!(decided(&mut app).is_none());
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("request changes needs feedback"),
+        "{screen}"
+    );
+
+    // Esc cancels without deciding.
     key(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
     assert!(decided(&mut app).is_none());

@@ -305,8 +305,11 @@ impl DecisionState {
         let (label, optional) = text_field(self.kind, &self.subject);
         if text.is_empty() && !optional {
             return Err(NeedsText {
-                verb: self.kind.verb().to_lowercase(),
-                field: label.split(' ').next().unwrap_or("text"),
+                verb: self.kind.name().replace('_', " "),
+                field: match label.split(' ').next() {
+                    Some("reason") => "a reason",
+                    _ => "feedback",
+                },
             });
         }
         Ok(text)
@@ -315,7 +318,7 @@ impl DecisionState {
 
 /// A decision that cannot go without a reason or feedback, e.g. "reject needs a reason".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{verb} needs a {field}")]
+#[error("{verb} needs {field}")]
 pub(crate) struct NeedsText {
     verb: String,
     field: &'static str,
