@@ -656,6 +656,40 @@ fn a_failure_recorded_elsewhere_shows_in_the_failures_pane() {
     session.type_keys("q");
 }
 
+/// A verdict the store keeps shows within moments of a start, not after a validation of
+/// another candidate that takes long (its folder the newest, which the background takes
+/// first among what it validates from scratch).
+#[test]
+fn kept_verdicts_show_before_a_slow_validation_ends() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    let out = std::process::Command::new(common::bin())
+        .args(["--root", &root.display().to_string(), "validate", "tmp_cleaner"])
+        .envs(common::user_dirs(config.path()))
+        .output()
+        .expect("validate");
+    assert!(
+        common::stdout(&out).contains("fail"),
+        "the kept verdict: {}",
+        common::stdout(&out)
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    let slow = common::write_tool(
+        root,
+        "experimental",
+        "slowpoke",
+        "name = \"slowpoke\"\nversion = \"0.1.0\"\ndescription = \"slow\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"-c\", \"sleep 40\"]\ninput = \"none\"\ntimeout_secs = 60\n",
+    );
+    std::fs::create_dir_all(slow.join("tests")).expect("tests");
+    std::fs::write(slow.join("tests/slow.toml"), "input = '{}'\n").expect("case");
+    let mut session = Session::start(root, config.path());
+    let screen = session.wait_for("✗ tmp_cleaner");
+    assert!(screen.contains("slowpoke"), "{screen}");
+    session.type_keys("q");
+}
+
 #[test]
 fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
     use std::io::Write;

@@ -91,6 +91,10 @@ struct Waiting {
     force: bool,
     /// When its folder last changed: the newest arrivals are validated first.
     changed: SystemTime,
+    /// A report of its content is stored: the store answers it at once, so it goes before
+    /// any the background validates from scratch (a restart's queue shows every verdict
+    /// it has within moments, not behind a validation of minutes).
+    stored: bool,
     /// The order of asking, for ties.
     asked: u64,
 }
@@ -102,8 +106,9 @@ impl Waiting {
         self.force.cmp(&other.force).then_with(|| match self.force {
             true => other.asked.cmp(&self.asked),
             false => self
-                .changed
-                .cmp(&other.changed)
+                .stored
+                .cmp(&other.stored)
+                .then(self.changed.cmp(&other.changed))
                 .then(self.asked.cmp(&other.asked)),
         })
     }
@@ -191,7 +196,7 @@ impl Pending {
     /// place of the background's for the same folder, whatever content that one named:
     /// validating content the folder no longer holds would only be refused. So what waits is
     /// bounded, one background request a folder, however often an agent rewrites a tool.
-    fn push(&mut self, request: ValidationRequest, changed: SystemTime) {
+    fn push(&mut self, request: ValidationRequest, changed: SystemTime, stored: bool) {
         let ValidationRequest {
             tool,
             force,
@@ -219,6 +224,7 @@ impl Pending {
             tool,
             force,
             changed,
+            stored,
             asked: self.asked,
         });
     }
@@ -294,6 +300,8 @@ impl QueueState {
 
 pub struct ValidationQueue {
     shared: Arc<QueueState>,
+    /// Where a request goes first (`take_in`), off the caller's thread.
+    intake: Option<std::sync::mpsc::Sender<ValidationRequest>>,
 }
 
 impl Drop for ValidationQueue {
@@ -321,6 +329,14 @@ impl ValidationQueue {
             background: BackgroundRuntime::start().ok(),
         });
         let listener = Arc::new(listener);
+        let (intake, requests) = std::sync::mpsc::channel();
+        let (root, queue) = (commands.review.root().to_path_buf(), Arc::clone(&shared));
+        // Without its thread, each request is queued as it comes, not knowing the store.
+        let intake = std::thread::Builder::new()
+            .name("validation-intake".into())
+            .spawn(move || take_in(&root, &requests, &queue))
+            .ok()
+            .map(|_| intake);
         for _ in 0..workers {
             runtime.spawn(work(
                 Arc::clone(&shared),
@@ -328,15 +344,21 @@ impl ValidationQueue {
                 Arc::clone(&listener),
             ));
         }
-        Self { shared }
+        Self { shared, intake }
     }
 
+    /// Queues `request`: through the intake, which looks it up in the store off the caller's
+    /// thread (a scan pushes thousands), or at once.
     pub fn push(&self, request: ValidationRequest) {
-        // A folder's time changes as files land in it: when the tool arrived, or last moved.
-        let changed = std::fs::symlink_metadata(&request.tool.path)
-            .and_then(|m| m.modified())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        self.shared.pending().push(request, changed);
+        let request = match &self.intake {
+            Some(intake) => match intake.send(request) {
+                Ok(()) => return,
+                Err(refused) => refused.0,
+            },
+            None => request,
+        };
+        let changed = changed_at(&request.tool.path);
+        self.shared.pending().push(request, changed, false);
         self.shared.wake.notify_one();
     }
 
@@ -360,6 +382,52 @@ impl ValidationQueue {
     /// What is under way and what waits, in the order it will go.
     pub fn snapshot(&self) -> QueueSnapshot {
         self.shared.pending().snapshot()
+    }
+}
+
+/// A folder's time changes as files land in it: when the tool arrived, or last moved.
+fn changed_at(path: &std::path::Path) -> SystemTime {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The intake: takes every request waiting at once, learns from the store which have a
+/// report of their content already (those go first), and queues them together, so a worker
+/// choosing the next sees them all. Ends when the queue is dropped.
+fn take_in(
+    root: &std::path::Path,
+    requests: &std::sync::mpsc::Receiver<ValidationRequest>,
+    shared: &QueueState,
+) {
+    // A store that cannot be read only loses the order: nothing is known stored.
+    let mut reader = None;
+    while let Ok(first) = requests.recv() {
+        let batch: Vec<ValidationRequest> = std::iter::once(first)
+            .chain(std::iter::from_fn(|| requests.try_recv().ok()))
+            .collect();
+        if reader.is_none() {
+            reader = crate::store::Store::open_reader(root).ok();
+        }
+        let arrived: Vec<(ValidationRequest, SystemTime, bool)> = batch
+            .into_iter()
+            .map(|request| {
+                let stored = !request.force
+                    && reader.as_ref().is_some_and(|store| {
+                        store
+                            .has_validation_of(&request.tool.content_hash)
+                            .unwrap_or(false)
+                    });
+                let changed = changed_at(&request.tool.path);
+                (request, changed, stored)
+            })
+            .collect();
+        let mut pending = shared.pending();
+        for (request, changed, stored) in arrived {
+            pending.push(request, changed, stored);
+        }
+        drop(pending);
+        shared.wake.notify_one();
     }
 }
 
@@ -489,22 +557,22 @@ mod tests {
     #[test]
     fn the_same_content_is_queued_once_and_a_persons_ask_replaces_the_backgrounds() {
         let mut pending = Pending::default();
-        pending.push(request("twice", false), at(10));
-        pending.push(request("twice", false), at(10));
-        pending.push(request("under_way", false), at(5));
+        pending.push(request("twice", false), at(10), false);
+        pending.push(request("twice", false), at(10), false);
+        pending.push(request("under_way", false), at(5), false);
         assert_eq!(pending.waiting.len(), 2);
         let (number, _) = pending.take().expect("twice, the newest");
-        pending.push(request("twice", false), at(10));
+        pending.push(request("twice", false), at(10), false);
         assert_eq!(pending.waiting.len(), 1, "under way: nothing added");
         pending.done(number);
 
-        pending.push(request("under_way", true), at(5));
+        pending.push(request("under_way", true), at(5), false);
         assert_eq!(names(&pending.snapshot().waiting), ["under_way"]);
         assert!(pending.snapshot().waiting[0].asked_by_person);
 
         let mut changed = request("under_way", false);
         changed.tool.content_hash = "another".into();
-        pending.push(changed, at(6));
+        pending.push(changed, at(6), false);
         assert_eq!(pending.waiting.len(), 2, "a new content waits too");
     }
 
@@ -516,13 +584,13 @@ mod tests {
         let mut pending = Pending::default();
         let mut asked = request("rewritten", true);
         asked.tool.content_hash = "seen by a person".into();
-        pending.push(asked, at(1));
+        pending.push(asked, at(1), false);
         for n in 0..100 {
             let mut rewrite = request("rewritten", false);
             rewrite.tool.content_hash = format!("content {n}");
-            pending.push(rewrite, at(2 + n));
+            pending.push(rewrite, at(2 + n), false);
         }
-        pending.push(request("other", false), at(1));
+        pending.push(request("other", false), at(1), false);
         let waiting = pending.snapshot().waiting;
         let hashes: Vec<&str> = waiting.iter().map(|q| q.content_hash.as_str()).collect();
         assert_eq!(waiting.len(), 3, "{hashes:?}");
@@ -547,7 +615,7 @@ mod tests {
             } else {
                 let mut asked = request(&format!("tool{}", roll % 40), roll.is_multiple_of(7));
                 asked.tool.content_hash = format!("content {step}");
-                pending.push(asked, at(step));
+                pending.push(asked, at(step), false);
             }
             let background: Vec<&Waiting> = pending.waiting.iter().filter(|w| !w.force).collect();
             assert_eq!(background.len(), pending.background.len(), "step {step}");
@@ -563,9 +631,9 @@ mod tests {
     #[test]
     fn a_snapshot_shows_what_is_under_way_and_what_waits_in_the_order_it_goes() {
         let mut pending = Pending::default();
-        pending.push(request("oldest", false), at(10));
-        pending.push(request("newest", false), at(30));
-        pending.push(request("asked", true), at(1));
+        pending.push(request("oldest", false), at(10), false);
+        pending.push(request("newest", false), at(30), false);
+        pending.push(request("asked", true), at(1), false);
         let snapshot = pending.snapshot();
         assert_eq!(names(&snapshot.waiting), ["asked", "newest", "oldest"]);
         assert!(snapshot.validating.is_empty());
@@ -579,16 +647,31 @@ mod tests {
         assert!(pending.snapshot().validating.is_empty());
     }
 
+    /// What the store answers at once (a report of its content is kept) goes before what
+    /// the background validates from scratch, newest first among each; a person's first.
+    #[test]
+    fn what_the_store_answers_goes_before_a_validation_from_scratch() {
+        let mut pending = Pending::default();
+        pending.push(request("slow_new", false), at(50), false);
+        pending.push(request("kept_old", false), at(10), true);
+        pending.push(request("kept_newer", false), at(20), true);
+        pending.push(request("asked", true), at(1), false);
+        assert_eq!(
+            order(&mut pending),
+            ["asked", "kept_newer", "kept_old", "slow_new"]
+        );
+    }
+
     /// What a person asked for first, in the order asked; then the newest arrivals. Paused,
     /// only what a person asks for runs, and the rest is still there once resumed.
     #[test]
     fn a_person_first_then_the_newest_and_only_a_person_while_paused() {
         let mut pending = Pending::default();
-        pending.push(request("oldest", false), at(10));
-        pending.push(request("newest", false), at(30));
-        pending.push(request("asked", true), at(1));
-        pending.push(request("middle", false), at(20));
-        pending.push(request("asked_later", true), at(99));
+        pending.push(request("oldest", false), at(10), false);
+        pending.push(request("newest", false), at(30), false);
+        pending.push(request("asked", true), at(1), false);
+        pending.push(request("middle", false), at(20), false);
+        pending.push(request("asked_later", true), at(99), false);
         pending.paused = true;
         assert_eq!(order(&mut pending), ["asked", "asked_later"]);
         assert_eq!(pending.waiting.len(), 3);
