@@ -665,7 +665,12 @@ fn kept_verdicts_show_before_a_slow_validation_ends() {
     let config = tempfile::tempdir().expect("tempdir");
     let root = ws.path();
     let out = std::process::Command::new(common::bin())
-        .args(["--root", &root.display().to_string(), "validate", "tmp_cleaner"])
+        .args([
+            "--root",
+            &root.display().to_string(),
+            "validate",
+            "tmp_cleaner",
+        ])
         .envs(common::user_dirs(config.path()))
         .output()
         .expect("validate");

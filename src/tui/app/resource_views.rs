@@ -152,7 +152,7 @@ impl App {
                 };
                 // A failed run's failure says what went wrong.
                 let failure = self.failure_of_row(table, run).cloned();
-                let tool = run.tool.clone();
+                let tool = ToolId::known(&run.tool, &run.version);
                 match failure {
                     Some(failure) => {
                         let back = self.take_resource_view();
@@ -162,7 +162,11 @@ impl App {
                             back,
                         });
                     }
-                    None => self.show_tool(&tool),
+                    // The version that ran, while the catalog holds it; else its name's.
+                    None => match self.catalog.find(&tool) {
+                        Ok(entry) => self.show_entry(entry.clone()),
+                        Err(_) => self.show_tool(&tool.name),
+                    },
                 }
             }
             Rows::Validations(rows) => {

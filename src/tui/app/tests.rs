@@ -2544,3 +2544,39 @@ fn a_history_recorded_elsewhere_and_a_rescan_read_the_history_again() {
     key(&mut app, KeyCode::F(5));
     assert_eq!(loads(&mut app), 1);
 }
+
+/// The quality beside a tool is its name's in use: the active version shows it, a candidate
+/// of the same name (which never ran) does not borrow it.
+#[test]
+fn a_candidate_shows_no_quality_of_the_active_version() {
+    let mut app = app_with(sample());
+    let stats = crate::model::quality::ToolStats {
+        name: "csv_to_json".into(),
+        runs: 8,
+        ok: 8,
+        success_rate: 1.0,
+        median_ms: Some(30),
+        quality: 0.83,
+        last_status: Some(crate::model::RunStatus::Ok),
+        last_run_at: None,
+    };
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![],
+        stats: vec![stats],
+        alerts: vec![],
+        proposers: HashMap::new(),
+        arrivals: HashMap::new(),
+        changes_requested: Default::default(),
+    });
+    key(&mut app, KeyCode::Char('Z'));
+    let zoomed = render(&app, 120, 30);
+    let line = |tier: &str| {
+        zoomed
+            .lines()
+            .find(|l| l.contains(&format!("{tier} csv_to_json")))
+            .unwrap_or_else(|| panic!("no {tier} row:\n{zoomed}"))
+            .to_string()
+    };
+    assert!(line("appr").contains("0.83✓"), "{zoomed}");
+    assert!(!line("exp ").contains("0.83"), "{zoomed}");
+}

@@ -149,10 +149,12 @@ pub(crate) fn empty_text(shown: &CatalogView) -> Vec<Line<'static>> {
 }
 
 /// ` 0.82✓ `: quality and the status of the last run, when the tool has run; `✓ ` alone
-/// without the figure.
+/// without the figure. The figures are the name's runs in use: an active version's, never a
+/// candidate's or an archived one's, which show none.
 fn quality_span(shown: &CatalogView, entry: &ToolEntry, figure: bool) -> Span<'static> {
     let theme = shown.theme;
-    match shown.stats.get(&entry.name).filter(|s| s.runs > 0) {
+    let in_use = entry.tier.is_active().then(|| shown.stats.get(&entry.name));
+    match in_use.flatten().filter(|s| s.runs > 0) {
         None if figure => Span::styled("  -    ", theme.dim),
         None => Span::styled("- ", theme.dim),
         Some(stats) => {

@@ -281,6 +281,37 @@ fn view_state(app: &App) -> (String, usize) {
     }
 }
 
+/// Enter on a candidate's run opens the candidate's detail, not the active version's of its
+/// name; a version the catalog no longer holds opens its name's.
+#[test]
+fn enter_on_a_run_opens_the_version_that_ran() {
+    let candidate = RunRecord {
+        version: "1.3.0".into(),
+        tier: Tier::Experimental,
+        ..run(2, "csv_to_json", RunStatus::Ok, None)
+    };
+    let gone = RunRecord {
+        version: "0.9.9".into(),
+        ..run(1, "csv_to_json", RunStatus::Ok, None)
+    };
+    let mut app = runs_view(Table::new(Rows::Runs(vec![candidate, gone]), false));
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Detail(detail)) => {
+            assert_eq!(detail.entry.version, "1.3.0");
+            assert_eq!(detail.entry.tier, Tier::Experimental);
+        }
+        _ => panic!("enter on a run opens its tool's detail"),
+    }
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Detail(detail)) => assert_eq!(detail.entry.version, "1.2.0"),
+        _ => panic!("enter on a run opens its tool's detail"),
+    }
+}
+
 #[test]
 fn closing_a_tool_detail_opened_from_a_view_returns_to_the_view_as_it_was() {
     let mut app = runs_view(runs());
