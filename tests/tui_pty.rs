@@ -206,6 +206,19 @@ impl Drop for Session {
 }
 
 /// An approved tool without input whose command is `command` (TOML array items).
+/// `toolbench --root ROOT ARGS…` run to its end beside the workbench, as another terminal
+/// would, with the session's user directories and no input.
+fn cli(root: &std::path::Path, config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(common::bin())
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .envs(common::user_dirs(config))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("toolbench")
+}
+
 fn command_tool(root: &std::path::Path, name: &str, command: &str, timeout_secs: u32) {
     common::write_tool(
         root,
@@ -614,12 +627,7 @@ fn quick_runs_started_elsewhere_each_show_in_the_output_pane() {
     let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Output");
     for _ in 0..4 {
-        let out = std::process::Command::new(common::bin())
-            .args(["--root", &ws.path().display().to_string(), "run", "quick"])
-            .envs(common::user_dirs(config.path()))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("cli run");
+        let out = cli(ws.path(), config.path(), &["run", "quick"]);
         assert!(out.status.success(), "{}", common::stderr(&out));
     }
     // Each run is one of the Output pane's runs, `[` and `]` walk through them.
@@ -642,14 +650,20 @@ fn a_failure_recorded_elsewhere_shows_in_the_failures_pane() {
     let mut session = Session::start_accepted(ws.path(), config.path());
     let screen = session.wait_for("Output");
     assert!(!screen.contains("Failures (1)"), "{screen}");
-    let out = std::process::Command::new(common::bin())
-        .args(["--root", &ws.path().display().to_string()])
-        .args(["mark-failure", "slugify", "--scenario", "umlauts"])
-        .args(["--error", "dropped-the-umlaut", "--severity", "high"])
-        .envs(common::user_dirs(config.path()))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("mark-failure");
+    let out = cli(
+        ws.path(),
+        config.path(),
+        &[
+            "mark-failure",
+            "slugify",
+            "--scenario",
+            "umlauts",
+            "--error",
+            "dropped-the-umlaut",
+            "--severity",
+            "high",
+        ],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     let screen = session.wait_for("Failures (1)");
     assert!(screen.contains("dropped-the-umlaut"), "{screen}");
@@ -664,16 +678,7 @@ fn kept_verdicts_show_before_a_slow_validation_ends() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     let root = ws.path();
-    let out = std::process::Command::new(common::bin())
-        .args([
-            "--root",
-            &root.display().to_string(),
-            "validate",
-            "tmp_cleaner",
-        ])
-        .envs(common::user_dirs(config.path()))
-        .output()
-        .expect("validate");
+    let out = cli(root, config.path(), &["validate", "tmp_cleaner"]);
     assert!(
         common::stdout(&out).contains("fail"),
         "the kept verdict: {}",
@@ -1353,11 +1358,7 @@ fn validation_runs_of_another_process_stay_out_of_the_output_pane_and_the_status
         );
     }
     // A run a person started elsewhere still shows.
-    let out = std::process::Command::new(common::bin())
-        .args(["--root", &ws.path().display().to_string(), "run", "ticker"])
-        .envs(common::user_dirs(config.path()))
-        .output()
-        .expect("cli run");
+    let out = cli(ws.path(), config.path(), &["run", "ticker"]);
     assert!(out.status.success());
     session.wait_for("ticker 1.0.0 ok");
     session.type_keys("q");

@@ -114,6 +114,19 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A passing report of `content_hash` for `path`, which arrived on 2026-11-21.
+    fn row<'a>(path: &'a str, content_hash: &'a str, json: &'a str) -> ValidationRow<'a> {
+        ValidationRow {
+            path,
+            tool: "t",
+            version: "1.0.0",
+            content_hash,
+            verdict: "pass",
+            json,
+            arrived_at: "2026-11-21T10:00:00.000Z",
+        }
+    }
+
     fn arrived_at(store: &Store, path: &str) -> String {
         store
             .conn
@@ -132,15 +145,7 @@ mod tests {
         let path = "experimental/t";
         assert_eq!(store.cached_validation(path, "h1").expect("read"), None);
         store
-            .save_validation(&crate::store::ValidationRow {
-                path,
-                tool: "t",
-                version: "1.0.0",
-                content_hash: "h1",
-                verdict: "pass",
-                json: "{\"v\":1}",
-                arrived_at: "2026-11-21T10:00:00.000Z",
-            })
+            .save_validation(&row(path, "h1", "{\"v\":1}"))
             .expect("save");
         assert_eq!(
             store
@@ -158,27 +163,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");
         let path = "experimental/t";
-        store
-            .save_validation(&crate::store::ValidationRow {
-                path,
-                tool: "t",
-                version: "1.0.0",
-                content_hash: "h1",
-                verdict: "pass",
-                json: "{}",
-                arrived_at: "2026-11-21T10:00:00.000Z",
-            })
-            .expect("save");
+        store.save_validation(&row(path, "h1", "{}")).expect("save");
         assert_eq!(arrived_at(&store, path), "2026-11-21T10:00:00.000Z");
         store
-            .save_validation(&crate::store::ValidationRow {
-                path,
-                tool: "t",
+            .save_validation(&ValidationRow {
                 version: "1.1.0",
-                content_hash: "h2",
                 verdict: "fail",
-                json: "{\"v\":2}",
                 arrived_at: "2026-11-22T08:00:00.000Z",
+                ..row(path, "h2", "{\"v\":2}")
             })
             .expect("save again");
         assert_eq!(arrived_at(&store, path), "2026-11-21T10:00:00.000Z");
@@ -202,15 +194,7 @@ mod tests {
         let mut store = Store::open(dir.path()).expect("open");
         assert!(!store.has_validation_of("h1").expect("read"));
         store
-            .save_validation(&crate::store::ValidationRow {
-                path: "experimental/t",
-                tool: "t",
-                version: "1.0.0",
-                content_hash: "h1",
-                verdict: "pass",
-                json: "{}",
-                arrived_at: "2026-11-21T10:00:00.000Z",
-            })
+            .save_validation(&row("experimental/t", "h1", "{}"))
             .expect("save");
         assert!(store.has_validation_of("h1").expect("read"));
         assert!(!store.has_validation_of("h2").expect("read"));
