@@ -1858,7 +1858,10 @@ impl App {
             }
             KeyCode::Esc => {
                 self.filter.editing = false;
+                // The tool found stays selected among all of them.
+                let selected = self.selected_entry().map(|e| e.path.clone());
                 self.set_query(String::new());
+                self.select_again(selected);
             }
             _ => return false,
         }

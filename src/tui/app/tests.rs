@@ -2580,3 +2580,21 @@ fn a_candidate_shows_no_quality_of_the_active_version() {
     assert!(line("appr").contains("0.83✓"), "{zoomed}");
     assert!(!line("exp ").contains("0.83"), "{zoomed}");
 }
+
+/// Esc on the filter shows every tool again with the one found still selected.
+#[test]
+fn leaving_the_filter_keeps_the_tool_found_selected() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "slugify");
+    assert_eq!(
+        app.selected_entry().map(|e| e.name.as_str()),
+        Some("slugify")
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.view.len() > 1, "every tool again");
+    assert_eq!(
+        app.selected_entry().map(|e| e.name.as_str()),
+        Some("slugify")
+    );
+}
