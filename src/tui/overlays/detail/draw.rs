@@ -122,35 +122,60 @@ fn bottom_hint(
 ) -> Line<'static> {
     let hint = |action| keymap.hint(action);
     let open = hint(Action::Open);
-    let text = match detail.section {
-        DetailSection::Validation => format!(
-            " j/k finding · {open} its line · {} failing input → test case · tab section · esc close ",
-            hint(Action::AddCase)
-        ),
-        DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
-        DetailSection::Overview => " tab/←→ section · j/k scroll · esc close ".to_string(),
+    let scroll = || {
+        format!(
+            "{}{} scroll",
+            hint(Action::ScrollLeft),
+            hint(Action::ScrollRight)
+        )
+    };
+    let keys: Vec<String> = match detail.section {
+        DetailSection::Validation => vec![
+            "j/k finding".into(),
+            format!("{open} its line"),
+            format!("{} failing input → test case", hint(Action::AddCase)),
+            "tab section".into(),
+        ],
+        DetailSection::Files => vec![
+            "j/k file".into(),
+            format!("{open} show it"),
+            "tab section".into(),
+        ],
+        DetailSection::Overview => vec!["tab/←→ section".into(), "j/k scroll".into()],
         // Side by side only where the overlay has room for it.
-        DetailSection::Diff if width + 2 >= SIDE_BY_SIDE_WIDTH => format!(
-            " tab section · j/k scroll · {} side by side · {} wrap · {}{} scroll · {} search · esc close ",
-            hint(Action::SideBySide),
-            hint(Action::Wrap),
-            hint(Action::ScrollLeft),
-            hint(Action::ScrollRight),
-            hint(Action::Search),
-        ),
-        _ => format!(
-            " tab section · j/k scroll · {} wrap · {}{} scroll · {} search · esc close ",
-            hint(Action::Wrap),
-            hint(Action::ScrollLeft),
-            hint(Action::ScrollRight),
-            hint(Action::Search),
-        ),
+        DetailSection::Diff if width + 2 >= SIDE_BY_SIDE_WIDTH => vec![
+            "tab section".into(),
+            "j/k scroll".into(),
+            format!("{} side by side", hint(Action::SideBySide)),
+            format!("{} wrap", hint(Action::Wrap)),
+            scroll(),
+            format!("{} search", hint(Action::Search)),
+        ],
+        _ => vec![
+            "tab section".into(),
+            "j/k scroll".into(),
+            format!("{} wrap", hint(Action::Wrap)),
+            scroll(),
+            format!("{} search", hint(Action::Search)),
+        ],
     };
-    let Some(view) = detail.view() else {
-        return Line::from(Span::styled(text, theme.dim));
+    let labels: Vec<String> = match detail.view() {
+        Some(view) => detail
+            .split(width)
+            .then(|| "side by side".to_string())
+            .into_iter()
+            .chain(view.label())
+            .map(|label| format!("· {label} "))
+            .collect(),
+        None => Vec::new(),
     };
-    let keys = (hint(Action::NextMatch), hint(Action::PrevMatch));
-    let mut spans = match view.search_line(theme.filter, (&keys.0, &keys.1)) {
+    let room = width.saturating_sub(labels.iter().map(|l| l.chars().count()).sum());
+    let text = keys_within(&keys, room);
+    let search = detail.view().and_then(|view| {
+        let next = (hint(Action::NextMatch), hint(Action::PrevMatch));
+        view.search_line(theme.filter, (&next.0, &next.1))
+    });
+    let mut spans = match search {
         Some(search) => {
             let mut spans = vec![Span::raw(" ")];
             spans.extend(search.spans);
@@ -159,9 +184,39 @@ fn bottom_hint(
         }
         None => vec![Span::styled(text, theme.dim)],
     };
-    let split = detail.split(width).then(|| "side by side".to_string());
-    for label in split.into_iter().chain(view.label()) {
-        spans.push(Span::styled(format!("· {label} "), theme.title_focused));
-    }
+    spans.extend(
+        labels
+            .into_iter()
+            .map(|label| Span::styled(label, theme.title_focused)),
+    );
     Line::from(spans)
+}
+
+/// ` a · b · esc close `: as many of `keys` as fit in `room` columns, in their order, and
+/// always the way out.
+fn keys_within(keys: &[String], room: usize) -> String {
+    const CLOSE: &str = "esc close";
+    let line = |shown: &[String]| {
+        let mut all: Vec<&str> = shown.iter().map(String::as_str).collect();
+        all.push(CLOSE);
+        format!(" {} ", all.join(" · "))
+    };
+    (0..=keys.len())
+        .rev()
+        .map(|n| line(&keys[..n]))
+        .find(|text| text.chars().count() <= room)
+        .unwrap_or_else(|| line(&[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys_within;
+
+    #[test]
+    fn the_way_out_stays_when_the_keys_do_not_fit() {
+        let keys = ["j/k scroll".to_string(), "w wrap".to_string()];
+        assert_eq!(keys_within(&keys, 80), " j/k scroll · w wrap · esc close ");
+        assert_eq!(keys_within(&keys, 26), " j/k scroll · esc close ");
+        assert_eq!(keys_within(&keys, 5), " esc close ");
+    }
 }
