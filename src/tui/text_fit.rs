@@ -77,6 +77,52 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// `text` in rows of at most `width` columns, broken between words (a word longer than a row
+/// is broken inside), at most `rows` of them, the last cut with `…` when more is left.
+pub(crate) fn wrap_rows(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let have = current.chars().count();
+            let need = word.chars().count() + usize::from(have > 0);
+            if have + need <= width {
+                if have > 0 {
+                    current.push(' ');
+                }
+                current.push_str(&word);
+                break;
+            }
+            if have > 0 {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            // A word wider than a row: as much as fits, the rest on the next.
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            out.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    if out.len() > rows {
+        out.truncate(rows);
+        if let Some(last) = out.last_mut() {
+            *last = fit(&format!("{last} …"), width).trim_end().to_string();
+            if !last.ends_with('…') {
+                last.push('…');
+            }
+        }
+    }
+    out
+}
+
 /// A tier in four letters, for columns and the status line.
 pub(crate) fn tier_badge(tier: Tier) -> &'static str {
     match tier {
@@ -89,7 +135,7 @@ pub(crate) fn tier_badge(tier: Tier) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{wrap, wrap_rows};
 
     #[test]
     fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
@@ -99,5 +145,22 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
         assert_eq!(wrap("", 10), [""]);
+    }
+
+    #[test]
+    fn a_message_wraps_between_words_and_the_last_row_says_more_was_left() {
+        assert_eq!(
+            wrap_rows("no view named x; the views are runs, history", 20, 3),
+            ["no view named x; the", "views are runs,", "history"]
+        );
+        assert_eq!(
+            wrap_rows("no view named x; the views are runs, history", 20, 2),
+            ["no view named x; the", "views are runs, …"]
+        );
+        assert_eq!(wrap_rows("short", 20, 2), ["short"]);
+        assert_eq!(wrap_rows("abcdefghij", 4, 3), ["abcd", "efgh", "ij"]);
+        let cut = wrap_rows("one two three four five six", 9, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
     }
 }

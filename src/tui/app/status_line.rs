@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{App, Level};
 use crate::tui::action::Action;
-use crate::tui::text_fit::fit;
+use crate::tui::text_fit::wrap_rows;
 
 /// The most rows a message takes below the first row; what is longer still is cut there.
 const MESSAGE_ROWS: usize = 2;
@@ -169,7 +169,7 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(first)];
     if let (Some((_, style)), Some((text, _, _)), false) = (&message, &app.message, on_first_row) {
         lines.extend(
-            wrapped(text, width.saturating_sub(2), MESSAGE_ROWS)
+            wrap_rows(text, width.saturating_sub(2), MESSAGE_ROWS)
                 .into_iter()
                 .map(|row| message_row(row, width, *style, bar)),
         );
@@ -191,52 +191,6 @@ fn message_row(text: String, width: usize, style: Style, bar: Style) -> Line<'st
     ])
 }
 
-/// `text` in rows of at most `width` columns, broken between words (a word longer than a row
-/// is broken inside), at most `rows` of them, the last cut with `…` when more is left.
-fn wrapped(text: &str, width: usize, rows: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_string();
-        loop {
-            let have = current.chars().count();
-            let need = word.chars().count() + usize::from(have > 0);
-            if have + need <= width {
-                if have > 0 {
-                    current.push(' ');
-                }
-                current.push_str(&word);
-                break;
-            }
-            if have > 0 {
-                out.push(std::mem::take(&mut current));
-                continue;
-            }
-            // A word wider than a row: as much as fits, the rest on the next.
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            out.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    if out.len() > rows {
-        out.truncate(rows);
-        if let Some(last) = out.last_mut() {
-            *last = fit(&format!("{last} …"), width).trim_end().to_string();
-            if !last.ends_with('…') {
-                last.push('…');
-            }
-        }
-    }
-    out
-}
-
 /// Keeps the last `width` columns of `text` (by characters), marking a cut with `…`.
 fn fit_end(text: &str, width: usize) -> String {
     let count = text.chars().count();
@@ -247,27 +201,5 @@ fn fit_end(text: &str, width: usize) -> String {
     } else {
         let tail: String = text.chars().skip(count - (width - 1)).collect();
         format!("…{tail}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrapped;
-
-    #[test]
-    fn a_message_wraps_between_words_and_the_last_row_says_more_was_left() {
-        assert_eq!(
-            wrapped("no view named x; the views are runs, history", 20, 3),
-            ["no view named x; the", "views are runs,", "history"]
-        );
-        assert_eq!(
-            wrapped("no view named x; the views are runs, history", 20, 2),
-            ["no view named x; the", "views are runs, …"]
-        );
-        assert_eq!(wrapped("short", 20, 2), ["short"]);
-        assert_eq!(wrapped("abcdefghij", 4, 3), ["abcd", "efgh", "ij"]);
-        let cut = wrapped("one two three four five six", 9, 2);
-        assert_eq!(cut.len(), 2);
-        assert!(cut[1].ends_with('…'), "{cut:?}");
     }
 }

@@ -2598,3 +2598,34 @@ fn leaving_the_filter_keeps_the_tool_found_selected() {
         Some("slugify")
     );
 }
+
+/// The launch dialog at 80x24 shows a long description and what an unreviewed tool would
+/// touch whole (wrapped), and the cost, input and timeout always.
+#[test]
+fn the_launch_dialog_shows_its_lines_whole_at_80_columns() {
+    let reaches = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        network: crate::model::Network::Any,
+        ..Default::default()
+    };
+    let mut entry = reaching(Tier::Experimental, "loc_report", reaches);
+    let long = "Count the lines of code of every source file in the project, by language, \
+                skipping vendored folders and generated files, and report the totals";
+    if let Some(manifest) = entry.manifest.as_mut() {
+        Arc::make_mut(manifest).description = long.into();
+    }
+    let mut app = app_with(vec![entry]);
+    app.project_label = Some("a-project-with-a-long-name-here".into());
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    // The dialog's rows, inside its borders, as one text.
+    let text: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split('│').nth(2))
+        .map(str::trim)
+        .collect();
+    let text = text.join(" ");
+    assert!(text.contains("cost low · input none · timeout 30 s"), "{screen}");
+    assert!(text.contains("and report the totals"), "{screen}");
+    assert!(text.contains("grants it for this run"), "{screen}");
+}

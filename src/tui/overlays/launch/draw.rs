@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
@@ -10,6 +11,7 @@ use super::LaunchState;
 use crate::tui::action::Action;
 use crate::tui::keymap::Keymap;
 use crate::tui::overlays::centered;
+use crate::tui::text_fit::wrap_rows;
 use crate::tui::theme::Theme;
 
 pub(crate) fn draw(
@@ -35,36 +37,37 @@ pub(crate) fn draw(
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let info_spans = vec![
-        Span::styled(format!("{} · ", m.description), theme.text),
+    // Every line whole, wrapped here so the rows given are the rows it takes: the
+    // description (at most `INFO_ROWS`), the cost, input and timeout, and what the run will
+    // touch: what it declares, on which project (an unreviewed tool gets it only when the
+    // person grants it).
+    let width = usize::from(inner.width);
+    let mut info_lines = rows_of(&m.description, width, theme.text);
+    info_lines.push(Line::from(vec![
         Span::styled(format!("cost {} ", m.cost_tier), theme.cost(m.cost_tier)),
         Span::styled(
             format!("· input {} · timeout {} s", m.run.input, m.run.timeout_secs),
             theme.dim,
         ),
-    ];
-    let mut info_lines = vec![Line::from(info_spans)];
-    // What the run will touch: what it declares, on which project; an unreviewed tool gets
-    // it only when the person grants it.
+    ]));
     if m.permissions.declares_any() {
         let touches = touches(&m.permissions, project_label);
         let grant_key = keymap.hint(Action::Grant);
-        let line = match (state.unreviewed, state.grant) {
-            (false, _) => Span::styled(format!("touches: {touches}"), theme.warning),
-            (true, false) => Span::styled(
+        let (text, style) = match (state.unreviewed, state.grant) {
+            (false, _) => (format!("touches: {touches}"), theme.warning),
+            (true, false) => (
                 format!("unreviewed: runs without {touches}; {grant_key} grants it for this run"),
                 theme.dim,
             ),
-            (true, true) => Span::styled(
+            (true, true) => (
                 format!("unreviewed, granted for this run: {touches} ({grant_key} takes it back)"),
                 theme.error,
             ),
         };
-        info_lines.push(Line::from(line));
+        info_lines.extend(rows_of(&text, width, style));
     }
-    // Two rows for the tool, two more for what it touches when it declares anything.
-    let info_height = 2 * u16::try_from(info_lines.len()).unwrap_or(1);
-    let info_text = Paragraph::new(info_lines).wrap(Wrap { trim: true });
+    let info_height = u16::try_from(info_lines.len()).unwrap_or(u16::MAX);
+    let info_text = Paragraph::new(info_lines);
     let confirm_height = if state.confirm.is_some() { 3 } else { 0 };
     let [info, editor, status, confirm] = Layout::vertical([
         Constraint::Length(info_height),
@@ -157,4 +160,16 @@ fn touches(permissions: &crate::model::Permissions, project: Option<&str>) -> St
         (true, false) => format!("{summary} on {}", project.unwrap_or("(no project!)")),
         (false, _) => summary,
     }
+}
+
+/// Rows the launch dialog gives one line of its text at most.
+const INFO_ROWS: usize = 3;
+
+/// `text` in rows of `width` columns, at most `INFO_ROWS` (the last ending in `…` when more
+/// was left), each a line in `style`.
+fn rows_of(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    wrap_rows(text, width, INFO_ROWS)
+        .into_iter()
+        .map(|row| Line::from(Span::styled(row, style)))
+        .collect()
 }
