@@ -2625,7 +2625,10 @@ fn the_launch_dialog_shows_its_lines_whole_at_80_columns() {
         .map(str::trim)
         .collect();
     let text = text.join(" ");
-    assert!(text.contains("cost low · input none · timeout 30 s"), "{screen}");
+    assert!(
+        text.contains("cost low · input none · timeout 30 s"),
+        "{screen}"
+    );
     assert!(text.contains("and report the totals"), "{screen}");
     assert!(text.contains("grants it for this run"), "{screen}");
 }
