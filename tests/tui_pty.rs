@@ -555,9 +555,11 @@ fn a_filter_typed_as_the_workbench_starts_searches_the_whole_cached_catalog() {
     session.type_keys("/zz_l");
     let screen = session.wait_for("Catalog (1/301)");
     assert!(screen.contains("zz_last"), "{screen}");
+    // Every tool again, the one found still selected.
     session.type_keys("\x1b");
     let screen = session.wait_for("Catalog (301)");
-    assert!(screen.contains("tool_000"), "{screen}");
+    assert!(screen.contains("zz_last"), "{screen}");
+    assert!(screen.contains("tool_299"), "{screen}");
 }
 
 #[test]
