@@ -1825,6 +1825,115 @@ fn descriptor_targets(pid: u32) -> Vec<String> {
 /// its terminal (whose keys it could read or fake), not the watch of the store and the
 /// catalog, the wakers of its loop and its terminal input, nor anything of the state folder
 /// or its sockets. Read from the host's `/proc`, after showing the workbench holds them.
+/// Every file under `dir`, read whole, that holds `needle`.
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => folders.push(path),
+                Ok(kind) if kind.is_file() => {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    if bytes.windows(needle.len()).any(|w| w == needle) {
+                        found.push(path);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// The workbench holds more of the store since its validations go through an intake thread
+/// with a reader of its own, and its lookers follow every write: a tool it runs tries to
+/// write through every descriptor it has, every descriptor /proc shows it of any process,
+/// and the state's files by path. Nothing of the workspace (its state included) holds what
+/// it wrote, and the workbench goes on.
+#[test]
+fn a_tool_run_beside_the_validation_intake_writes_nothing_into_the_state() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    );
+    let state = root.join(".toolbench");
+    let folder = common::write_tool(
+        root,
+        "approved",
+        "prober",
+        "name = \"prober\"\nversion = \"1.0.0\"\ndescription = \"probes\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = 30\n",
+    );
+    // The mark is put together as it runs: the script itself does not hold it.
+    let head = format!("m=\"PRO\"\"BE-{tag}\"\nexec >/dev/null 2>/dev/null\n");
+    let by_path = |state: &std::path::Path| {
+        format!(
+            "for f in {state}/state.db {state}/state.db-wal {state}/state.db-shm; do \
+             echo \"$m\" >> \"$f\"; done\nexit 7\n",
+            state = state.display()
+        )
+    };
+    // Through descriptors: only ever inside the sandbox (on the host, every process's).
+    let through_descriptors = "for fd in /proc/self/fd/*; do n=${fd##*/}; \
+         [ \"$n\" -gt 2 ] && echo \"$m\" >> \"$fd\"; done\n\
+         for fd in /proc/[0-9]*/fd/*; do echo \"$m\" >> \"$fd\"; done\n";
+    let mark = format!("PROBE-{tag}");
+    // Its writes by path, outside any sandbox, on a stand-in state: they do write the mark.
+    let stand_in = tempfile::tempdir().expect("tempdir");
+    std::fs::write(stand_in.path().join("state.db"), b"").expect("stand-in");
+    let ran = std::process::Command::new("sh")
+        .args(["-c", &format!("{head}{}", by_path(stand_in.path()))])
+        .status()
+        .expect("sh");
+    assert_eq!(ran.code(), Some(7));
+    assert_eq!(
+        files_holding(stand_in.path(), mark.as_bytes()).len(),
+        3,
+        "the script writes where it can"
+    );
+    let script = format!("{head}{through_descriptors}{}", by_path(&state));
+    std::fs::write(folder.join("run.sh"), script).expect("run.sh");
+    let out = cli(root, config.path(), &["validate", "tmp_cleaner"]);
+    assert!(
+        common::stdout(&out).contains("fail"),
+        "{}",
+        common::stdout(&out)
+    );
+    let mut session = Session::start_accepted(root, config.path());
+    // A kept verdict shown: the intake asked its reader of the store.
+    session.wait_for("✗ tmp_cleaner");
+    let workbench = session.child.process_id().expect("the workbench's pid");
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{workbench}/task"))
+        .expect("tasks")
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .collect();
+    assert!(
+        threads.iter().any(|t| t.starts_with("validation-int")),
+        "the intake runs: {threads:?}"
+    );
+    // One match, no input: Enter runs it.
+    session.type_keys("/prober\r");
+    // It ran to its end (exit 7 after every try), and the workbench still serves.
+    session.wait_for("prober 1.0.0 failed");
+    assert_eq!(
+        files_holding(root, mark.as_bytes()),
+        Vec::<std::path::PathBuf>::new(),
+        "what the tool wrote reached the workspace"
+    );
+    assert_eq!(
+        files_holding(config.path(), mark.as_bytes()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    session.type_keys("q");
+}
+
 #[test]
 fn a_tool_run_from_the_workbench_holds_nothing_of_the_workbench() {
     let (ws, _config, mut session, marker) = sleeper_running(700_000);
