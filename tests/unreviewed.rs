@@ -740,6 +740,20 @@ fn exfiltrating_script(scene: &Scene, drop_name: &str) -> String {
     script
 }
 
+/// `ledger@1.0.0`, approved, and run once by a person with `secret` as its input: a real
+/// input of its lineage.
+fn ledger_that_was_given(scene: &Scene, secret: &str) {
+    scene.tool(
+        "experimental",
+        "ledger",
+        &manifest("ledger", "1.0.0", ""),
+        &[("run.sh", "cat > /dev/null\necho '{}'\n")],
+    );
+    scene.approve("ledger", &[]);
+    let (result, out) = scene.run("ledger", &token_input(secret), &[]);
+    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+}
+
 /// Blocks: the real input a person gave the active `ledger@1.0.0` (a secret) is replayed into
 /// the agent's proposal `ledger@1.1.0`, which writes it everywhere it can and prints it. The
 /// replay happened (a validation run of the candidate holds the secret as its input, and its
@@ -750,15 +764,7 @@ async fn the_lineages_own_secret_is_replayed_but_reaches_nothing_an_agent_reads(
     let scene = Scene::new();
     let secret = unique("LEDGER");
     let drop_name = unique("drop");
-    scene.tool(
-        "experimental",
-        "ledger",
-        &manifest("ledger", "1.0.0", ""),
-        &[("run.sh", "cat > /dev/null\necho '{}'\n")],
-    );
-    scene.approve("ledger", &[]);
-    let (result, out) = scene.run("ledger", &token_input(&secret), &[]);
-    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+    ledger_that_was_given(&scene, &secret);
 
     let (client, _) = scene.agent().await;
     propose(
@@ -2161,15 +2167,7 @@ fn a_candidate_validated_again_once_its_name_is_accepted_keeps_the_real_inputs_i
     let drop_name = unique("drop");
     let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
     let port = listener.local_addr().expect("address").port();
-    scene.tool(
-        "experimental",
-        "ledger",
-        &manifest("ledger", "1.0.0", ""),
-        &[("run.sh", "cat > /dev/null\necho '{}'\n")],
-    );
-    scene.approve("ledger", &[]);
-    let (result, out) = scene.run("ledger", &token_input(&secret), &[]);
-    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+    ledger_that_was_given(&scene, &secret);
     fs::remove_file(scene.ws().join(".toolbench/seals/ledger.json")).expect("the seal");
 
     let script = exfiltrating_script(&scene, &drop_name).replace(
