@@ -258,6 +258,7 @@ pub(crate) fn scan_listing(
             )
         });
     }
+    crate::catalog::scan::free_aside((known, shapes));
     entries
 }
 

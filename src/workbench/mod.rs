@@ -12,7 +12,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::command::{Applied, Command, CommandError, Context};
@@ -83,7 +83,9 @@ pub(crate) struct Place<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Opening {
     /// Every start-of-process check: runs whose process died, services that stopped, and
-    /// decisions a crash interrupted, settled before anything is read or decided.
+    /// decisions a crash interrupted, settled before anything is read or decided; the
+    /// staging folders of proposals killed before they were announced swept beside the
+    /// command's work.
     Checked,
     /// The terminal workbench: every check of `Checked`, but the staging folders of proposals
     /// killed before they were announced are swept after its first frame
@@ -132,6 +134,9 @@ pub struct Workbench {
     back_up_at_exit: AtomicBool,
     /// Staging folders left by killed proposers are still to be swept (`sweep_staging`).
     staging_due: AtomicBool,
+    /// The sweep under way beside the front end's work, waited for as the workbench is
+    /// dropped, so no process ends with a folder half removed.
+    staging_sweep: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Every tool, kept current by the watch: a long-lived front end's (`serve`).
     live: OnceLock<Arc<LiveCatalog>>,
     /// The one stream of a long-lived front end's events (`events`).
@@ -146,6 +151,14 @@ impl Drop for Workbench {
     fn drop(&mut self) {
         // Not swept in the background after all (a workbench that ended before its frame).
         self.sweep_staging();
+        if let Some(sweep) = self
+            .staging_sweep
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            let _ = sweep.join();
+        }
         if self.back_up_at_exit.load(Ordering::Relaxed) {
             // The store's connection is closed first, so its log is checkpointed into the
             // copy's source. A backup that fails is tried again by the next command.
@@ -183,6 +196,7 @@ impl Workbench {
             project_source: project.source,
             back_up_at_exit: AtomicBool::new(false),
             staging_due: AtomicBool::new(false),
+            staging_sweep: Mutex::new(None),
             live: OnceLock::new(),
             hub: Hub::default(),
             store_writes: OnceLock::new(),
@@ -190,7 +204,9 @@ impl Workbench {
         };
         match opening {
             Opening::Quiet => Ok(workbench),
-            Opening::Checked => workbench.checked().inspect(Self::sweep_staging),
+            Opening::Checked => workbench
+                .checked()
+                .inspect(Self::sweep_staging_in_background),
             Opening::Workbench => workbench.checked(),
             Opening::ForRun => Ok(workbench.checked_for_run().recovered()),
         }
@@ -296,17 +312,27 @@ impl Workbench {
         }
     }
 
-    /// `sweep_staging` on a thread of its own, for the workbench once its first frame is on
-    /// the screen. Safe to leave until then: the scan and the watch pass over every folder
-    /// whose name starts with a dot, as a staging folder's does, so no row, count or decision
-    /// of the first frame (or any other) reads one; and a proposer of this process, the only
-    /// one that could start meanwhile, is alive, so its staging folder is kept.
+    /// `sweep_staging` on a thread of its own, beside a command's work or once the
+    /// workbench's first frame is on the screen. Safe to leave until then: the scan and the
+    /// watch pass over every folder whose name starts with a dot, as a staging folder's does,
+    /// so no row, count or decision reads one; and a proposer of this process, the only one
+    /// that could start meanwhile, is alive, so its staging folder is kept.
     pub(crate) fn sweep_staging_in_background(&self) {
         if self.staging_due.swap(false, Ordering::Relaxed) {
             let root = self.root().to_path_buf();
-            let _ = std::thread::Builder::new()
+            let sweep = std::thread::Builder::new()
                 .name("toolbench-tidy".into())
                 .spawn(move || crate::review::propose::forget_unannounced(&root));
+            match sweep {
+                Ok(sweep) => {
+                    *self
+                        .staging_sweep
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sweep)
+                }
+                // No thread to spare: swept here.
+                Err(_) => crate::review::propose::forget_unannounced(self.root()),
+            }
         }
     }
 
@@ -640,6 +666,7 @@ impl Workbench {
             let _ = store.lock().save_known_seals(&keep);
         }
         book.mark(&mut entries);
+        crate::catalog::scan::free_aside((book, kept));
         Catalog::new(entries)
     }
 
