@@ -739,6 +739,23 @@ mod tests {
         );
     }
 
+    /// The sweep runs beside the command's work, and is finished once the workbench is gone:
+    /// a command's process never ends with a dead proposer's folder half removed.
+    #[test]
+    fn a_checked_opening_sweeps_a_dead_proposers_staging_folder_before_it_is_dropped() {
+        let dir = workspace();
+        drop(Store::open(dir.path()).expect("a store, so the opening checks"));
+        let dead = dir.path().join("experimental/.proposal-greet-4294967294-2");
+        let nested = dead.join("tests/deep");
+        std::fs::create_dir_all(&nested).expect("staging");
+        for file in 0..2000 {
+            std::fs::write(nested.join(format!("case{file}.toml")), "x").expect("half written");
+        }
+        let workbench = Workbench::open(place(dir.path(), None), Opening::Checked).expect("opened");
+        drop(workbench);
+        assert!(!dead.exists(), "the dead writer's staging folder stayed");
+    }
+
     #[test]
     fn the_project_is_the_one_given_else_the_current_directory_and_every_caller_shares_it() {
         let dir = workspace();
