@@ -138,11 +138,6 @@ impl Queued {
             content_hash: tool.content_hash.clone(),
         }
     }
-
-    /// Whether `tool` names the same content in the same folder.
-    fn is(&self, tool: &ValidationTarget) -> bool {
-        self.content_hash == tool.content_hash && self.path == tool.path
-    }
 }
 
 /// What the queue holds at one moment.
@@ -190,9 +185,12 @@ impl Default for Pending {
 }
 
 impl Pending {
-    /// Queues `request` once: the background asking again for what waits or is under way
-    /// (a scan, then the scan once watching, each queue every candidate) adds nothing, and
-    /// a person asking for what waits in the background takes its place. A request takes the
+    /// Queues `request` once: the background asking again for what waits (a scan, then the
+    /// scan once watching, each queue every candidate) adds nothing, and a person asking for
+    /// what waits in the background takes its place. What is under way is asked again: the
+    /// validation started against the active version of its start, which may have changed
+    /// since (an approval is why a front end asks again); the kept report answers the new
+    /// request at once when nothing it was compared with moved. A request takes the
     /// place of the background's for the same folder, whatever content that one named:
     /// validating content the folder no longer holds would only be refused. So what waits is
     /// bounded, one background request a folder, however often an agent rewrites a tool.
@@ -207,9 +205,7 @@ impl Pending {
         // walks their components, and a scan pushes thousands against thousands waiting.
         let queued =
             |w: &Waiting| w.tool.content_hash == tool.content_hash && w.tool.path == tool.path;
-        if !force
-            && (self.waiting.iter().any(queued) || self.validating.iter().any(|(_, q)| q.is(&tool)))
-        {
+        if !force && self.waiting.iter().any(queued) {
             return;
         }
         if let Some(at) = self.background.get(&tool.path).copied() {
@@ -551,9 +547,10 @@ mod tests {
         queued.iter().map(|q| q.name.as_str()).collect()
     }
 
-    /// The background asking again for what waits or is under way adds nothing; a person
-    /// asking for it takes the background's place, and a new content of the same folder is
-    /// a request of its own.
+    /// The background asking again for what waits adds nothing; asking for what is under
+    /// way waits once (its validation may compare with an active version gone since); a
+    /// person asking for it takes the background's place, and a new content of the same
+    /// folder is a request of its own.
     #[test]
     fn the_same_content_is_queued_once_and_a_persons_ask_replaces_the_backgrounds() {
         let mut pending = Pending::default();
@@ -563,8 +560,16 @@ mod tests {
         assert_eq!(pending.waiting.len(), 2);
         let (number, _) = pending.take().expect("twice, the newest");
         pending.push(request("twice", false), at(10), false);
-        assert_eq!(pending.waiting.len(), 1, "under way: nothing added");
+        pending.push(request("twice", false), at(10), false);
+        assert_eq!(
+            names(&pending.snapshot().waiting),
+            ["twice", "under_way"],
+            "under way: asked again once"
+        );
+        assert_eq!(names(&pending.snapshot().validating), ["twice"]);
         pending.done(number);
+        let (again, _) = pending.take().expect("twice, asked again");
+        pending.done(again);
 
         pending.push(request("under_way", true), at(5), false);
         assert_eq!(names(&pending.snapshot().waiting), ["under_way"]);
