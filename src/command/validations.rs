@@ -44,6 +44,8 @@ pub struct ValidationTarget {
     pub version: String,
     pub path: PathBuf,
     pub content_hash: String,
+    /// Its manifest could not be read: its validation is a failed manifest check, made at once.
+    pub broken: bool,
 }
 
 impl ValidationTarget {
@@ -53,6 +55,7 @@ impl ValidationTarget {
             version: entry.version.clone(),
             path: entry.path.clone(),
             content_hash: entry.content_hash.clone(),
+            broken: entry.is_broken(),
         }
     }
 
@@ -91,10 +94,11 @@ struct Waiting {
     force: bool,
     /// When its folder last changed: the newest arrivals are validated first.
     changed: SystemTime,
-    /// A report of its content is stored: the store answers it at once, so it goes before
-    /// any the background validates from scratch (a restart's queue shows every verdict
-    /// it has within moments, not behind a validation of minutes).
-    stored: bool,
+    /// Answered at once (a report of its content is stored, or its manifest is broken), so it
+    /// goes before any the background validates from scratch: a restart's queue shows every
+    /// verdict it has, and an agent's broken manifest its failure, within moments, not behind
+    /// a validation of minutes.
+    at_once: bool,
     /// The order of asking, for ties.
     asked: u64,
 }
@@ -106,8 +110,8 @@ impl Waiting {
         self.force.cmp(&other.force).then_with(|| match self.force {
             true => other.asked.cmp(&self.asked),
             false => self
-                .stored
-                .cmp(&other.stored)
+                .at_once
+                .cmp(&other.at_once)
                 .then(self.changed.cmp(&other.changed))
                 .then(self.asked.cmp(&other.asked)),
         })
@@ -217,10 +221,10 @@ impl Pending {
                 .insert(tool.path.clone(), self.waiting.len());
         }
         self.waiting.push(Waiting {
+            at_once: stored || tool.broken,
             tool,
             force,
             changed,
-            stored,
             asked: self.asked,
         });
     }
@@ -652,18 +656,22 @@ mod tests {
         assert!(pending.snapshot().validating.is_empty());
     }
 
-    /// What the store answers at once (a report of its content is kept) goes before what
-    /// the background validates from scratch, newest first among each; a person's first.
+    /// What is answered at once (a report of its content is kept, or its manifest is broken)
+    /// goes before what the background validates from scratch, newest first among each; a
+    /// person's first.
     #[test]
-    fn what_the_store_answers_goes_before_a_validation_from_scratch() {
+    fn what_is_answered_at_once_goes_before_a_validation_from_scratch() {
         let mut pending = Pending::default();
+        let mut broken = request("broken_old", false);
+        broken.tool.broken = true;
         pending.push(request("slow_new", false), at(50), false);
+        pending.push(broken, at(5), false);
         pending.push(request("kept_old", false), at(10), true);
         pending.push(request("kept_newer", false), at(20), true);
         pending.push(request("asked", true), at(1), false);
         assert_eq!(
             order(&mut pending),
-            ["asked", "kept_newer", "kept_old", "slow_new"]
+            ["asked", "kept_newer", "kept_old", "broken_old", "slow_new"]
         );
     }
 
