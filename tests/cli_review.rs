@@ -185,6 +185,30 @@ fn with_two_candidates_approve_asks_which_one() {
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
 }
 
+/// A hash copied from the wrong row names the tool it is, and nothing is decided; a hash of
+/// no tool at all is still told as content that is not there.
+#[test]
+fn a_hash_of_another_tool_is_refused_naming_that_tool() {
+    let ws = workspace();
+    let root = ws.path();
+    let other = content_hash(root, "kv_cache", "1.0.0");
+    let own = content_hash(root, "csv_to_json", "1.3.0");
+    let err = refused(root, &["approve", "csv_to_json", "--hash", &other[..12]]);
+    assert_eq!(
+        err,
+        format!(
+            "toolbench: csv_to_json: the content you asked for ({}) is another tool's: kv_cache@1.0.0 experimental/kv_cache {}; name that tool, or give csv_to_json's own hash (toolbench show csv_to_json)",
+            &other[..12],
+            &other[..12]
+        )
+    );
+    let err = refused(root, &["approve", "csv_to_json", "--hash", "00000000"]);
+    assert!(err.contains("(00000000) is not there any more"), "{err}");
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
+    assert_eq!(tiers_of(root, "kv_cache", "1.0.0"), ["experimental"]);
+    assert_eq!(content_hash(root, "csv_to_json", "1.3.0"), own);
+}
+
 #[test]
 fn approve_wraps_a_bare_script_into_a_folder_first() {
     let ws = workspace();

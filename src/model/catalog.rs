@@ -61,6 +61,17 @@ pub enum LookupError {
         /// What is there now: `folder hash12` each.
         found: String,
     },
+    /// Asked for by a content hash that is another tool's (copied from the wrong row).
+    #[error(
+        "{tool}: the content you asked for ({wanted}) is another tool's: {owners}; name that tool, or give {name}'s own hash (toolbench show {name})"
+    )]
+    AnotherToolsContent {
+        tool: String,
+        name: String,
+        wanted: String,
+        /// `NAME@VERSION tier/folder hash12` each.
+        owners: String,
+    },
     /// Two folders or more of one tier answer: never resolved by picking one.
     #[error("{tool}: several match ({choices}); say which with {how}")]
     Ambiguous {
@@ -79,10 +90,7 @@ impl LookupError {
     /// The error for `id`, which each of `several` answers: a version tells them apart, or
     /// only their content when they share it.
     pub(crate) fn ambiguous(id: &ToolId, several: &[&ToolEntry]) -> Self {
-        let mut choices: Vec<String> = several
-            .iter()
-            .map(|e| format!("{} {}", e.id(), content_label(e)))
-            .collect();
+        let mut choices: Vec<String> = several.iter().map(|e| tool_label(e)).collect();
         choices.sort();
         let one_version = several.windows(2).all(|w| w[0].version == w[1].version);
         let tier = several.first().map_or(Tier::Experimental, |e| e.tier);
@@ -94,6 +102,21 @@ impl LookupError {
             } else {
                 "NAME@VERSION or --hash PREFIX"
             },
+        }
+    }
+
+    /// The error for `id`, whose content hash is the content of `owners`, other tools.
+    pub(crate) fn another_tools_content(id: &ToolId, owners: &[ToolEntry]) -> Self {
+        LookupError::AnotherToolsContent {
+            tool: id.to_string(),
+            name: id.name.clone(),
+            wanted: id
+                .hash
+                .as_deref()
+                .map(short_hash)
+                .unwrap_or("?")
+                .to_string(),
+            owners: owners.iter().map(tool_label).collect::<Vec<_>>().join(", "),
         }
     }
 
@@ -114,6 +137,12 @@ impl LookupError {
             found: found.join(", "),
         }
     }
+}
+
+/// `x@1.0.0 experimental/x 3fa2c1d04e1b`: a tool's id, folder and content, as errors name
+/// one of several tools.
+fn tool_label(entry: &ToolEntry) -> String {
+    format!("{} {}", entry.id(), content_label(entry))
 }
 
 /// `experimental/x 3fa2c1d04e1b`: a tool's folder (tier and folder name) and its content,

@@ -277,6 +277,16 @@ impl Store {
         self.index_rows(ALL_COLUMNS, "WHERE name = ?1", params![name])
     }
 
+    /// The cached rows whose content hash starts with `prefix` (lowercase hex): which tools a
+    /// hash a person gave may name. A scan of the table, for a refusal's sake only.
+    pub(crate) fn index_with_content(&self, prefix: &str) -> Result<Vec<ToolEntry>, StoreError> {
+        self.index_rows(
+            ALL_COLUMNS,
+            "WHERE substr(content_hash, 1, length(?1)) = ?1",
+            params![prefix],
+        )
+    }
+
     /// Corrects the cached index in one transaction: drops the rows of `gone` (folders that
     /// left) and writes `fresh` over the rows at their paths.
     pub(crate) fn refresh_index(
