@@ -81,6 +81,52 @@ pub(crate) fn tool_in(
     }
 }
 
+/// The one tool `spec` names among every tool of its name (`tools_named`), as
+/// `Catalog::find` resolves it; a hash of another tool is refused naming it (`whose_content`).
+pub(crate) fn find_named(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    spec: &ToolId,
+) -> Result<ToolEntry, LookupError> {
+    let named = tools_named(root, limits, store, spec, Tier::ALL);
+    match crate::model::Catalog::new(named).find(spec) {
+        Ok(found) => Ok(found.clone()),
+        Err(e) => Err(whose_content(root, limits, store, spec, e)),
+    }
+}
+
+/// `error` told precisely when it refuses content that is not there and the hash `id` gave is
+/// another tool's (copied from the wrong row): that tool is named, not "changed since it was
+/// shown". The index says where to look; each folder is read again to confirm. Every other
+/// error is given back as it is.
+pub(crate) fn whose_content(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    id: &ToolId,
+    error: LookupError,
+) -> LookupError {
+    let (LookupError::ContentChanged { .. }, Some(hash)) = (&error, &id.hash) else {
+        return error;
+    };
+    let rows = store
+        .with_store(|store| store.index_with_content(hash))
+        .unwrap_or_default();
+    let owners: Vec<ToolEntry> = rows
+        .iter()
+        .filter(|row| row.name != id.name)
+        .filter_map(|row| {
+            let there = ToolId::named(&row.name).with_hash(hash).ok()?;
+            tool_in(root, limits, &row.path, &there).ok()
+        })
+        .collect();
+    if owners.is_empty() {
+        return error;
+    }
+    LookupError::another_tools_content(id, &owners)
+}
+
 /// What `tools_named` answers in a workspace without a store, whose index is empty: the tools
 /// named `spec.name` in the usual folders `<tier>/<name>`, read fresh from disk, in scan order,
 /// when one of them is the version `spec` asks for. `None` leaves the answer to a full scan.

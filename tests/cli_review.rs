@@ -185,8 +185,8 @@ fn with_two_candidates_approve_asks_which_one() {
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
 }
 
-/// A hash copied from the wrong row names the tool it is, and nothing is decided; a hash of
-/// no tool at all is still told as content that is not there.
+/// A hash copied from the wrong row names the tool it is, and nothing is decided or run; a
+/// hash of no tool at all is still told as content that is not there.
 #[test]
 fn a_hash_of_another_tool_is_refused_naming_that_tool() {
     let ws = workspace();
@@ -202,6 +202,18 @@ fn a_hash_of_another_tool_is_refused_naming_that_tool() {
             &other[..12]
         )
     );
+    let err = refused(
+        root,
+        &[
+            "run",
+            "csv_to_json",
+            "--hash",
+            &other[..12],
+            "--input",
+            "{}",
+        ],
+    );
+    assert!(err.contains("is another tool's: kv_cache@1.0.0"), "{err}");
     let err = refused(root, &["approve", "csv_to_json", "--hash", "00000000"]);
     assert!(err.contains("(00000000) is not there any more"), "{err}");
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);

@@ -570,13 +570,26 @@ fn find_for_review(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandErr
     } else {
         candidates
     });
-    Ok(catalog.find(spec)?.clone())
+    match catalog.find(spec) {
+        Ok(found) => Ok(found.clone()),
+        Err(e) => Err(lookup::whose_content(
+            ctx.review.root(),
+            ctx.review.scan_limits(),
+            &mut ctx.store.get()?.lock(),
+            spec,
+            e,
+        )
+        .into()),
+    }
 }
 
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
-    Ok(Catalog::new(tools_named(ctx, spec, Tier::ALL)?)
-        .find(spec)?
-        .clone())
+    Ok(lookup::find_named(
+        ctx.review.root(),
+        ctx.review.scan_limits(),
+        &mut ctx.store.get()?.lock(),
+        spec,
+    )?)
 }
 
 /// Every tool of `spec`'s name, searched for by a scan when none in `tiers` matches it

@@ -5,11 +5,11 @@
 
 use super::requests;
 use super::{ReviewContext, ReviewError, evolve, lifecycle, undo};
+use crate::model::ToolId;
 use crate::model::decided::Decision;
 use crate::model::decided::Outcome;
 use crate::model::decisions::EvolveProgress;
 use crate::model::review_command::ReviewCommand;
-use crate::model::{LookupError, ToolEntry, ToolId};
 use crate::store::SharedStore;
 
 /// Takes the decision on `tool`, or answers the request for its name when it has one and no
@@ -39,33 +39,24 @@ pub(crate) fn apply_reporting(
         .map_err(|e| whose_content(ctx, store, tool, e))
 }
 
-/// A refusal of content that is not there, told precisely when the hash a person gave is
-/// another tool's (copied from the wrong row): that tool is named, not "changed since it was
-/// shown". The index says where to look; each folder is read again to confirm.
+/// A refusal of content that is not there, told precisely when it is another tool's
+/// (`lookup::whose_content`).
 fn whose_content(
     ctx: &ReviewContext,
     store: &SharedStore,
     tool: &ToolId,
     error: ReviewError,
 ) -> ReviewError {
-    let (ReviewError::Lookup(LookupError::ContentChanged { .. }), Some(hash)) =
-        (&error, &tool.hash)
-    else {
-        return error;
-    };
-    let rows = store.lock().index_with_content(hash).unwrap_or_default();
-    let owners: Vec<ToolEntry> = rows
-        .iter()
-        .filter(|row| row.name != tool.name)
-        .filter_map(|row| {
-            let there = ToolId::named(&row.name).with_hash(hash).ok()?;
-            crate::lookup::tool_in(ctx.root(), ctx.scan_limits(), &row.path, &there).ok()
-        })
-        .collect();
-    if owners.is_empty() {
-        return error;
+    match error {
+        ReviewError::Lookup(error) => ReviewError::Lookup(crate::lookup::whose_content(
+            ctx.root(),
+            ctx.scan_limits(),
+            &mut store.clone(),
+            tool,
+            error,
+        )),
+        other => other,
     }
-    LookupError::another_tools_content(tool, &owners).into()
 }
 
 /// Every decision takes the store only around its store steps, never while it copies, hashes,

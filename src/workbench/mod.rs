@@ -26,7 +26,7 @@ use crate::model::RootSource;
 use crate::model::run_job::OutputPolicy;
 use crate::model::settings::ConfigError;
 use crate::model::{Catalog, LookupError};
-use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
+use crate::model::{RunOrigin, ToolEntry, ToolId};
 use crate::review::ReviewContext;
 use crate::runner::confinement::Confinement;
 use crate::runner::helper_process::PreforkedHelper;
@@ -673,8 +673,7 @@ impl Workbench {
     /// One tool, read fresh from disk. Only the folders the cached index knows for its name
     /// are read (`lookup`), so a command on one tool does not scan a large workspace.
     pub(crate) fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {
-        let named = lookup::tools_named(self.root(), self.config().catalog, store, spec, Tier::ALL);
-        Ok(Catalog::new(named).find(spec)?.clone())
+        lookup::find_named(self.root(), self.config().catalog, store, spec)
     }
 
     /// The active tool `spec` names in its usual folder (`core/NAME`, else `approved/NAME`),
