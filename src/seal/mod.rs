@@ -470,9 +470,8 @@ impl SealBook {
 
     /// Marks each entry with its drift.
     pub fn mark(&self, entries: &mut [ToolEntry]) {
-        if entries.len() > 64 {
-            // On every core: each unverified tool may cost a check by ssh-keygen, and the
-            // seals of 10,000 tools are looked up in a listing's last, serial, milliseconds.
+        if self.signatures.is_some() && entries.len() > 64 {
+            // Each unverified tool may cost a check by ssh-keygen: on every core.
             let marked = crate::catalog::scan::parallel_map(
                 entries,
                 &crate::catalog::scan::ScanProgress::default(),
