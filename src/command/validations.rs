@@ -385,11 +385,9 @@ impl ValidationQueue {
     }
 }
 
-/// A folder's time changes as files land in it: when the tool arrived, or last moved.
+/// When the tool arrived (`review_queue::arrived_at`); a folder that cannot be read goes last.
 fn changed_at(path: &std::path::Path) -> SystemTime {
-    std::fs::symlink_metadata(path)
-        .and_then(|m| m.modified())
-        .unwrap_or(SystemTime::UNIX_EPOCH)
+    crate::model::review_queue::arrived_at(path).unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// The intake: takes every request waiting at once, learns from the store which have a

@@ -20,13 +20,18 @@ pub(crate) fn arrival_key<'a>(
 }
 
 /// When the candidate at `path` arrived, as its files tell: the last change of its folder
-/// (or bare script), never later than now. What the queue shows before the validation
-/// pipeline saw it, and what it keeps once it did, so the time does not move when a slow
-/// queue reaches it.
+/// (or bare script), never later than now (a clock set forward, or a time set by hand, does
+/// not put it ahead of every other). `None` when its folder cannot be read.
+pub(crate) fn arrived_at(path: &Path) -> Option<std::time::SystemTime> {
+    let changed = path.symlink_metadata().and_then(|m| m.modified()).ok()?;
+    Some(changed.min(std::time::SystemTime::now()))
+}
+
+/// `arrived_at` as the queue shows it before the validation pipeline saw the candidate, and
+/// keeps once it did, so the time does not move when a slow queue reaches it; now when the
+/// folder cannot be read.
 pub(crate) fn arrival_of(path: &Path) -> String {
-    let now = std::time::SystemTime::now();
-    let changed = path.symlink_metadata().and_then(|m| m.modified());
-    crate::clock::rfc3339(changed.map_or(now, |changed| changed.min(now)))
+    crate::clock::rfc3339(arrived_at(path).unwrap_or_else(std::time::SystemTime::now))
 }
 
 /// Everything recorded about one tool name.
@@ -79,4 +84,26 @@ pub(crate) enum ReviewItem {
     Request(RequestRow),
     /// An active tool modified since approval, or never approved here.
     Drift(DriftItem),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    /// A folder dated ahead (a clock set forward, a time set by hand) arrives now at the
+    /// latest, for the queue's order and the time it shows alike; one that cannot be read has
+    /// no arrival.
+    #[test]
+    fn a_folder_dated_ahead_arrives_no_later_than_now() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ahead = SystemTime::now() + Duration::from_secs(365 * 24 * 3600);
+        std::fs::File::open(dir.path())
+            .and_then(|folder| folder.set_modified(ahead))
+            .expect("dated ahead");
+        let arrived = arrived_at(dir.path()).expect("readable");
+        assert!(arrived <= SystemTime::now(), "{arrived:?}");
+        assert!(arrival_of(dir.path()) <= crate::clock::rfc3339(SystemTime::now()));
+        assert_eq!(arrived_at(&dir.path().join("gone")), None);
+    }
 }
