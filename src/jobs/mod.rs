@@ -11,7 +11,8 @@
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
 //! - `inherited`, `pending_calls`, `service_feed`: lookers at what other processes do
-//!   (their runs, the agent calls waiting for a human, service instances), each a `Job`
+//!   (their runs, the agent calls waiting for a human and the runs and failures they
+//!   record, service instances), each a `Job`
 //!   telling typed events through a bounded queue.
 //! - `store_writes`: the one signal per process that the store was written, by any process;
 //!   `call_answers` (the answers to this process's waiting calls) and `pending_calls` look

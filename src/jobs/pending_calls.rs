@@ -1,6 +1,9 @@
 //! The looker at agent calls and tool requests waiting for a human, from whichever
 //! `toolbench mcp` process holds them: read from the store as soon as any process writes it
-//! (told by the process's one watch, `store_writes`), and told only when they changed. Calls
+//! (told by the process's one watch, `store_writes`), and told only when they changed. The
+//! same look tells when a run or a failure was recorded since the last one (`HistoryChanged`):
+//! one reader woken by every write serves both, where a second looker would read the store
+//! again on each. Calls
 //! of servers that died are marked abandoned on the way: a process's death is the one thing
 //! here nothing tells of, so it is looked for on a beat.
 //!
