@@ -57,23 +57,14 @@ pub(crate) fn short_time(at: &str) -> String {
     at.get(5..16).unwrap_or(at).replace('T', " ")
 }
 
-/// Words of `text` in lines of at most `width` characters; a longer word gets a line of
-/// its own, cut.
+/// Words of `text` in lines of at most `width` characters, as `wrap_rows` breaks them (a
+/// word longer than a line goes on over the next, nothing of it lost), every line kept; an
+/// empty text is one empty line.
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.extend(word.chars().take(width));
+    let mut lines = wrap_rows(text, width, usize::MAX);
+    if lines.is_empty() {
+        lines.push(String::new());
     }
-    lines.push(current);
     lines
 }
 
@@ -138,12 +129,12 @@ mod tests {
     use super::{wrap, wrap_rows};
 
     #[test]
-    fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
+    fn wrap_keeps_words_whole_and_breaks_only_a_word_longer_than_the_line() {
         assert_eq!(
             wrap("Give the focused pane the screen", 14),
             ["Give the", "focused pane", "the screen"]
         );
-        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
+        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "efgh", "ij k"]);
         assert_eq!(wrap("", 10), [""]);
     }
 
