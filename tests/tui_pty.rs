@@ -687,18 +687,23 @@ fn kept_verdicts_show_before_a_slow_validation_ends() {
         common::stdout(&out)
     );
     std::thread::sleep(Duration::from_millis(20));
+    // Named to come first among the candidates without a verdict, so the Review pane shows it
+    // whatever else gets a verdict meanwhile (a broken manifest's comes at once too).
     let slow = common::write_tool(
         root,
         "experimental",
-        "slowpoke",
-        "name = \"slowpoke\"\nversion = \"0.1.0\"\ndescription = \"slow\"\ncost_tier = \"low\"\n\
+        "a_slowpoke",
+        "name = \"a_slowpoke\"\nversion = \"0.1.0\"\ndescription = \"slow\"\ncost_tier = \"low\"\n\
          [run]\ncommand = [\"sh\", \"-c\", \"sleep 40\"]\ninput = \"none\"\ntimeout_secs = 60\n",
     );
     std::fs::create_dir_all(slow.join("tests")).expect("tests");
     std::fs::write(slow.join("tests/slow.toml"), "input = '{}'\n").expect("case");
     let mut session = Session::start(root, config.path());
     let screen = session.wait_for("✗ tmp_cleaner");
-    assert!(screen.contains("slowpoke"), "{screen}");
+    assert!(
+        screen.contains("… a_slowpoke"),
+        "still validating: {screen}"
+    );
     session.type_keys("q");
 }
 
