@@ -110,12 +110,7 @@ impl LookupError {
         LookupError::AnotherToolsContent {
             tool: id.to_string(),
             name: id.name.clone(),
-            wanted: id
-                .hash
-                .as_deref()
-                .map(short_hash)
-                .unwrap_or("?")
-                .to_string(),
+            wanted: wanted_hash(id),
             owners: owners.iter().map(tool_label).collect::<Vec<_>>().join(", "),
         }
     }
@@ -128,15 +123,19 @@ impl LookupError {
         let found: Vec<String> = there.into_iter().map(content_label).collect();
         LookupError::ContentChanged {
             tool: id.to_string(),
-            wanted: id
-                .hash
-                .as_deref()
-                .map(short_hash)
-                .unwrap_or("?")
-                .to_string(),
+            wanted: wanted_hash(id),
             found: found.join(", "),
         }
     }
+}
+
+/// The content hash `id` asks for, short, as a refusal names it.
+fn wanted_hash(id: &ToolId) -> String {
+    id.hash
+        .as_deref()
+        .map(short_hash)
+        .unwrap_or("?")
+        .to_string()
 }
 
 /// `x@1.0.0 experimental/x 3fa2c1d04e1b`: a tool's id, folder and content, as errors name
