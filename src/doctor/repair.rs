@@ -75,22 +75,24 @@ impl RepairReport {
             lines.push(format!("recovered from the damaged file: nothing ({why})"));
         }
         for table in self.salvaged.iter().filter(|_| unreadable_file.is_none()) {
-            match (&table.lost, table.unreadable.len()) {
-                (Some(why), _) => {
-                    lines.push(format!(
-                        "recovered {}: nothing readable ({why})",
-                        table.table
-                    ));
-                }
-                (None, 0) => lines.push(format!(
-                    "recovered {}: {} row(s), all readable",
-                    table.table, table.rows
-                )),
-                (None, n) => lines.push(format!(
-                    "recovered {}: {} row(s); {n} row(s) on damaged pages",
-                    table.table, table.rows
-                )),
+            let name = &table.table;
+            if let Some(why) = &table.lost {
+                lines.push(format!("recovered {name}: nothing readable ({why})"));
+                continue;
             }
+            let mut line = format!("recovered {name}: {} row(s)", table.rows);
+            match table.unreadable.len() {
+                0 if !table.end_unknown => line.push_str(", all readable"),
+                0 => {}
+                n => line.push_str(&format!("; {n} row(s) on damaged pages")),
+            }
+            if table.end_unknown {
+                line.push_str(
+                    "; past the last row read its pages are damaged (how many rows they held \
+                     is unknown)",
+                );
+            }
+            lines.push(line);
         }
         if self.from_log > 0 || self.runs_from_folders > 0 {
             lines.push(format!(
@@ -329,7 +331,7 @@ fn lost(store: &Store, salvaged: &[TableSalvage], runs_rebuilt: u64) -> Vec<Stri
     // marked by hand, services' history) cannot be told apart from what came back.
     let unreadable: Vec<&str> = salvaged
         .iter()
-        .filter(|t| t.lost.is_some() && !CACHES.contains(&t.table.as_str()))
+        .filter(|t| (t.lost.is_some() || t.end_unknown) && !CACHES.contains(&t.table.as_str()))
         .filter(|t| t.table != "runs")
         .map(|t| t.table.as_str())
         .collect();

@@ -15,7 +15,7 @@ use crate::model::audit::{LogEntry, LoggedRow};
 /// How many row ids past the last one read are tried one by one when the table's highest id
 /// cannot be read either: the end of a table whose last pages are damaged.
 const BLIND_PROBE: i64 = 100_000;
-/// A blind probe stops after this many ids in a row that hold nothing.
+/// A blind probe stops after this many ids in a row that give no row.
 const BLIND_GAP: i64 = 10_000;
 
 /// What one table gave up.
@@ -26,6 +26,9 @@ pub(crate) struct TableSalvage {
     pub(crate) rows: u64,
     /// Row ids SQLite could not read (the rows on damaged pages).
     pub(crate) unreadable: Vec<i64>,
+    /// The table's end is on damaged pages, its highest id unreadable too: how many rows
+    /// were there past the last one read cannot be known (a damaged page answers for any id).
+    pub(crate) end_unknown: bool,
     /// Why nothing of the table could be read, when nothing could.
     pub(crate) lost: Option<String>,
 }
@@ -299,6 +302,12 @@ fn copy_table(
                     empty_run = 0;
                 }
                 Err(rusqlite::Error::QueryReturnedNoRows) => empty_run += 1,
+                // Past the highest id known, a damaged page on the way to an id says nothing of
+                // whether a row was there: every id of a table whose root is damaged fails so.
+                Err(e) if damaged_read(&e).is_some() && blind => {
+                    found.end_unknown = true;
+                    empty_run += 1;
+                }
                 Err(e) if damaged_read(&e).is_some() => {
                     found.unreadable.push(id);
                     empty_run = 0;
@@ -312,6 +321,7 @@ fn copy_table(
         }
         if found.rows == 0 && found.unreadable.is_empty() && last == 0 {
             found.lost = Some(e.to_string());
+            found.end_unknown = false;
         }
     }
     Ok(found)
