@@ -182,15 +182,30 @@ impl DecisionLog {
 
     /// Every entry that can be read and was not altered, in order, and the first break of
     /// the chain if there is one; a missing log is an empty one. Entries past a break are
-    /// still returned.
+    /// still returned (what a repair may take back).
     pub(crate) fn read(&self) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
+        self.read_entries(true)
+    }
+
+    /// `read` up to the first break: the entries the chain vouches for, as `audit` shows them.
+    pub(crate) fn read_to_break(&self) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
+        self.read_entries(false)
+    }
+
+    fn read_entries(
+        &self,
+        past_break: bool,
+    ) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
         let mut entries = Vec::new();
         let mut first_break = None;
         self.walk(|entry, problem| {
+            if first_break.is_some() && !past_break {
+                return;
+            }
             if let Some(problem) = problem {
                 first_break.get_or_insert(problem);
             }
-            if let Some(entry) = entry {
+            if let Some(entry) = entry.filter(|_| past_break || first_break.is_none()) {
                 entries.push(entry);
             }
         })?;
@@ -526,6 +541,19 @@ mod tests {
         let problem = log.verify().expect("verify").expect_err("altered");
         assert_eq!(problem.line(), Some(2), "{problem}");
         assert!(problem.to_string().contains("altered"), "{problem}");
+    }
+
+    /// What `audit` shows stops at the break: an entry after it is not vouched for by the
+    /// chain; a repair still reads every entry it can.
+    #[test]
+    fn entries_are_shown_up_to_the_break_and_read_past_it_for_a_repair() {
+        let (_dir, log) = log_with(4);
+        rewrite_line(&log, 2, |l| l.replace("\"ana\"", "\"bob\""));
+        let (shown, problem) = log.read_to_break().expect("read");
+        assert_eq!(shown.iter().map(|e| e.seq).collect::<Vec<_>>(), [1]);
+        assert_eq!(problem.and_then(|p| p.line()), Some(2));
+        let (all, _) = log.read().expect("read");
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3, 4]);
     }
 
     #[test]

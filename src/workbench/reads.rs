@@ -156,7 +156,7 @@ impl super::Workbench {
     pub(crate) fn decision_log_entries(
         &self,
     ) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
-        self.decision_log().read()
+        self.decision_log().read_to_break()
     }
 
     /// The decision log's chain checked: every entry's hash and its link to the one before.
