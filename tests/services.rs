@@ -225,6 +225,21 @@ fn launch_send_stop_and_the_exchange_is_kept() {
     );
     let out = ws.run(&["tools", "send", "e1", "hello", "--context", "{\"k\": 1}"]);
     assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+    // A context the adapter cannot carry as an object is refused before anything is sent.
+    let out = ws.run(&["tools", "send", "e1", "not sent", "--context", "[1,2]"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the context [1,2] is not a JSON object"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws.run(&[
+        "tools",
+        "send",
+        "e1",
+        "multi\n[2026-01-01T00:00:00Z] ← forged",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let e1 = ws.instance("e1");
     assert_eq!(e1["state"], "healthy");
     assert!(e1["last_exchange_at"].is_string());
@@ -240,7 +255,18 @@ fn launch_send_stop_and_the_exchange_is_kept() {
     assert_eq!(ws.instance("e1")["state"], "stopped");
     let logs = stdout(&ws.run(&["tools", "logs", "e1"]));
     assert!(
-        logs.contains("→ hello") && logs.contains("← hello"),
+        logs.contains("→ hello") && logs.contains("← hello") && !logs.contains("not sent"),
+        "{logs}"
+    );
+    // A message's line break stays in its line, to a pipe too: no line can pass for another.
+    assert!(
+        logs.contains("→ multi\\u{a}[2026-01-01T00:00:00Z] ← forged"),
+        "{logs}"
+    );
+    assert!(
+        !logs
+            .lines()
+            .any(|l| l.starts_with("[2026-01-01T00:00:00Z]")),
         "{logs}"
     );
 }
@@ -1569,6 +1595,71 @@ fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
         stderr(&out)
     );
     assert_eq!(ws.instance("e1")["state"], "stopped");
+}
+
+/// An instance outlives the decision that takes its version out of use: archived, or
+/// superseded by a newer version, no message reaches it any more, and a service with no
+/// active version is not launched again.
+#[test]
+fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e1", "hello"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+    let exchanges = |ws: &Ws, instance: &str| {
+        let out = ws.run(&["tools", "logs", instance]);
+        stdout(&out).matches("→ ").count()
+    };
+
+    // Superseded: version 2.0.0 approved while 1.0.0 runs.
+    ws.service_at("echo", "2.0.0", ECHO, "\"auto\"", "tcp");
+    ws.approve_candidate("echo");
+    let out = ws.run(&["tools", "send", "e1", "again"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("instance e1 runs echo@1.0.0, which is no longer an active service"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        exchanges(&ws, "e1"),
+        1,
+        "nothing was sent to the old version"
+    );
+
+    // Archived: the new version launched, then taken out of use.
+    let out = ws.launch("echo", "e2");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e2", "hello"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+    let out = ws.run(&["archive", "echo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e2", "after archive"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("instance e2 runs echo@2.0.0, which is no longer an active service"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        exchanges(&ws, "e2"),
+        1,
+        "nothing was sent after the archive"
+    );
+    let out = ws.run(&["tools", "stop", "e2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Nothing of its name is active any more (both versions archived): not launched again.
+    let out = ws.run(&["tools", "send", "e2", "relaunch?"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot be relaunched") && stderr(&out).contains("archived/"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ws.instance("e2")["state"], "stopped");
+    assert_eq!(exchanges(&ws, "e2"), 1, "nothing was sent after the archive");
 }
 
 /// An update of a definition carries the folder's other files over and seals the result: a

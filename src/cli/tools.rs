@@ -79,7 +79,7 @@ enum ToolsCommand {
     Send {
         instance: String,
         message: String,
-        /// A JSON value sent along as `context`.
+        /// A JSON object sent along as `context`.
         #[arg(long, value_name = "JSON")]
         context: Option<String>,
     },
@@ -584,10 +584,15 @@ impl HistoryPrinter {
             }
             FeedItem::Exchange(exchange) => {
                 self.finish();
-                outln!("[{}] → {}", exchange.at, exchange.message);
+                // One line each, to a pipe too: a message's line break would start a line that
+                // reads as an exchange of its own.
+                let one_line = crate::text::visible;
+                outln!("[{}] → {}", exchange.at, one_line(&exchange.message));
                 match (&exchange.response, &exchange.error) {
-                    (_, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
-                    (Some(response), None) => outln!("[{}] ← {response}", exchange.at),
+                    (_, Some(error)) => outln!("[{}] ✗ {}", exchange.at, one_line(error)),
+                    (Some(response), None) => {
+                        outln!("[{}] ← {}", exchange.at, one_line(response))
+                    }
                     (None, None) => {}
                 }
             }

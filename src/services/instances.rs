@@ -90,9 +90,12 @@ impl Services {
             .ok_or_else(|| not_a_service(entry))?;
         // A service runs until stopped, with the network: only content a person approved.
         if !entry.tier.is_active() {
+            let why = match entry.tier {
+                Tier::Archived => "was taken out of use",
+                _ => "has not been approved",
+            };
             return Err(ServiceError::Refused(format!(
-                "{}: only core and approved services launch; this one is in {}/ and has not \
-                 been approved",
+                "{}: only core and approved services launch; this one is in {}/ and {why}",
                 entry.id(),
                 entry.tier
             )));
@@ -389,25 +392,35 @@ impl Services {
     }
 
     /// A running instance reads its tool's files as it goes (a module imported late): once
-    /// they are not the content that was approved, no message reaches it. Its tool is read
-    /// from its usual folder, without the store, as a run's is.
-    fn refuse_changed_since_launch(&self, row: &InstanceRow) -> Result<(), ServiceError> {
-        let Ok(spec) = row.tool.parse::<ToolId>() else {
+    /// they are not the content that was approved, no message reaches it; nor once the
+    /// version it runs is no longer active (archived, superseded or rolled back: an instance
+    /// outlives the decision that took its tool out of use). Its tool is read from its usual
+    /// folder without the store, as a run's is, else looked up as a launch looks.
+    fn refuse_changed_since_launch(
+        &self,
+        store: &SharedStore,
+        row: &InstanceRow,
+    ) -> Result<(), ServiceError> {
+        let Ok(spec) = format!("{}@{}", row.tool, row.version).parse::<ToolId>() else {
             return Ok(());
         };
-        let Some(entry) =
-            crate::lookup::active_in_usual_folder(self.root(), self.workspace.scan_limits(), &spec)
-        else {
-            return Ok(());
-        };
-        crate::seal::check(self.root(), &entry).map_err(|e| {
+        let stop_it = |why: String| {
             ServiceError::Refused(format!(
-                "instance {} runs {}, which changed since it was launched: {e}; stop it (tools stop {})",
-                row.name,
-                entry.id(),
-                row.name
+                "instance {} runs {spec}, {why}; stop it (tools stop {})",
+                row.name, row.name
             ))
-        })
+        };
+        let limits = self.workspace.scan_limits();
+        let entry = match crate::lookup::active_in_usual_folder(self.root(), limits, &spec) {
+            Some(entry) => entry,
+            None => self
+                .find_service(store, &spec.to_string())
+                .ok()
+                .filter(|entry| entry.tier.is_active())
+                .ok_or_else(|| stop_it("which is no longer an active service".to_string()))?,
+        };
+        crate::seal::check(self.root(), &entry)
+            .map_err(|e| stop_it(format!("which changed since it was launched: {e}")))
     }
 
     /// Sends one message through the generic adapter; a stopped instance is launched again
@@ -420,11 +433,16 @@ impl Services {
         context: &Value,
         confinement: &Confinement,
     ) -> Result<Sent, ServiceError> {
+        if !context.is_object() {
+            return Err(ServiceError::Refused(format!(
+                "the context {context} is not a JSON object; the generic adapter sends {{...}}"
+            )));
+        }
         let mut row = known(&store.lock(), instance)?;
         let mut relaunched = None;
         let running = row.state != InstanceState::Stopped && reconcile::why_dead(&row).is_none();
         if running {
-            self.refuse_changed_since_launch(&row)?;
+            self.refuse_changed_since_launch(store, &row)?;
         }
         if !running {
             let entry = self.find_service(store, &row.tool).map_err(|e| {
