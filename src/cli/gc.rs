@@ -10,7 +10,7 @@ pub(crate) struct GcArgs {
     #[arg(long, value_name = "N")]
     days_unused: u64,
     /// Also collect approved tools whose quality (0..1, from their runs and failures) is below Q.
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", value_parser = parse_quality)]
     min_quality: Option<f64>,
     /// Only list what would be archived.
     #[arg(long)]
@@ -18,6 +18,20 @@ pub(crate) struct GcArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// A quality bound, 0 to 1 as quality is: `5` for `0.5` would collect every tool that ran.
+fn parse_quality(text: &str) -> Result<f64, String> {
+    let quality: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number; expected a quality from 0 to 1"))?;
+    if (0.0..=1.0).contains(&quality) {
+        Ok(quality)
+    } else {
+        Err(format!(
+            "{text} is not a quality; expected a number from 0 to 1"
+        ))
+    }
 }
 
 pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
@@ -71,5 +85,20 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
             report.failed.len(),
             report.candidates.len()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_quality;
+
+    #[test]
+    fn a_quality_bound_is_a_number_from_0_to_1() {
+        assert_eq!(parse_quality("0.5"), Ok(0.5));
+        assert_eq!(parse_quality("0"), Ok(0.0));
+        assert_eq!(parse_quality("1"), Ok(1.0));
+        for bad in ["2", "-5", "nan", "inf", "half"] {
+            assert!(parse_quality(bad).is_err(), "{bad}");
+        }
     }
 }
