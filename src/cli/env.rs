@@ -74,7 +74,10 @@ pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
         return Ok(());
     }
     if listed.is_empty() {
-        outln!("no environments: no tool declares packages");
+        outln!(
+            "no environments: no tool has its packages locked (validation locks what a tool \
+             declares and builds its environment)"
+        );
     }
     for env in &listed {
         let used = if env.tools.is_empty() {
