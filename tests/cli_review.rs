@@ -185,6 +185,29 @@ fn with_two_candidates_approve_asks_which_one() {
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
 }
 
+/// With signatures on (the sample's `sign`) and no key, approving an active tool that is
+/// unchanged since its approval would only record a decision that changes nothing: refused,
+/// saying what would sign it, and the history stays as it was.
+#[test]
+fn approving_an_unchanged_unsigned_tool_again_without_a_key_is_refused() {
+    let ws = workspace();
+    let root = ws.path();
+    validate(root, "csv_to_json@1.3.0");
+    ok(root, &["approve", "csv_to_json@1.3.0"]);
+    let before = history(root, "csv_to_json").len();
+    let err = refused(root, &["approve", "csv_to_json"]);
+    assert!(
+        err.contains("is active and unchanged since it was approved, but unsigned")
+            && err.contains("no key can sign here"),
+        "{err}"
+    );
+    assert_eq!(
+        history(root, "csv_to_json").len(),
+        before,
+        "no decision recorded"
+    );
+}
+
 /// A hash copied from the wrong row names the tool it is, and nothing is decided or run; a
 /// hash of no tool at all is still told as content that is not there.
 #[test]

@@ -185,12 +185,28 @@ fn approve_in_place(
             ),
         ));
     }
-    if crate::seal::drift_of(entry, seal.as_ref()).is_none() && signature.is_none() {
+    let unchanged = crate::seal::drift_of(entry, seal.as_ref()).is_none();
+    if unchanged && signature.is_none() {
         return Err(ReviewError::refused(
             ACTION,
             entry.id(),
             format!(
                 "{} is active and unchanged since it was approved; there is nothing to approve",
+                relative(ctx.root(), &entry.path)
+            ),
+        ));
+    }
+    // Approving it again would only sign it: without a key, it would record a decision that
+    // changes nothing, each time.
+    if unchanged && !crate::signature::a_key_can_sign(ctx.root()) {
+        return Err(ReviewError::refused(
+            ACTION,
+            entry.id(),
+            format!(
+                "{} is active and unchanged since it was approved, but unsigned; approving it \
+                 again would sign it, and no key can sign here: set [review] signing_key in the \
+                 user config (a key file, its .pub with the key in ssh-agent, or \
+                 key::ssh-ed25519 AAAA…), or git's user.signingkey with gpg.format = ssh",
                 relative(ctx.root(), &entry.path)
             ),
         ));

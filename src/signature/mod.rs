@@ -323,6 +323,15 @@ pub enum SignError {
     Refused(String),
 }
 
+/// Whether a key can sign a review here (`sign_decisions` would find one). A key named but
+/// unreadable counts: signing then says what is wrong with it.
+pub(crate) fn a_key_can_sign(root: &Path) -> bool {
+    !matches!(
+        signing_key(root, policy(root).signing_key.as_deref()),
+        Ok(None)
+    )
+}
+
 /// The decisions of an intent that make content active (those that seal it), to be signed.
 fn signable(d: &DecisionRecord) -> bool {
     matches!(d.action.seal(), SealEffect::Seals | SealEffect::FollowsMove)
