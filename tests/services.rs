@@ -1659,7 +1659,11 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
         stderr(&out)
     );
     assert_eq!(ws.instance("e2")["state"], "stopped");
-    assert_eq!(exchanges(&ws, "e2"), 1, "nothing was sent after the archive");
+    assert_eq!(
+        exchanges(&ws, "e2"),
+        1,
+        "nothing was sent after the archive"
+    );
 }
 
 /// An update of a definition carries the folder's other files over and seals the result: a

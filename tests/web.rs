@@ -1134,6 +1134,12 @@ fn a_candidate_shows_its_diff_against_the_active_version_with_its_markup_as_text
     );
     std::fs::write(blob.join("run.sh"), "cat data.bin\n").expect("script");
     std::fs::write(blob.join("data.bin"), [0u8, 159, 146, 150]).expect("binary");
+    write_tool(
+        bench.root(),
+        "experimental",
+        "broken",
+        "name = \"broken\"\nversion = \"1.0.0\"\n",
+    );
     let device = bench.pair("phone");
     let page = bench.get("/", &device.cookie).body;
     let article = |name: &str| {
@@ -1165,5 +1171,13 @@ fn a_candidate_shows_its_diff_against_the_active_version_with_its_markup_as_text
     assert!(
         article("blob").contains("Diff not shown: data.bin is not text"),
         "{page}"
+    );
+    // A broken manifest has no content to compare or to bind an answer to: no form.
+    let broken = article("broken");
+    assert!(
+        broken.contains("Diff not shown: its manifest could not be read")
+            && broken.contains("toolbench reject broken")
+            && !broken.contains("<form"),
+        "{broken}"
     );
 }

@@ -243,6 +243,17 @@ fn candidates(out: &mut String, csrf: &str, candidates: &[CandidateShown]) {
             out.push_str("</ul>");
         }
         diff(out, &shown.diff);
+        if item.content_hash.is_empty() {
+            // An answer is bound to the content it was given for: a broken manifest has none
+            // to bind, so the page takes none and says where to answer.
+            let _ = write!(
+                out,
+                "<p>No answer here: nothing binds it to this candidate's content. Reject it in \
+                 the workbench or with <code>toolbench reject {}</code>.</p></article>",
+                text(&item.name)
+            );
+            continue;
+        }
         let seen = format!(
             "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <input type=\"hidden\" name=\"name\" value=\"{}\">\

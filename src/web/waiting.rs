@@ -117,11 +117,17 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
     })
 }
 
+/// Why a candidate whose manifest could not be read has no diff: it has no content hash.
+pub(super) const BROKEN: &str = "its manifest could not be read, so it has no content to compare";
+
 /// The diff of the candidate `item` against the active version of its name, read from the
 /// content the page binds its answer to: the texts diffed are hashed, and shown only when
 /// they are the content hash the answer carries. A tool swapped while it was read (even
 /// swapped back after) never shows one content and takes the answer for another.
 fn diff_of(ws: &Workbench, item: &QueueItem) -> DiffShown {
+    if item.content_hash.is_empty() {
+        return DiffShown::NotShown(BROKEN.into());
+    }
     let changed = || DiffShown::NotShown("it changed while the page was drawn: reload".into());
     let shown = ToolId::known(&item.name, &item.version).with_hash(&item.content_hash);
     let Some(entry) = shown.ok().and_then(|id| ws.find_reading(&id).ok()) else {
