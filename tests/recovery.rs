@@ -463,6 +463,30 @@ fn the_audit_names_the_decision_taken_not_what_it_superseded() {
     );
 }
 
+/// An undo of an approval puts one version back in review and another back in use: two rows
+/// of one tool, which the audit names by the tool, not as "2 tools".
+#[test]
+fn the_audit_names_an_undo_by_its_tool() {
+    let ws = sample_workspace();
+    approve(ws.path(), "csv_to_json@1.3.0");
+    ok(ws.path(), &["undo", "csv_to_json"]);
+    let entries: Vec<Value> =
+        serde_json::from_str(&ok(ws.path(), &["audit", "--json"])).expect("JSON");
+    let last = entries.last().expect("the undo's entry");
+    assert_eq!(
+        (last["action"].as_str(), last["subject"].as_str()),
+        (Some("undo"), Some("csv_to_json")),
+        "{last}"
+    );
+    let decisions = last["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["table"] == "decisions")
+        .count();
+    assert_eq!(decisions, 2, "{last}");
+}
+
 #[test]
 fn audit_verify_names_the_entry_altered_by_hand() {
     let ws = sample_workspace();

@@ -120,14 +120,18 @@ impl Store {
                 .find(|d| d.action != DecisionAction::Supersede)
                 .unwrap_or(first);
             let version = head.to_version.as_ref().or(head.from_version.as_ref());
-            // One act over many tools (a person accepting a workspace's) is named by its count.
-            let many = stored.len() > 1 && stored.iter().all(|d| d.action == head.action);
+            // One act over many tools (a person accepting a workspace's) is named by its count;
+            // one over several versions of one tool (an undo puts one back, another away) by
+            // the tool.
+            let same_act = stored.len() > 1 && stored.iter().all(|d| d.action == head.action);
+            let one_tool = stored.iter().all(|d| d.tool == head.tool);
             let entry = super::decision_log::NewEntry {
                 at: head.at.clone(),
                 who: head.who.clone(),
                 action: head.action.as_str().to_string(),
                 subject: match version {
-                    _ if many => format!("{} tools", stored.len()),
+                    _ if same_act && !one_tool => format!("{} tools", stored.len()),
+                    _ if same_act => head.tool.clone(),
                     Some(v) => format!("{}@{v}", head.tool),
                     None => head.tool.clone(),
                 },
