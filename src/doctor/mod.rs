@@ -111,9 +111,11 @@ impl Findings {
             ),
         });
         let known = Store::known_schema_version();
-        lines.push(match self.schema {
-            Some(v) => format!("schema: version {v} (this build writes {known})"),
-            None => "schema: unreadable".to_string(),
+        lines.push(match (self.schema, &self.store) {
+            (Some(v), _) => format!("schema: version {v} (this build writes {known})"),
+            // No store, no schema to read: the first command that writes one makes it.
+            (None, StoreHealth::Missing) => format!("schema: none yet (this build writes {known})"),
+            (None, _) => "schema: unreadable".to_string(),
         });
         if let Some(why) = &self.wal {
             lines.push(format!("write-ahead log: damaged: {why}"));
@@ -314,5 +316,20 @@ mod tests {
         std::fs::write(&state, bytes).expect("write");
         let findings = check(dir.path());
         assert!(findings.needs_rebuild(), "{:?}", findings.store);
+    }
+
+    /// A workspace never written to has no store, so no schema yet: nothing is unreadable.
+    #[test]
+    fn a_workspace_without_a_store_has_no_schema_yet_and_is_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let findings = check(dir.path());
+        assert_eq!(findings.store, StoreHealth::Missing);
+        let lines = findings.lines(dir.path());
+        assert!(
+            lines.iter().any(|l| l.starts_with("schema: none yet"))
+                && !lines.iter().any(|l| l.contains("unreadable")),
+            "{lines:?}"
+        );
+        assert!(findings.is_whole(), "{lines:?}");
     }
 }
