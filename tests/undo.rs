@@ -288,6 +288,12 @@ fn an_undo_is_refused_in_one_line_when_it_cannot_be_taken() {
         nothing,
         "toolbench: nothing to undo: no decision is recorded for greet"
     );
+    // A name no tool has: said so, as every command says it.
+    let unknown = bench.refused(&["undo", "gret"]);
+    assert_eq!(
+        unknown,
+        "toolbench: no tool named \"gret\" in the workspace (see `toolbench list`)"
+    );
     bench.ok(&["approve", "greet"]);
     let approval = bench.newest();
     bench.ok(&["promote", "greet"]);

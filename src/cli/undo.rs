@@ -30,6 +30,13 @@ pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
             match newest {
                 Some(id) => id,
                 None => {
+                    // A name nothing in the workspace has is a typo more likely than a tool
+                    // nobody decided on yet.
+                    if let Err(e @ crate::model::LookupError::NotFound(_)) =
+                        ws.find_reading(&ToolId::named(&name))
+                    {
+                        return Err(CliError::msg(e.to_string()));
+                    }
                     let line = format!("nothing to undo: no decision is recorded for {name}");
                     return Err(CliError::msg(line));
                 }
