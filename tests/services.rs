@@ -1654,7 +1654,8 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     let out = ws.run(&["tools", "send", "e2", "relaunch?"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("cannot be relaunched") && stderr(&out).contains("archived/"),
+        stderr(&out).contains("cannot be relaunched: echo: no version of it is active")
+            && stderr(&out).contains("archived/"),
         "{}",
         stderr(&out)
     );

@@ -61,7 +61,17 @@ impl Services {
             &tiers,
         );
         let catalog = crate::model::Catalog::new(named);
-        Ok(catalog.find(&spec)?.clone())
+        match catalog.find(&spec) {
+            Ok(found) => Ok(found.clone()),
+            // A bare name picks the active version first: several answering means none is.
+            Err(crate::model::LookupError::Ambiguous { choices, .. }) if spec.version.is_none() => {
+                Err(ServiceError::Refused(format!(
+                    "{name}: no version of it is active ({choices}); only core and approved \
+                     services launch"
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Starts `instance` of the service `entry` and waits until it is healthy. On failure the
