@@ -1603,7 +1603,13 @@ fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
 #[test]
 fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     let mut ws = Ws::new();
-    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    // The service writes each message it receives to its stderr, which its logs keep: what
+    // reached the process, as it tells it, beside what toolbench recorded as sent.
+    let telling = ECHO.replace(
+        "req = json.loads(line)",
+        "req = json.loads(line); sys.stderr.write('got ' + req['message'] + '\\n'); sys.stderr.flush()",
+    );
+    ws.service("echo", &telling, "\"auto\"", "tcp");
     let out = ws.launch("echo", "e1");
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["tools", "send", "e1", "hello"]);
@@ -1612,9 +1618,19 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
         let out = ws.run(&["tools", "logs", instance]);
         stdout(&out).matches("→ ").count()
     };
+    let received = |ws: &Ws, instance: &str| {
+        let out = ws.run(&["tools", "logs", instance]);
+        stdout(&out).matches("got ").count()
+    };
+    // Its output reaches the logs through a pipe: waited for, so the counts below are proof.
+    let told = std::time::Instant::now();
+    while received(&ws, "e1") < 1 && told.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(received(&ws, "e1"), 1, "the service tells what it receives");
 
     // Superseded: version 2.0.0 approved while 1.0.0 runs.
-    ws.service_at("echo", "2.0.0", ECHO, "\"auto\"", "tcp");
+    ws.service_at("echo", "2.0.0", &telling, "\"auto\"", "tcp");
     ws.approve_candidate("echo");
     let out = ws.run(&["tools", "send", "e1", "again"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
