@@ -1628,22 +1628,25 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(received(&ws, "e1"), 1, "the service tells what it receives");
+    // A send to an instance out of use: refused, nothing recorded as sent, nothing received.
+    let refused_send = |ws: &Ws, instance: &str, runs: &str| {
+        let out = ws.run(&["tools", "send", instance, "not for it"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let refusal =
+            format!("instance {instance} runs {runs}, which is no longer an active service");
+        assert!(stderr(&out).contains(&refusal), "{}", stderr(&out));
+        assert_eq!(exchanges(ws, instance), 1, "nothing was sent to {instance}");
+        assert_eq!(
+            received(ws, instance),
+            1,
+            "{instance} received nothing more"
+        );
+    };
 
     // Superseded: version 2.0.0 approved while 1.0.0 runs.
     ws.service_at("echo", "2.0.0", &telling, "\"auto\"", "tcp");
     ws.approve_candidate("echo");
-    let out = ws.run(&["tools", "send", "e1", "again"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(
-        stderr(&out).contains("instance e1 runs echo@1.0.0, which is no longer an active service"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        exchanges(&ws, "e1"),
-        1,
-        "nothing was sent to the old version"
-    );
+    refused_send(&ws, "e1", "echo@1.0.0");
 
     // Archived: the new version launched, then taken out of use.
     let out = ws.launch("echo", "e2");
@@ -1652,18 +1655,7 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
     let out = ws.run(&["archive", "echo"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = ws.run(&["tools", "send", "e2", "after archive"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(
-        stderr(&out).contains("instance e2 runs echo@2.0.0, which is no longer an active service"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        exchanges(&ws, "e2"),
-        1,
-        "nothing was sent after the archive"
-    );
+    refused_send(&ws, "e2", "echo@2.0.0");
     let out = ws.run(&["tools", "stop", "e2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     // Nothing of its name is active any more (both versions archived): not launched again.
