@@ -751,3 +751,47 @@ fn a_healthy_store_after_every_kind_of_decision_is_whole_to_the_doctor() {
     );
     assert!(aside(root).is_empty());
 }
+
+/// What the sweep of dead proposers' staging folders (beside every checked command) could be
+/// turned on: an agent plants `experimental/.proposal-…` names of a dead pid as a link to a
+/// folder of the host, and as a folder holding such a link. The sweep runs (a real staging
+/// folder of a dead writer beside them goes), and the host's folder and file are as they were.
+#[test]
+fn a_staging_folder_planted_as_a_link_leaves_the_folder_it_points_to_whole() {
+    use std::os::unix::fs::symlink;
+    let ws = sample_workspace();
+    ok(ws.path(), &["list"]);
+    let host = tempfile::tempdir().expect("host folder");
+    let kept = host.path().join("keep.txt");
+    std::fs::write(&kept, "the host's own\n").expect("host file");
+    let experimental = ws.path().join("experimental");
+    symlink(
+        host.path(),
+        experimental.join(".proposal-link-4294967294-1"),
+    )
+    .expect("link");
+    let holding = experimental.join(".proposal-holds-4294967294-2");
+    std::fs::create_dir(&holding).expect("staging");
+    symlink(host.path(), holding.join("inside")).expect("inner link");
+    symlink(&kept, holding.join("file")).expect("file link");
+    let dead = experimental.join(".proposal-dead-4294967294-3");
+    std::fs::create_dir(&dead).expect("staging");
+    std::fs::write(dead.join("run.sh"), "echo half\n").expect("half written");
+
+    ok(ws.path(), &["list"]);
+    assert!(!dead.exists(), "the sweep ran: a dead writer's folder went");
+    assert!(
+        std::fs::symlink_metadata(&holding).is_err(),
+        "the folder holding links went"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&kept).expect("the host's file is there"),
+        "the host's own\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(host.path())
+        .expect("the host's folder is there")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["keep.txt"], "nothing of the host's folder went");
+}
