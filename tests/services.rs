@@ -1008,7 +1008,8 @@ fn a_service_with_a_running_instance_is_not_undefined() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(
         stderr(&out).trim(),
-        "toolbench: echo: instance e1 is running; stop it first (toolbench tools stop e1)"
+        "toolbench: cannot archive echo@1.0.0: instance e1 is running; stop it first \
+         (toolbench tools stop e1)"
     );
     assert!(ws.root().join("approved/echo/tool.toml").is_file());
     assert_eq!(ws.instance("e1")["state"], "healthy");
@@ -1597,9 +1598,9 @@ fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
     assert_eq!(ws.instance("e1")["state"], "stopped");
 }
 
-/// An instance outlives the decision that takes its version out of use: archived, or
-/// superseded by a newer version, no message reaches it any more, and a service with no
-/// active version is not launched again.
+/// An instance outlives the decision that takes its version out of use: superseded by a newer
+/// version, no message reaches it any more; a running version is archived only once its
+/// instance stopped; and a service with no active version is not launched again.
 #[test]
 fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     let mut ws = Ws::new();
@@ -1648,15 +1649,24 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     ws.approve_candidate("echo");
     refused_send(&ws, "e1", "echo@1.0.0");
 
-    // Archived: the new version launched, then taken out of use.
+    // Archived: the new version launched; not taken out of use while it runs, then once it
+    // stopped (the superseded e1 still running does not hold its archive back).
     let out = ws.launch("echo", "e2");
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["tools", "send", "e2", "hello"]);
     assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
     let out = ws.run(&["archive", "echo"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    refused_send(&ws, "e2", "echo@2.0.0");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot archive echo@2.0.0: instance e2 is running"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(ws.root().join("approved/echo/tool.toml").is_file());
+    assert_eq!(ws.instance("e2")["state"], "healthy");
     let out = ws.run(&["tools", "stop", "e2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["archive", "echo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     // Nothing of its name is active any more (both versions archived): not launched again.
     let out = ws.run(&["tools", "send", "e2", "relaunch?"]);

@@ -400,8 +400,6 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
     }
 }
 
-/// Starts comparing `entry` with what validation compares it with: the front end's catalog,
-/// or, when it holds none (the CLI), the index's listing (`compare_through_index`).
 /// What `entry` is compared with, found as far as its validation needs it: with the front
 /// end's catalog when it holds one, else with the tools of its name read again (the active
 /// version) and through the index (the whole comparison).

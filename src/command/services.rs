@@ -100,14 +100,6 @@ pub(super) async fn check_undefinable(ctx: &Context, name: String) -> Result<(),
             ))
             .into());
         }
-        let running = store.lock().instances(true)?;
-        if let Some(live) = running.into_iter().find(|i| i.tool == name) {
-            return Err(ServiceError::Refused(format!(
-                "{name}: instance {} is running; stop it first (toolbench tools stop {})",
-                live.name, live.name
-            ))
-            .into());
-        }
         Ok(())
     })
     .await

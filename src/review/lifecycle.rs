@@ -19,8 +19,9 @@ use super::lock::ToolLock;
 use super::steps::{
     InPlace, activate_version, active_in, begin, decided, ensure_tier, finish, free_slot,
     keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
-    record_in_place, refuse_broken, refuse_links_out, refuse_occupied, refuse_unsealed, relative,
-    resolve, review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
+    record_in_place, refuse_broken, refuse_links_out, refuse_occupied, refuse_running,
+    refuse_unsealed, relative, resolve, review_text, take_snapshots, tier_slot, wrap_if_bare,
+    write_in_workspace,
 };
 use super::validate::compared_with;
 use crate::model::decisions::DecisionKind;
@@ -464,6 +465,7 @@ fn move_to_archive(
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, tiers);
     let found = resolve(&catalog, spec, tiers, verb)?;
+    refuse_running(verb, store, found)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, verb, found)?;
     ensure_tier(ctx.root(), Tier::Archived)?;
     let at = crate::clock::now_rfc3339();

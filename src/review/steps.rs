@@ -198,6 +198,34 @@ pub(super) fn refuse_occupied(
     Ok(())
 }
 
+/// An active service's version is taken out of use only with no instance of it running: one
+/// left running would keep its port and its process after the decision revoked its code.
+/// (An instance of a version superseded before gets no message already: `Services::send`.)
+pub(super) fn refuse_running(
+    action: &'static str,
+    store: &mut impl StoreAccess,
+    entry: &ToolEntry,
+) -> Result<(), ReviewError> {
+    if !entry.tier.is_active() {
+        return Ok(());
+    }
+    let running = store.with_store(|s| s.instances(true))?;
+    match running
+        .into_iter()
+        .find(|i| i.tool == entry.name && i.version == entry.version)
+    {
+        Some(live) => Err(ReviewError::refused(
+            action,
+            entry.id(),
+            format!(
+                "instance {} is running; stop it first (toolbench tools stop {})",
+                live.name, live.name
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The symlink rule (`catalog::links`): a tool whose folder is a link, or holds one leading
 /// out of it, is refused.
 pub(super) fn refuse_links_out(action: &'static str, entry: &ToolEntry) -> Result<(), ReviewError> {
