@@ -1004,6 +1004,17 @@ fn a_service_with_a_running_instance_is_not_undefined() {
     let out = ws.launch("echo", "e1");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(ws.instance("e1")["state"], "healthy");
+    let status = stdout(&ws.run(&["tools", "status"]));
+    let lines: Vec<Vec<&str>> = status
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines.len(), 2, "a header and one instance: {status}");
+    assert_eq!(
+        lines[0],
+        ["INSTANCE", "TOOL", "STATE", "PORT", "PID", "ERROR"]
+    );
+    assert_eq!(lines[1][..3], ["e1", "echo", "healthy"], "{status}");
     let out = ws.run(&["tools", "undefine", "echo"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(

@@ -461,16 +461,25 @@ fn status(json: bool, ws: &Workbench) -> CliResult {
     }
     if rows.is_empty() {
         errln!("no instances (start one with toolbench tools launch NAME --instance I)");
+        return Ok(());
     }
+    outln!(
+        "{:<20} {:<20} {:<9} {:<5} {:<8} ERROR",
+        "INSTANCE",
+        "TOOL",
+        "STATE",
+        "PORT",
+        "PID"
+    );
     for r in &rows {
         outln!(
-            "{:<20} {:<20} {:<9} port {:<5} pid {:<8} {}",
+            "{:<20} {:<20} {:<9} {:<5} {:<8} {}",
             r.name,
             r.tool,
             r.state.as_str(),
             r.port,
             r.pid.map_or("-".to_string(), |p| p.to_string()),
-            r.error.as_deref().unwrap_or("")
+            crate::text::visible(r.error.as_deref().unwrap_or(""))
         );
     }
     Ok(())
