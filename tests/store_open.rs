@@ -35,3 +35,24 @@ fn processes_opening_a_new_store_at_once_all_succeed() {
         }
     }
 }
+
+/// The command that creates a workspace's store (`accept` on a new clone) also makes its
+/// first daily copy, as a command on a store found whole does: a store damaged before the next
+/// command still has a copy for `toolbench doctor` to start from.
+#[test]
+fn the_command_that_creates_the_store_makes_its_first_copy() {
+    let ws = never_opened_sample();
+    let backups = ws.path().join(".toolbench/backups");
+    assert!(!ws.path().join(".toolbench/state.db").exists());
+    accept(ws.path());
+    let copies: Vec<String> = std::fs::read_dir(&backups)
+        .expect("a backups folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(
+        copies[0].starts_with("state-") && copies[0].ends_with(".db"),
+        "{copies:?}"
+    );
+}

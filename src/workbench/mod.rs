@@ -233,12 +233,17 @@ impl Workbench {
     }
 
     /// Runs whose toolbench process died before recording them, agents' calls whose server
-    /// died, services that died, then decisions a crash interrupted. A workspace without a store is given one only to
-    /// record runs left behind.
+    /// died, services that died, then decisions a crash interrupted. A workspace without a
+    /// store is given one only to record runs left behind.
     fn checked(mut self) -> Result<Self, OpenError> {
         let state = crate::store::state_file(self.root());
-        let needed =
-            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(self.root());
+        let existed = state.symlink_metadata().is_ok();
+        if !existed {
+            // A store this command creates (`accept` on a new clone) is whole: its first
+            // copy is made at the command's end, as for a store found whole.
+            self.back_up_at_exit.store(true, Ordering::Relaxed);
+        }
+        let needed = existed || crate::runner::inflight::any_abandoned(self.root());
         if needed {
             match self.store.get() {
                 Ok(shared) => {
