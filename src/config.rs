@@ -731,13 +731,12 @@ impl Config {
             user_only(path, workspace, "dependencies.uv", what)?;
         }
         if let Some(index) = deps.index {
-            crate::model::deps::check_index_url(&index)
-                .map_err(|why| field_error("index", &why))?;
+            crate::model::deps::check_index(&index).map_err(|why| field_error("index", &why))?;
             self.dependencies.index = Some(index);
         }
         if let Some(links) = deps.find_links {
             for link in &links {
-                crate::model::deps::check_find_links(link)
+                crate::model::deps::check_find_links(link, workspace)
                     .map_err(|why| field_error("find_links", &why))?;
             }
             self.dependencies.find_links = links;

@@ -493,6 +493,40 @@ fn a_tool_importing_its_dependency_is_locked_validated_and_runs_once_approved() 
     );
 }
 
+/// An offline mirror: with `index = "none"` packages come from the config's folder alone; no
+/// host is reached (nothing serves the index here: its server is stopped before).
+#[test]
+fn with_no_index_packages_come_from_the_configured_folder_alone() {
+    let Some(uv) = uv() else { return };
+    let mut index = Index::start("pass");
+    let _ = index.server.kill();
+    let _ = index.server.wait();
+    let wheels = outside_tmp();
+    copy_dir(&index.dir.path().join("files"), wheels.path());
+    let bench = Bench::new(&format!(
+        "[dependencies]\nindex = \"none\"\nfind_links = [{:?}]\nuv = {:?}\n",
+        wheels.path().display().to_string(),
+        uv.display().to_string()
+    ));
+    bench.python_tool("greeter", USES_TINYDEP, "");
+    let report = bench.validate("greeter");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        !findings.iter().any(|f| f["rule"] == "unnamed-index"),
+        "the configured folder is named: {report}"
+    );
+    let out = bench.run(&["approve", "greeter"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = bench.run(&["run", "greeter"]);
+    assert!(
+        stdout(&out).contains("hello from tinydep"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_lock_edited_after_approval_is_refused_as_drift() {
     let Some(uv) = uv() else { return };
@@ -673,6 +707,72 @@ fn an_sdist_build_runs_confined_and_reaches_nothing_but_its_environment() {
             .iter()
             .any(|f| f["rule"] == "sdist-build" && f["file"] == "pylock.toml"),
         "{report}"
+    );
+}
+
+/// A candidate's manifest (or a workspace's `toolbench.toml`, both written by agents) cannot
+/// show its package builds a folder of this machine through `find_links`: the build code of an
+/// sdist from the index read `~/.ssh` that way and wrote it into the environment the candidate
+/// then runs with. Only the user's config names local folders.
+#[test]
+fn a_candidate_cannot_show_its_build_a_folder_of_this_machine_through_find_links() {
+    let Some(uv) = uv() else { return };
+    let outside = outside_tmp();
+    let keys = outside.path().join("home/.ssh");
+    std::fs::create_dir_all(&keys).expect("keys");
+    let secret = "ssh-key-material-that-must-stay-home";
+    std::fs::write(keys.join("id_ed25519"), secret).expect("key");
+    let build = format!(
+        "try:\n    found['read'] = open({key:?}).read()\n\
+         except Exception as e:\n    found['read'] = repr(e)",
+        key = keys.join("id_ed25519").display().to_string(),
+    );
+    let index = Index::start(&build);
+    let bench = Bench::new(&index.config(&uv));
+    let script = "# /// script\n# dependencies = [\"tinysdist\"]\n# ///\nimport tinysdist\nprint(tinysdist.FOUND)\n";
+    // The candidate names the key's folder as a place to find distributions.
+    let links = format!(
+        "[dependencies]\nfind_links = [{:?}]\n",
+        keys.display().to_string()
+    );
+    bench.python_tool("reader", script, &links);
+    let report = bench.validate("reader");
+    let tree = |bench: &Bench| -> String {
+        walk(&bench.root().join(".toolbench"))
+            .iter()
+            .filter_map(|file| std::fs::read_to_string(file).ok())
+            .collect()
+    };
+    assert!(
+        !tree(&bench).contains(secret),
+        "a build read the folder: {report}"
+    );
+    assert!(environments(bench.root()).is_empty(), "{report}");
+    let manifest = check(&report, "manifest");
+    assert_eq!(manifest["status"], "fail", "{report}");
+    let message = manifest["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("tool.toml") && message.contains("field `find_links`"),
+        "{message}"
+    );
+    // The build runs and reads what it is shown: the same one without the folder is built.
+    bench.python_tool("control", script, "");
+    let report = bench.validate("control");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let envs = environments(bench.root());
+    assert_eq!(envs.len(), 1, "{report}");
+    let module = std::fs::read_to_string(envs[0].join("site/tinysdist.py")).expect("built");
+    assert!(module.contains("VALUE = 'built'"), "{module}");
+    assert!(!tree(&bench).contains(secret), "{module}");
+    // The same from the workspace's toolbench.toml: refused as the workspace is read.
+    std::fs::remove_dir_all(bench.root().join("experimental/reader")).expect("removed");
+    std::fs::write(bench.root().join("toolbench.toml"), &links).expect("workspace config");
+    let out = bench.run(&["validate", "control", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("toolbench.toml: field `dependencies.find_links`"),
+        "{}",
+        stderr(&out)
     );
 }
 

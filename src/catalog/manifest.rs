@@ -328,12 +328,11 @@ fn parse_permissions(
 fn parse_dependencies(section: &Section<'_, '_>) -> Result<ManifestDependencies, ManifestError> {
     let index = section.str("index")?;
     if let Some(index) = &index {
-        crate::model::deps::check_index_url(index)
-            .map_err(|why| section.field_error("index", &why))?;
+        crate::model::deps::check_index(index).map_err(|why| section.field_error("index", &why))?;
     }
     let find_links = section.str_list("find_links")?;
     for link in &find_links {
-        crate::model::deps::check_find_links(link)
+        crate::model::deps::check_find_links(link, true)
             .map_err(|why| section.field_error("find_links", &why))?;
     }
     Ok(ManifestDependencies {

@@ -152,6 +152,17 @@ pub(crate) fn url_host(url: &str) -> Option<HostPort> {
     Some(host)
 }
 
+/// The index named `none`: packages come from the find-links alone (an offline mirror).
+pub(crate) const NO_INDEX: &str = "none";
+
+/// An `index` field: an index URL, or `none`.
+pub(crate) fn check_index(index: &str) -> Result<(), String> {
+    if index == NO_INDEX {
+        return Ok(());
+    }
+    check_index_url(index).map_err(|why| format!("{why}, or \"{NO_INDEX}\""))
+}
+
 /// An index URL: `http://` or `https://`, a host, no credentials.
 pub(crate) fn check_index_url(url: &str) -> Result<(), String> {
     if url_host(url).is_some() {
@@ -164,18 +175,26 @@ pub(crate) fn check_index_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// A find-links entry: an http(s) URL as for an index, or an absolute folder path.
-pub(crate) fn check_find_links(link: &str) -> Result<(), String> {
+/// A find-links entry: an http(s) URL as for an index, or an absolute folder path. A file that
+/// `travels` with the tools (a manifest, a workspace's `toolbench.toml`, both written by
+/// agents) names URLs only: a folder of this machine is shown to the resolution and to every
+/// package build it runs, so only the user's config may choose one.
+pub(crate) fn check_find_links(link: &str, travels: bool) -> Result<(), String> {
     if link.contains("://") {
         return check_index_url(link);
     }
-    if Path::new(link).is_absolute() {
-        Ok(())
-    } else {
-        Err(format!(
+    if !Path::new(link).is_absolute() {
+        return Err(format!(
             "{link:?} is neither an http(s) URL nor an absolute folder path"
-        ))
+        ));
     }
+    if travels {
+        return Err(format!(
+            "{link:?} is a folder of this machine, which only your user config's \
+             [dependencies] find_links may name (package builds see it)"
+        ));
+    }
+    Ok(())
 }
 
 /// The environment a tool runs in, as `show`, `list --json` and `env` name it.
@@ -242,7 +261,9 @@ mod tests {
         assert_eq!((host.host.as_str(), host.port), ("127.0.0.1", 8123));
         assert!(url_host("ftp://x/simple").is_none());
         assert!(url_host("https://user:pw@x/simple").is_none());
-        assert!(check_find_links("relative/dir").is_err());
-        assert!(check_find_links("/abs/dir").is_ok());
+        assert!(check_find_links("relative/dir", false).is_err());
+        assert!(check_find_links("/abs/dir", false).is_ok());
+        assert!(check_find_links("/abs/dir", true).is_err());
+        assert!(check_find_links("https://mirror.example/wheels/", true).is_ok());
     }
 }

@@ -122,7 +122,11 @@ impl Sources {
     }
 
     pub(super) fn args(&self) -> Vec<String> {
-        let mut args = vec!["--index-url".to_string(), self.index.clone()];
+        let mut args = if self.index == crate::model::deps::NO_INDEX {
+            vec!["--no-index".to_string()]
+        } else {
+            vec!["--index-url".to_string(), self.index.clone()]
+        };
         for link in &self.find_links {
             args.push("--find-links".into());
             args.push(link.clone());
@@ -439,5 +443,20 @@ mod tests {
         let hosts: Vec<String> = sources.hosts.iter().map(ToString::to_string).collect();
         assert_eq!(hosts, vec!["127.0.0.1:8123"]);
         assert_eq!(sources.local, vec![PathBuf::from("/srv/wheels")]);
+    }
+
+    #[test]
+    fn no_index_resolves_from_the_links_alone_and_reaches_no_host() {
+        let offline = DependencySettings {
+            index: Some(crate::model::deps::NO_INDEX.into()),
+            find_links: vec!["/srv/wheels".into()],
+            ..DependencySettings::default()
+        };
+        let sources = Sources::of(&offline, &ManifestDependencies::default());
+        assert!(sources.hosts.is_empty(), "{:?}", sources.hosts);
+        assert_eq!(
+            sources.args(),
+            ["--no-index", "--find-links", "/srv/wheels"]
+        );
     }
 }
