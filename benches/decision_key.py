@@ -36,8 +36,6 @@ def workspace(tools, candidates):
     root = tempfile.mkdtemp(prefix="tb-decision-")
     for tier in ("core", "approved", "experimental", "archived"):
         os.makedirs(os.path.join(root, tier))
-    with open(os.path.join(root, "toolbench.toml"), "w") as f:
-        f.write('reviewer = "bench"\n')
 
     def tool(tier, name):
         folder = os.path.join(root, tier, name)

@@ -55,7 +55,7 @@ def workspace(binary, env, approves):
     root = tempfile.mkdtemp()
     subprocess.run([binary, "init", root], stdout=subprocess.DEVNULL, check=True, env=env)
     with open(os.path.join(root, "toolbench.toml"), "a") as f:
-        f.write('\nreviewer = "bench"\n\n[git]\nauto_commit = true\n')
+        f.write('\n[git]\nauto_commit = true\n')
     versions = [f"1.0.{n}" for n in range(1, approves + 1)]
     for version in versions:
         candidate(root, version)

@@ -57,7 +57,10 @@ def workspace(binary):
 
 
 def configure(root, generated, replayed):
-    with open(os.path.join(root, "toolbench.toml"), "w") as f:
+    """The user config `tb` runs with (a workspace's file may not lower what validation runs)."""
+    config = os.path.join(root, ".config-for-bench")
+    os.makedirs(config, exist_ok=True)
+    with open(os.path.join(config, "config.toml"), "w") as f:
         f.write(f"[validate]\ngenerated_cases = {generated}\nreplay_cases = {replayed}\nbudget_secs = 600\n")
 
 

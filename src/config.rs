@@ -308,7 +308,9 @@ impl Config {
     }
 
     /// Applies one file's settings; `workspace`: the workspace's toolbench.toml, which travels
-    /// with the tools and so may not lower `[review] signatures` or name a signing key.
+    /// with the tools (agents write it), and so may make a setting stricter, never looser: it
+    /// may not lower `[review] signatures`, the preset, the validation's cases or budget, nor
+    /// raise a limit, and may not name who decides, the evolver or a signing key.
     fn apply_text(&mut self, text: &str, path: &Path, workspace: bool) -> Result<(), ConfigError> {
         let layer: ConfigLayer = toml::from_str(text)
             .map_err(|e| ConfigError(crate::text::describe_toml_error(path, text, &e)))?;
@@ -331,13 +333,28 @@ impl Config {
                 self.review.signing_key = Some(key).filter(|k| !k.trim().is_empty());
             }
         }
+        // A limit from the workspace only lowers the user's; a validation's cases and budget
+        // only rise.
+        let limit = |current: u64, value: u64| if workspace { current.min(value) } else { value };
+        let thorough =
+            |current: u64, value: u64| if workspace { current.max(value) } else { value };
         if let Some(preset) = layer.preset {
-            self.preset = preset;
+            self.preset = if workspace {
+                self.preset.min(preset)
+            } else {
+                preset
+            };
         }
         if let Some(reviewer) = layer.reviewer {
+            let what = "name who decides (the history and the audit log record it)";
+            user_only(path, workspace, "reviewer", what)?;
             self.reviewer = reviewer;
         }
         if let Some(evolve) = layer.evolve {
+            if evolve.command.is_some() || evolve.network.is_some() || evolve.pass_env.is_some() {
+                let what = "choose the evolver, its network or its environment";
+                user_only(path, workspace, "evolve", what)?;
+            }
             if let Some(command) = evolve.command {
                 self.evolve_command = command;
             }
@@ -366,16 +383,16 @@ impl Config {
         };
         if let Some(run) = layer.run {
             if let Some(n) = bounded(run.max_processes, "run.max_processes", 1..=65_536)? {
-                self.run.max_processes = n;
+                self.run.max_processes = limit(self.run.max_processes, n);
             }
             if let Some(mb) = bounded(run.disk_mb, "run.disk_mb", 1..=1_048_576)? {
-                self.run.disk_mb = mb;
+                self.run.disk_mb = limit(self.run.disk_mb, mb);
             }
         }
         if let Some(catalog) = layer.catalog {
             // Up to 1 TiB and 10 million files: past that a limit protects nothing.
             if let Some(mb) = bounded(catalog.max_tool_mb, "catalog.max_tool_mb", 1..=1_048_576)? {
-                self.catalog.max_tool_bytes = mb * 1024 * 1024;
+                self.catalog.max_tool_bytes = limit(self.catalog.max_tool_bytes, mb * 1024 * 1024);
             }
             let files = bounded(
                 catalog.max_tool_files,
@@ -383,24 +400,25 @@ impl Config {
                 1..=10_000_000,
             )?;
             if let Some(n) = files {
-                self.catalog.max_tool_files = n;
+                self.catalog.max_tool_files = limit(self.catalog.max_tool_files, n);
             }
         }
         if let Some(validate) = layer.validate {
             let cases = |value, field| bounded(value, field, 0..=10_000);
+            let v = &mut self.validate;
             if let Some(n) = cases(validate.generated_cases, "validate.generated_cases")? {
-                self.validate.generated_cases = n;
+                v.generated_cases = thorough(v.generated_cases, n);
             }
             if let Some(n) = cases(validate.replay_cases, "validate.replay_cases")? {
-                self.validate.replay_cases = n;
+                v.replay_cases = thorough(v.replay_cases, n);
             }
             if let Some(secs) = bounded(validate.budget_secs, "validate.budget_secs", 1..=3600)? {
-                self.validate.budget_secs = secs;
+                v.budget_secs = thorough(v.budget_secs, secs);
             }
         }
         if let Some(mcp) = layer.mcp {
             if let Some(kb) = bounded(mcp.max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
-                self.max_proposal_kb = kb;
+                self.max_proposal_kb = limit(self.max_proposal_kb, kb);
             }
             if let Some(n) = bounded(mcp.max_sessions, "mcp.max_sessions", 1..=65_536)? {
                 self.mcp_sessions.max_sessions = n;
@@ -419,7 +437,7 @@ impl Config {
         }
         if let Some(deps) = layer.dependencies {
             if let Some(mb) = bounded(deps.max_env_mb, "dependencies.max_env_mb", 1..=1_048_576)? {
-                self.dependencies.max_env_mb = mb;
+                self.dependencies.max_env_mb = limit(self.dependencies.max_env_mb, mb);
             }
             self.apply_dependencies(deps, path, workspace)?;
         }
@@ -469,7 +487,7 @@ impl Config {
             // From 1 MiB (a quarter per file still holds many lines) to 64 GiB.
             let log_mb = bounded(services.log_mb, "services.log_mb", 1..=65_536)?;
             let s = &mut self.services;
-            s.log_mb = log_mb.unwrap_or(s.log_mb);
+            s.log_mb = log_mb.map_or(s.log_mb, |mb| limit(s.log_mb, mb));
             s.health_timeout_secs = health.unwrap_or(s.health_timeout_secs);
             s.send_timeout_secs = send.unwrap_or(s.send_timeout_secs);
             s.stop_grace_secs = grace.unwrap_or(s.stop_grace_secs);
@@ -1064,6 +1082,76 @@ mod tests {
         std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("unknown").to_string();
         assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
+    }
+
+    /// The workspace's file travels with the tools (agents write it): it makes what it sets
+    /// stricter or is refused, never looser than the user config.
+    #[test]
+    fn a_workspace_file_only_makes_settings_stricter() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let workspace = dir.path().join("toolbench.toml");
+        let mut config = Config::defaults().expect("defaults");
+        std::fs::write(
+            &user,
+            "preset = \"default\"\n[validate]\ngenerated_cases = 5\n[run]\ndisk_mb = 512\n",
+        )
+        .expect("write");
+        config.apply_file(&user).expect("user");
+        let loose = "preset = \"full\"\n[validate]\ngenerated_cases = 0\nreplay_cases = 0\n\
+                     budget_secs = 1\n[run]\ndisk_mb = 4096\nmax_processes = 60000\n\
+                     [catalog]\nmax_tool_mb = 100000\nmax_tool_files = 9000000\n\
+                     [mcp]\nmax_proposal_kb = 1000000\n[dependencies]\nmax_env_mb = 100000\n\
+                     [services]\nlog_mb = 60000\n";
+        std::fs::write(&workspace, loose).expect("write");
+        let before = (
+            config.preset,
+            config.validate.clone(),
+            config.run.clone(),
+            config.catalog,
+            config.max_proposal_kb,
+            config.dependencies.max_env_mb,
+            config.services.log_mb,
+        );
+        config.apply_layer(&workspace, true).expect("workspace");
+        let after = (
+            config.preset,
+            config.validate.clone(),
+            config.run.clone(),
+            config.catalog,
+            config.max_proposal_kb,
+            config.dependencies.max_env_mb,
+            config.services.log_mb,
+        );
+        assert_eq!(after, before, "nothing loosened");
+        let strict = "preset = \"minimal\"\n[validate]\ngenerated_cases = 9\n[run]\ndisk_mb = 64\n";
+        std::fs::write(&workspace, strict).expect("write");
+        config.apply_layer(&workspace, true).expect("workspace");
+        assert_eq!(config.preset, Preset::Minimal);
+        assert_eq!(config.validate.generated_cases, 9);
+        assert_eq!(config.run.disk_mb, 64);
+        for (text, field) in [
+            ("reviewer = \"alice (security lead)\"\n", "reviewer"),
+            ("[evolve]\ncommand = [\"python3\", \"ev.py\"]\n", "evolve"),
+            ("[evolve]\nnetwork = true\n", "evolve"),
+            (
+                "[evolve]\npass_env = [\"AWS_SECRET_ACCESS_KEY\"]\n",
+                "evolve",
+            ),
+        ] {
+            std::fs::write(&workspace, text).expect("write");
+            let err = config
+                .apply_layer(&workspace, true)
+                .expect_err(text)
+                .to_string();
+            assert!(
+                err.contains("toolbench.toml: field `")
+                    && err.contains(&format!("`{field}`: a workspace file cannot")),
+                "{err}"
+            );
+            std::fs::write(&user, text).expect("write");
+            config.apply_file(&user).expect("the user's own config may");
+        }
     }
 
     #[test]

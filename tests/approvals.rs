@@ -58,11 +58,7 @@ impl Bench {
         for tier in ["core", "approved", "experimental", "archived"] {
             std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
         }
-        std::fs::write(
-            dir.path().join("toolbench.toml"),
-            format!("reviewer = \"ana\"\n{extra_config}"),
-        )
-        .expect("toolbench.toml");
+        std::fs::write(dir.path().join("toolbench.toml"), extra_config).expect("toolbench.toml");
         let folder = write_tool(dir.path(), "approved", "deploy", common::DEPLOY);
         std::fs::write(folder.join("run.sh"), "cat\n").expect("run.sh");
         Self {

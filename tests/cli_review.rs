@@ -10,11 +10,9 @@ use std::process::{Command, Output};
 use common::*;
 use serde_json::Value;
 
-/// The sample workspace with a fixed reviewer name.
+/// The sample workspace, where `ana` decides (`common::PERSON`).
 fn workspace() -> tempfile::TempDir {
-    let ws = sample_workspace();
-    append(&ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n");
-    ws
+    sample_workspace()
 }
 
 fn append(path: &Path, text: &str) {
@@ -728,10 +726,10 @@ fn evolve_uses_the_configured_evolver_when_none_is_given() {
     let ws = workspace();
     let root = ws.path();
     let evolver = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/evolvers/append_note.py");
-    append(
-        &root.join("toolbench.toml"),
+    user_config(
+        root,
         &format!(
-            "\n[evolve]\ncommand = [\"python3\", {:?}]\n",
+            "[evolve]\ncommand = [\"python3\", {:?}]\n",
             evolver.display().to_string()
         ),
     );

@@ -102,7 +102,7 @@ fn workspace() -> tempfile::TempDir {
     }
     std::fs::write(
         root.join("toolbench.toml"),
-        "reviewer = \"ana\"\n\n[approvals]\ntimeout_secs = 600\n\n[[approvals.ask]]\ntool = \"listed\"\n",
+        "[approvals]\ntimeout_secs = 600\n\n[[approvals.ask]]\ntool = \"listed\"\n",
     )
     .expect("toolbench.toml");
     let approved = |name: &str, text: String| {

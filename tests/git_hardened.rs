@@ -62,7 +62,7 @@ impl Repo {
         let root = top.join("tools");
         copy_dir(sample_workspace().path(), &root);
         let mut settings = std::fs::read_to_string(root.join("toolbench.toml")).unwrap_or_default();
-        settings.push_str("\nreviewer = \"ana\"\n[git]\nauto_commit = true\n");
+        settings.push_str("\n[git]\nauto_commit = true\n");
         std::fs::write(root.join("toolbench.toml"), settings).expect("settings");
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home");

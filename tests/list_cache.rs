@@ -485,7 +485,6 @@ fn a_broken_tool_and_a_bare_script_keep_their_rows_until_their_files_change() {
 fn a_bare_script_swapped_behind_a_warm_listing_is_never_approved() {
     let ws = workspace();
     let root = ws.path();
-    std::fs::write(root.join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
     let script = root.join("experimental/hello.sh");
     std::fs::write(
         &script,

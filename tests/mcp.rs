@@ -84,19 +84,15 @@ struct Workspace {
 impl Workspace {
     /// A copy of the sample workspace, with a fixed reviewer name.
     fn sample() -> Self {
-        Self::with_reviewer(sample_workspace())
+        Self::of(sample_workspace())
     }
 
     /// `sample`, as a clone brings it: never opened here.
     fn never_opened() -> Self {
-        Self::with_reviewer(never_opened_sample())
+        Self::of(never_opened_sample())
     }
 
-    fn with_reviewer(dir: tempfile::TempDir) -> Self {
-        let toml = dir.path().join("toolbench.toml");
-        let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
-        text.push_str("reviewer = \"ana\"\n");
-        std::fs::write(&toml, text).expect("write toolbench.toml");
+    fn of(dir: tempfile::TempDir) -> Self {
         Self {
             dir,
             config: tempfile::tempdir().expect("config dir"),

@@ -7,7 +7,7 @@ Then a session over Streamable HTTP (`toolbench mcp --http`), opened and closed 
 warning from the SDK.
 
 Usage: python3 mcp_python_e2e.py TOOLBENCH_BINARY WORKSPACE
-The workspace must be a disposable copy of tools/ whose configuration names reviewer "ana".
+The workspace must be a disposable copy of tools/, and USER "ana" (who reviews).
 """
 
 import asyncio

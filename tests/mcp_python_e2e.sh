@@ -18,7 +18,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -R "$repo/tools" "$work/ws"
 rm -rf "$work/ws/.toolbench"
-printf '\nreviewer = "ana"\n' >> "$work/ws/toolbench.toml"
+# The person deciding is ana (the reviewer is $USER when the user config names none).
+export USER=ana LOGNAME=ana
 # A workspace never opened here runs nothing active until a person accepts its tools.
 "$binary" --root "$work/ws" accept >/dev/null
 

@@ -45,10 +45,6 @@ struct Bench {
 impl Bench {
     fn new() -> Self {
         let dir = sample_workspace();
-        let toml = dir.path().join("toolbench.toml");
-        let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
-        text.push_str("reviewer = \"ana\"\n");
-        std::fs::write(&toml, text).expect("write toolbench.toml");
         Self {
             dir,
             config: tempfile::tempdir().expect("config dir"),

@@ -113,7 +113,7 @@ fn committing_workspace() -> tempfile::TempDir {
     let root = ws.path();
     append(
         &root.join("toolbench.toml"),
-        "reviewer = \"ana\"\n\n[git]\nauto_commit = true\n",
+        "\n[git]\nauto_commit = true\n",
     );
     git(root, &["init", "-q"]);
     git(root, &["config", "user.name", "Test"]);
@@ -209,12 +209,15 @@ fn another_thread_reads_the_store_while_a_decision_waits_on_its_git_commit() {
     blocking_git(&bin, &marker, &release);
     let path = format!("{}:{}", bin.display(), original_path());
     // SAFETY: the other test of this file reads `original_path()`, taken before this, never
-    // the process's PATH.
-    unsafe { std::env::set_var("PATH", path) };
+    // the process's PATH, and starts its toolbench with its own USER (`user_dirs`).
+    unsafe {
+        std::env::set_var("PATH", path);
+        std::env::set_var("USER", "ana");
+    }
 
     let workbench = Workbench::at(&root, None).expect("opened");
     let store = workbench.store().expect("store");
-    // The workspace's settings name ana and commit each decision.
+    // Ana decides ($USER, as no user config names a reviewer); each decision is committed.
     let ctx = workbench.review();
     assert_eq!(ctx.who, "ana");
     let deciding = {

@@ -63,6 +63,7 @@ impl Session {
         for (key, value) in common::user_dirs(config) {
             cmd.env(key, value);
         }
+
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).expect("spawn");
         drop(pair.slave);
@@ -866,7 +867,6 @@ fn a_running_tools_progress_shows_as_a_bar_in_the_output_pane() {
 fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench_init(ws.path());
-    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
     common::write_tool(
         ws.path(),
         "experimental",
@@ -913,7 +913,6 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
 fn z_undoes_the_approval_just_taken_after_asking() {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench_init(ws.path());
-    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
     common::write_tool(
         ws.path(),
         "experimental",
@@ -1002,7 +1001,6 @@ fn opening_the_workbench_seals_nothing_until_the_person_accepts() {
 fn the_history_view_lists_a_decision_taken_from_the_command_line() {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench_init(ws.path());
-    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
     common::write_tool(
         ws.path(),
         "experimental",

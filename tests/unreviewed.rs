@@ -84,11 +84,12 @@ impl Scene {
         for dir in [scene.project(), scene.out(), scene.config()] {
             fs::create_dir_all(dir).expect("mkdir");
         }
+        // The person's own config: a workspace's may not lower what validation runs.
         fs::write(
-            scene.ws().join("toolbench.toml"),
+            scene.config().join("config.toml"),
             format!("reviewer = \"ana\"\n\n[validate]\n{settings}\n"),
         )
-        .expect("toolbench.toml");
+        .expect("config.toml");
         private_file(
             &scene.ssh_key(),
             &format!(

@@ -42,13 +42,10 @@ fn candidate(root: &Path, name: &str, script: &str, extra_run: &str, cases: &[(&
     }
 }
 
-/// The sample's configuration with `[validate] generated_cases = 0`: its own cases and their
-/// runs only (the inputs validation makes are tests/validate_inputs.rs').
+/// A user config with `[validate] generated_cases = 0`: its own cases and their runs only
+/// (the inputs validation makes are tests/validate_inputs.rs').
 fn no_generated_inputs(root: &Path) {
-    let config = root.join("toolbench.toml");
-    let mut text = std::fs::read_to_string(&config).expect("the sample's config");
-    text.push_str("\n[validate]\ngenerated_cases = 0\n");
-    std::fs::write(&config, text).expect("config");
+    user_config(root, "[validate]\ngenerated_cases = 0\n");
 }
 
 #[test]
@@ -803,11 +800,7 @@ fn similar_read_afresh(root: &Path) -> Vec<(String, f64)> {
 fn the_index_names_the_same_similar_tools_as_reading_every_tool_and_none_that_left() {
     let ws = tempfile::tempdir().expect("tempdir");
     let root = ws.path();
-    std::fs::write(
-        root.join("toolbench.toml"),
-        "[validate]\ngenerated_cases = 0\n",
-    )
-    .expect("config");
+    no_generated_inputs(root);
     candidate(root, "cand", "cat\n", "", &[]);
     for (name, description) in [
         ("csv_json", "candidate for validation of csv"),

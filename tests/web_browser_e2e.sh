@@ -29,7 +29,8 @@ npm install --silent --no-audit --no-fund --prefix "$work/node" playwright-core@
 
 ws="$work/ws"
 mkdir -p "$ws"/{core,approved,experimental,archived} "$ws/approved/deploy"
-printf 'reviewer = "ana"\n' > "$ws/toolbench.toml"
+# The person deciding is ana (the reviewer is $USER when the user config names none).
+export USER=ana LOGNAME=ana
 cat > "$ws/approved/deploy/tool.toml" <<'TOML'
 name = "deploy"
 version = "1.0.0"

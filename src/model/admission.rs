@@ -8,7 +8,8 @@ use serde::Deserialize;
 use crate::model::{CostTier, ToolEntry};
 
 /// The configuration's `preset`: the highest cost tier that runs without a person's yes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+/// Ordered from the strictest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Preset {
     Minimal,

@@ -46,12 +46,16 @@ pub fn user_namespaces_work() -> bool {
 /// configuration, and its data (the list of workspaces whose state every run hides, the
 /// default workspace) in `config/data`. Without it, every test workspace would be added to
 /// the real user's list, which keeps only the newest 256, so a test run would push the
-/// user's own workspaces out of it and leave their state visible to other runs.
-pub fn user_dirs(config: impl AsRef<Path>) -> [(&'static str, PathBuf); 2] {
+/// user's own workspaces out of it and leave their state visible to other runs. The person
+/// at the keyboard is `ana` (`PERSON`).
+pub fn user_dirs(config: impl AsRef<Path>) -> [(&'static str, PathBuf); 4] {
     let config = config.as_ref();
+    let [(user, name), (logname, same)] = PERSON;
     [
         ("TOOLBENCH_CONFIG_DIR", config.to_path_buf()),
         ("XDG_DATA_HOME", config.join("data")),
+        (user, PathBuf::from(name)),
+        (logname, PathBuf::from(same)),
     ]
 }
 
@@ -152,10 +156,17 @@ pub fn approve(root: &Path, spec: &str) {
     );
 }
 
-/// Runs the binary with an isolated config dir and no inherited workspace.
+/// Runs the binary with an isolated config dir (the workspace's `user_config`, else a fresh
+/// one) and no inherited workspace.
 pub fn toolbench(root: &Path, args: &[&str]) -> Output {
-    let config = tempfile::tempdir().expect("tempdir");
-    toolbench_command(root, config.path(), args)
+    let own = root.join(TEST_USER);
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let config = if own.is_dir() {
+        own
+    } else {
+        fresh.path().to_path_buf()
+    };
+    toolbench_command(root, &config, args)
         .output()
         .expect("run toolbench")
 }
@@ -171,6 +182,25 @@ pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
         .envs(user_dirs(config))
         .env_remove("TOOLBENCH_ROOT");
     command
+}
+
+/// Who the tests' toolbench records as deciding (the reviewer is `$USER` unless the user
+/// config names one): the same name on every machine and for every user the tests run as.
+pub const PERSON: [(&str, &str); 2] = [("USER", "ana"), ("LOGNAME", "ana")];
+
+/// The folder of a test's own user config for the workspace at `root` (`user_config`): inside
+/// it, hidden, so it goes with the workspace; no scan reads it and no run sees it.
+const TEST_USER: &str = ".test-user";
+
+/// Adds `text` to the user config of the workspace at `root`, which `toolbench(root, …)` then
+/// runs with: for the settings a workspace's `toolbench.toml` may not loosen or hold.
+pub fn user_config(root: &Path, text: &str) {
+    let dir = root.join(TEST_USER);
+    std::fs::create_dir_all(&dir).expect("user config folder");
+    let file = dir.join("config.toml");
+    let mut current = std::fs::read_to_string(&file).unwrap_or_default();
+    current.push_str(text);
+    std::fs::write(&file, current).expect("user config");
 }
 
 /// `toolbench --root ROOT mcp` for an MCP client to start, with user folders of its own in
