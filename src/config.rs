@@ -1104,25 +1104,20 @@ mod tests {
                      [mcp]\nmax_proposal_kb = 1000000\n[dependencies]\nmax_env_mb = 100000\n\
                      [services]\nlog_mb = 60000\n";
         std::fs::write(&workspace, loose).expect("write");
-        let before = (
-            config.preset,
-            config.validate.clone(),
-            config.run.clone(),
-            config.catalog,
-            config.max_proposal_kb,
-            config.dependencies.max_env_mb,
-            config.services.log_mb,
-        );
+        let settings = |c: &Config| {
+            (
+                c.preset,
+                c.validate,
+                c.run,
+                c.catalog,
+                c.max_proposal_kb,
+                c.dependencies.max_env_mb,
+                c.services.log_mb,
+            )
+        };
+        let before = settings(&config);
         config.apply_layer(&workspace, true).expect("workspace");
-        let after = (
-            config.preset,
-            config.validate.clone(),
-            config.run.clone(),
-            config.catalog,
-            config.max_proposal_kb,
-            config.dependencies.max_env_mb,
-            config.services.log_mb,
-        );
+        let after = settings(&config);
         assert_eq!(after, before, "nothing loosened");
         let strict = "preset = \"minimal\"\n[validate]\ngenerated_cases = 9\n[run]\ndisk_mb = 64\n";
         std::fs::write(&workspace, strict).expect("write");
