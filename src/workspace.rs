@@ -27,12 +27,27 @@ pub enum WorkspaceError {
     Io { path: PathBuf, reason: String },
     #[error("no workspace given and no user data directory on this system; pass --root DIR")]
     NoDataDir,
+    #[error(
+        "{}: the workspace's state folder is {what}: toolbench keeps its state only in a folder \
+         of its own (remove it, and it is made again)",
+        .path.display()
+    )]
+    StateNotAFolder { path: PathBuf, what: &'static str },
 }
 
 /// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must be a workspace: nothing is written into
 /// a folder that is not one), else `./tools` when it is a workspace, else a workspace in the
 /// user data directory (created on first use).
 pub(crate) fn resolve_root(
+    explicit: Option<&Path>,
+    cwd: &Path,
+) -> Result<(PathBuf, RootSource), WorkspaceError> {
+    let (root, source) = choose_root(explicit, cwd)?;
+    check_state_folder(&root)?;
+    Ok((root, source))
+}
+
+fn choose_root(
     explicit: Option<&Path>,
     cwd: &Path,
 ) -> Result<(PathBuf, RootSource), WorkspaceError> {
@@ -57,6 +72,26 @@ pub(crate) fn resolve_root(
         .ok_or(WorkspaceError::NoDataDir)?;
     init_workspace(&data)?;
     Ok((data, RootSource::UserData))
+}
+
+/// The state folder is a folder or not there yet: never a link (a clone, or an agent preparing
+/// a workspace, could point it at a host folder to be written, or into a tool's folder, where
+/// unreviewed runs would read the store), nor anything else.
+fn check_state_folder(root: &Path) -> Result<(), WorkspaceError> {
+    let path = root.join(STATE_DIR);
+    let what = match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(meta) if meta.file_type().is_symlink() => "a symbolic link",
+        Ok(_) => "not a folder",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(WorkspaceError::Io {
+                path,
+                reason: io_reason(&e),
+            });
+        }
+    };
+    Err(WorkspaceError::StateNotAFolder { path, what })
 }
 
 fn check_existing(root: &Path) -> Result<(), WorkspaceError> {

@@ -179,3 +179,67 @@ fn a_store_an_older_build_left_readable_is_made_the_owners_on_open() {
         );
     }
 }
+
+/// A workspace whose state folder is a link, as a clone or an agent preparing the workspace
+/// can leave it: pointed at a host folder, toolbench would create its store there (0755 as it
+/// found it); pointed into a tool's folder, an unreviewed run of that tool would read the store,
+/// its backups and every run's report. Every command refuses in one line naming the folder,
+/// and writes nothing through the link.
+#[test]
+fn a_state_folder_that_is_a_link_is_refused_and_nothing_is_written_through_it() {
+    let outside = tempfile::tempdir().expect("outside");
+    let host = outside.path().join("host");
+    std::fs::create_dir(&host).expect("host folder");
+    let ws = never_opened_sample();
+    let root = ws.path();
+    let spy = root.join("experimental/spy");
+    std::fs::create_dir_all(spy.join("st")).expect("spy");
+    for (target, args) in [
+        (host.clone(), &["list"][..]),
+        (host.clone(), &["accept"][..]),
+        (spy.join("st"), &["run", "word_count"][..]),
+    ] {
+        let _ = std::fs::remove_file(root.join(".toolbench"));
+        std::os::unix::fs::symlink(&target, root.join(".toolbench")).expect("link");
+        assert!(
+            root.join(".toolbench").is_dir(),
+            "the link leads to a folder"
+        );
+        let out = toolbench(root, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "toolbench: {}: the workspace's state folder is a symbolic link: toolbench \
+                 keeps its state only in a folder of its own (remove it, and it is made again)",
+                root.join(".toolbench").display()
+            ),
+            "{args:?}"
+        );
+        let written: Vec<_> = std::fs::read_dir(&target)
+            .expect("target")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(written.is_empty(), "{args:?} wrote {written:?}");
+    }
+    // Not a folder at all: refused likewise.
+    std::fs::remove_file(root.join(".toolbench")).expect("unlink");
+    std::fs::write(root.join(".toolbench"), "").expect("a file");
+    let out = toolbench(root, &["list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the workspace's state folder is not a folder"),
+        "{}",
+        stderr(&out)
+    );
+    // Removed, it is made again as a private folder of toolbench's own.
+    std::fs::remove_file(root.join(".toolbench")).expect("rm");
+    accept(root);
+    let meta = std::fs::symlink_metadata(root.join(".toolbench")).expect("made again");
+    assert!(
+        meta.is_dir() && meta.mode() & 0o077 == 0,
+        "{:o}",
+        meta.mode()
+    );
+}
