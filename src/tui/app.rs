@@ -1165,15 +1165,28 @@ impl App {
 
     fn on_terminal(&mut self, event: Event) {
         match event {
-            Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
-            Event::Paste(text) => self.on_paste(&text),
-            Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(width, height) => {
                 self.size = Rect::new(0, 0, width, height);
                 self.clamp_cursors();
                 self.dirty = true;
             }
+            // The too-small screen hides everything a key, click or paste would act on.
+            _ if layout::is_too_small(self.size) => self.quit_key_only(event),
+            Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            Event::Paste(text) => self.on_paste(&text),
+            Event::Mouse(mouse) => self.on_mouse(mouse),
             _ => {}
+        }
+    }
+
+    /// On the too-small screen, which says how to quit: the quit key quits, as elsewhere;
+    /// any other event is dropped.
+    fn quit_key_only(&mut self, event: Event) {
+        if let Event::Key(key) = event
+            && key.kind != KeyEventKind::Release
+            && self.keymap.lookup(&[KeyContext::Global], &key) == Some(Action::Quit)
+        {
+            self.perform(Action::Quit);
         }
     }
 

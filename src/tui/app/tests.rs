@@ -753,6 +753,42 @@ fn too_small_terminal_says_so() {
     );
 }
 
+/// Keys and clicks act on what the screen shows: while it says the terminal is too small,
+/// nothing shows, and only quitting and resizing act.
+#[test]
+fn a_too_small_terminal_takes_no_key_but_quit() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Terminal(Event::Resize(40, 10)));
+    // Review, first candidate, approve, confirm: blind, it would approve csv_to_json@1.3.0.
+    for code in [
+        KeyCode::Char('4'),
+        KeyCode::Char('g'),
+        KeyCode::Char('a'),
+        KeyCode::Enter,
+    ] {
+        key(&mut app, code);
+    }
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 30,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.update(AppEvent::Terminal(Event::Mouse(click)));
+    assert_eq!(app.focus, Pane::Catalog);
+    assert!(app.overlay.is_none());
+    assert!(commands(&mut app).is_empty(), "nothing was decided");
+
+    app.update(AppEvent::Terminal(Event::Resize(80, 24)));
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('a'));
+    assert!(matches!(app.overlay, Some(Overlay::Decision(_))));
+
+    app.update(AppEvent::Terminal(Event::Resize(40, 10)));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit, "q quits, as the screen says");
+}
+
 #[test]
 fn panes_switch_with_tab_and_numbers() {
     let mut app = app_with(sample());
