@@ -968,7 +968,7 @@ fn a_high_cost_tool_asks_a_person_first_from_the_cli_an_agent_and_the_workbench_
     // refused, and runs nothing.
     let mut workbench = Workbench::start(&bench);
     workbench.open("costly");
-    let screen = workbench.wait_for("type the tool name to confirm");
+    let screen = workbench.wait_for("type costly to confirm");
     assert!(screen.contains("cost tier high"), "{screen}");
     workbench.keys("\r\x13");
     workbench.wait_for("type costly to confirm this high cost run");

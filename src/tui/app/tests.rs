@@ -1285,7 +1285,7 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
         "Rename files",
     )]);
     key(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("type the tool name to confirm"));
+    assert!(render(&app, 80, 24).contains("type bulk_rename to confirm"));
     ctrl(&mut app, 's');
     assert!(started_run(&mut app).is_none(), "not confirmed yet");
     key(&mut app, KeyCode::Tab);
@@ -1311,6 +1311,45 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
         message,
         "drop_tables never runs: cost_tier = \"prohibited\""
     );
+}
+
+/// A costly tool that takes no input asks for its name alone: what is typed goes there at
+/// once, and the field's title and why the name is asked show whole at 80 and 120 columns.
+#[test]
+fn a_costly_tool_without_input_takes_its_typed_name_at_once() {
+    let mut entry = tool(
+        Tier::Approved,
+        "tmp_cleaner",
+        "0.1.0",
+        CostTier::High,
+        "List temporary files",
+    );
+    if let Some(manifest) = entry.manifest.as_mut() {
+        Arc::make_mut(manifest).run.input = InputMode::None;
+    }
+    let mut app = app_with(vec![entry]);
+    key(&mut app, KeyCode::Enter);
+    for width in [80, 120] {
+        let screen = render(&app, width, 24);
+        assert!(
+            screen.contains("┌ type tmp_cleaner to confirm ─"),
+            "{screen}"
+        );
+        let text: Vec<&str> = screen
+            .lines()
+            .filter_map(|l| l.split('│').nth(2))
+            .map(str::trim)
+            .collect();
+        assert!(
+            text.join(" ").contains(
+                "why its name is asked: cost tier high needs a confirmation with the default preset"
+            ),
+            "{screen}"
+        );
+    }
+    type_text(&mut app, "tmp_cleaner");
+    ctrl(&mut app, 's');
+    assert_eq!(started_confirmed(&mut app), Some((None, true)));
 }
 
 #[test]

@@ -94,7 +94,7 @@ impl LaunchState {
             area
         });
         let unreviewed = !entry.tier.is_active() && manifest.permissions.declares_any();
-        let confirm = confirmation.is_some().then(|| confirm_field(&entry.name));
+        let confirm = confirmation.is_some().then(confirm_field);
         let mut state = Self {
             entry,
             manifest,
@@ -108,8 +108,17 @@ impl LaunchState {
             grant: false,
             history: InputHistory::default(),
         };
+        state.keys_to_the_only_field();
         state.check();
         state
+    }
+
+    /// With no input to edit, the typed name is the one field, and it has the keys: what is
+    /// typed must not go to an editor that is not there.
+    fn keys_to_the_only_field(&mut self) {
+        if self.editor.is_none() {
+            self.editing_confirm = self.confirm.is_some();
+        }
     }
 
     /// The dialog with `input` in the editor instead of the schema's example.
@@ -158,15 +167,21 @@ impl LaunchState {
         }
         self.grant = !self.grant;
         if self.grant && self.confirm.is_none() {
-            self.confirm = Some(confirm_field(&self.entry.name));
+            self.confirm = Some(confirm_field());
         }
         if !self.grant && self.gate_reason.is_empty() {
             self.confirm = None;
             self.editing_confirm = false;
         }
+        self.keys_to_the_only_field();
     }
 
-    /// Why the typed name is asked for, as the confirmation field's title says.
+    /// What the confirmation field asks for, as its title says: the tool's name, typed.
+    pub(crate) fn confirm_prompt(&self) -> String {
+        format!("type {} to confirm", self.entry.name)
+    }
+
+    /// Why the typed name is asked for, as the dialog says above the input.
     pub(crate) fn confirm_reason(&self) -> String {
         let grant = "grants an unreviewed tool what it declares";
         match (self.gate_reason.is_empty(), self.grant) {
@@ -280,10 +295,10 @@ impl LaunchState {
     }
 }
 
-fn confirm_field(name: &str) -> TextArea<'static> {
+/// The field the name is typed into; its title says what to type (`confirm_prompt`).
+fn confirm_field() -> TextArea<'static> {
     let mut area = TextArea::default();
     area.set_cursor_line_style(ratatui::style::Style::default());
-    area.set_placeholder_text(format!("type {name} to confirm"));
     area
 }
 

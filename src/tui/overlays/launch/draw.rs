@@ -66,6 +66,11 @@ pub(crate) fn draw(
         };
         info_lines.extend(rows_of(&text, width, style));
     }
+    // Here rather than in the field's title, which is cut to the dialog's width.
+    if state.confirm.is_some() {
+        let why = format!("why its name is asked: {}", state.confirm_reason());
+        info_lines.extend(rows_of(&why, width, theme.warning));
+    }
     let info_height = u16::try_from(info_lines.len()).unwrap_or(u16::MAX);
     let info_text = Paragraph::new(info_lines);
     let confirm_height = if state.confirm.is_some() { 3 } else { 0 };
@@ -98,7 +103,8 @@ pub(crate) fn draw(
             } else {
                 "This tool takes no input. Press enter (or ctrl-s) to run it."
             })
-            .style(theme.dim),
+            .style(theme.dim)
+            .wrap(Wrap { trim: true }),
             editor,
         ),
     }
@@ -123,10 +129,7 @@ pub(crate) fn draw(
             .borders(Borders::ALL)
             .border_style(style)
             .title(Span::styled(
-                format!(
-                    " type the tool name to confirm: {} ",
-                    state.confirm_reason()
-                ),
+                format!(" {} ", state.confirm_prompt()),
                 theme.warning,
             ));
         let inner_confirm = block.inner(confirm);
