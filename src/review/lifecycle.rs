@@ -17,8 +17,8 @@ use super::acceptance::refuse_unaccepted;
 use super::journal::{self, Intent, Move};
 use super::lock::ToolLock;
 use super::steps::{
-    InPlace, activate_version, active_in, begin, decided, ensure_tier, finish, free_slot,
-    keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
+    InPlace, activate_version, active_in, begin, decided, elsewhere, ensure_tier, finish,
+    free_slot, keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
     record_in_place, refuse_broken, refuse_links_out, refuse_occupied, refuse_running,
     refuse_unsealed, relative, resolve, review_text, take_snapshots, tier_slot, wrap_if_bare,
     write_in_workspace,
@@ -543,6 +543,20 @@ pub(crate) fn destination(
     })
 }
 
+/// Why `kind` cannot be taken on `entry` as the catalog lists it, known before anything is
+/// read and worded as the decision refuses it: its row of the decision table takes no tool
+/// from `entry`'s tier (as `resolve` finds it), or a resubmission finds its content as
+/// approved (its drift as the seals marked it). `None`: only the decision can tell.
+pub(crate) fn refusal_as_listed(kind: DecisionKind, entry: &ToolEntry) -> Option<ReviewError> {
+    let tiers = kind.taken_from();
+    if !tiers.contains(&entry.tier) {
+        let why = elsewhere(std::iter::once(entry.tier), &tiers);
+        return Some(ReviewError::refused(kind.spec().phrase, entry.id(), why));
+    }
+    (kind == DecisionKind::Resubmit && entry.drift.is_none())
+        .then(|| super::evolve::nothing_to_resubmit(entry))
+}
+
 /// archived → the tier it left (`restored_tier`). Refused when that name is active there.
 pub(crate) fn restore(
     ctx: &ReviewContext,
@@ -928,6 +942,50 @@ mod tests {
             destination(&store, &ReviewCommand::Promote, &active).expect("read"),
             None
         );
+    }
+
+    /// A dialog is spared what a decision will refuse: every kind is refused as listed from
+    /// each tier its row of the decision table does not take, in the words `resolve`
+    /// refuses it with, and a resubmission of content as approved is refused as one.
+    #[test]
+    fn a_decision_is_refused_as_listed_from_the_tiers_its_row_does_not_take() {
+        for kind in DecisionKind::ALL {
+            for &tier in Tier::ALL {
+                let changed = ToolEntry {
+                    drift: Some(Box::new(crate::model::Drift::Unapproved)),
+                    ..ToolEntry::fixture(tier, "fmt")
+                };
+                assert_eq!(
+                    refusal_as_listed(*kind, &changed).is_none(),
+                    kind.landing(tier).is_some(),
+                    "{kind:?} from {tier}"
+                );
+            }
+        }
+        let candidate = ToolEntry {
+            version: "1.3.0".into(),
+            ..ToolEntry::fixture(Tier::Experimental, "csv_to_json")
+        };
+        let refusal =
+            |kind, entry: &ToolEntry| refusal_as_listed(kind, entry).map(|e| e.to_string());
+        assert_eq!(
+            refusal(DecisionKind::Promote, &candidate).as_deref(),
+            Some("cannot promote csv_to_json@1.3.0: it is in experimental/, not in approved/")
+        );
+        assert_eq!(
+            refusal(DecisionKind::Rollback, &candidate).as_deref(),
+            Some(
+                "cannot roll back csv_to_json@1.3.0: it is in experimental/, not in core/ or approved/"
+            )
+        );
+        let approved = ToolEntry::fixture(Tier::Approved, "fmt");
+        assert_eq!(
+            refusal(DecisionKind::Resubmit, &approved).as_deref(),
+            Some(
+                "cannot resubmit fmt@1.0.0: its content is as it was approved; there is no change to send to review"
+            )
+        );
+        assert_eq!(refusal(DecisionKind::Archive, &approved), None);
     }
 
     #[test]

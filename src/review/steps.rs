@@ -130,26 +130,27 @@ pub(super) fn resolve<'c>(
         }
         .into());
     }
+    // Where the version asked for is, not where others of its name are.
+    let found = named
+        .iter()
+        .filter(|e| tool.accepts(&e.version))
+        .map(|e| e.tier);
+    Err(ReviewError::refused(action, tool, elsewhere(found, tiers)))
+}
+
+/// Why a tool found in the tiers `found` is not one a decision taking tools from `taken`
+/// acts on: "it is in experimental/, not in approved/".
+pub(super) fn elsewhere(mut found: impl Iterator<Item = Tier>, taken: &[Tier]) -> String {
     let list = |tiers: &mut dyn Iterator<Item = Tier>| {
         let mut names: Vec<String> = tiers.map(|t| format!("{t}/")).collect();
         names.dedup();
         names.join(" or ")
     };
-    Err(ReviewError::refused(
-        action,
-        tool,
-        format!(
-            "it is in {}, not in {}",
-            // Where the version asked for is, not where others of its name are.
-            list(
-                &mut named
-                    .iter()
-                    .filter(|e| tool.accepts(&e.version))
-                    .map(|e| e.tier)
-            ),
-            list(&mut tiers.iter().copied())
-        ),
-    ))
+    format!(
+        "it is in {}, not in {}",
+        list(&mut found),
+        list(&mut taken.iter().copied())
+    )
 }
 
 /// The tool named `name` that is active in `tier` (core and approved hold a name once).

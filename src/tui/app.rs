@@ -1423,6 +1423,10 @@ impl App {
                     self.overlay = Some(Overlay::Evolve(evolve));
                 }
             },
+            // Refused before it was confirmed: nothing to send.
+            Some(Overlay::Decision(decision)) if decision.refusal().is_some() => {
+                self.overlay = Some(Overlay::Decision(decision));
+            }
             Some(Overlay::Decision(mut decision)) => match decision
                 .value()
                 .map_err(|e| one_line(&e))
@@ -1623,7 +1627,8 @@ impl App {
     }
 
     /// The decision's dialog for `entry`, or at once why it cannot be taken: a broken tool is
-    /// never approved, and saying so after a reason was typed wastes the typing.
+    /// never approved, nor a tool decided from a tier its decision does not take, and saying
+    /// so after a reason was typed wastes the typing.
     fn open_decision_on(&mut self, kind: DecisionKind, entry: ToolEntry) {
         if kind == DecisionKind::Approve
             && let Some(error) = &entry.error
@@ -1634,6 +1639,9 @@ impl App {
                 Level::Error,
             );
             return;
+        }
+        if let Some(refusal) = reads::refusal_as_listed(kind, &entry) {
+            return self.notify(refusal, Level::Error);
         }
         // Approving a candidate archives the approved tool of its name: the dialog names it.
         let superseded = (kind == DecisionKind::Approve && entry.tier == Tier::Experimental)

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::model::Catalog;
 use crate::model::audit::LogEntry;
 use crate::model::calls::{CallRow, RuleRow};
-use crate::model::decisions::Destination;
+use crate::model::decisions::{DecisionKind, Destination};
 use crate::model::deps::Environment;
 use crate::model::input_schema::SchemaError;
 use crate::model::quality::ToolStats;
@@ -220,6 +220,14 @@ pub(crate) fn caution(
     active: Option<&ToolEntry>,
 ) -> Caution {
     Caution::of(checks, entry, active)
+}
+
+/// Why a decision of `kind` cannot be taken on `entry` as the catalog lists it, in one line,
+/// known without reading anything (`review::lifecycle::refusal_as_listed`); `None` when only
+/// the decision can tell.
+pub(crate) fn refusal_as_listed(kind: DecisionKind, entry: &ToolEntry) -> Option<String> {
+    crate::review::lifecycle::refusal_as_listed(kind, entry)
+        .map(|e| crate::error_chain::one_line(&e))
 }
 
 /// Where `command` would take `entry` (the tier of a restore, the version of a rollback), read

@@ -1695,9 +1695,20 @@ fn review_keys_confirm_decisions_with_a_reason() {
     assert!(decided(&mut app).is_none());
 }
 
+/// A drift from approved content, as the seals mark an active tool whose files changed.
+fn modified() -> Option<Box<crate::model::Drift>> {
+    Some(Box::new(crate::model::Drift::Modified {
+        approved_version: "1.2.0".into(),
+        approved_hash: "0123abcd".into(),
+    }))
+}
+
 #[test]
 fn catalog_keys_promote_archive_rollback_and_validate() {
-    let mut app = app_with(sample());
+    let mut entries = sample();
+    // Resubmitting sends a change to review: the first row, csv_to_json@1.2.0, has one.
+    entries[1].drift = modified();
+    let mut app = app_with(entries);
     for (code, kind) in [
         ('p', DecisionKind::Promote),
         ('x', DecisionKind::Archive),
@@ -1714,6 +1725,82 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
             .iter()
             .any(|e| matches!(e, Effect::Validate { force: true, .. }))
     );
+}
+
+/// A decision the selected tool's tier (or unchanged content) rules out says so at once, in
+/// the words the library refuses it with, and opens no dialog to confirm what will not
+/// happen; a refusal read from the store leaves its dialog only to close.
+#[test]
+fn decisions_that_cannot_apply_are_refused_before_a_dialog() {
+    let mut entries = sample();
+    let slugify = entries[2].clone();
+    let mut changed = tool(Tier::Approved, "fmt", "1.0.0", CostTier::Low, "Format");
+    changed.drift = modified();
+    entries.push(changed);
+    let mut app = app_with(entries);
+    app.take_effects();
+    let select = |app: &mut App, id: &str| {
+        key(app, KeyCode::Char('g'));
+        while app.selected_entry().map(ToolEntry::id).as_deref() != Some(id) {
+            key(app, KeyCode::Char('j'));
+        }
+    };
+    for (id, code, refusal) in [
+        (
+            "slugify@1.0.0",
+            'U',
+            "cannot restore slugify@1.0.0: it is in approved/, not in archived/",
+        ),
+        (
+            "csv_to_json@1.3.0",
+            'p',
+            "cannot promote csv_to_json@1.3.0: it is in experimental/, not in approved/",
+        ),
+        (
+            "csv_to_json@1.3.0",
+            'u',
+            "cannot roll back csv_to_json@1.3.0: it is in experimental/, not in core/ or approved/",
+        ),
+        (
+            "slugify@1.0.0",
+            'b',
+            "cannot resubmit slugify@1.0.0: its content is as it was approved; there is no change to send to review",
+        ),
+    ] {
+        select(&mut app, id);
+        key(&mut app, KeyCode::Char(code));
+        assert!(app.overlay.is_none(), "{id} {code}: no dialog");
+        assert_eq!(message(&app), refusal);
+        assert!(app.take_effects().is_empty(), "{id} {code}: nothing read");
+    }
+    select(&mut app, "fmt@1.0.0");
+    key(&mut app, KeyCode::Char('b'));
+    assert!(matches!(app.overlay, Some(Overlay::Decision(_))));
+    key(&mut app, KeyCode::Esc);
+
+    // The store refuses a rollback with nothing to go back to: the dialog offers only to close.
+    select(&mut app, "slugify@1.0.0");
+    key(&mut app, KeyCode::Char('u'));
+    assert!(render(&app, 80, 24).contains("enter confirm · esc cancel"));
+    app.update(AppEvent::DestinationLoaded {
+        path: slugify.path.clone(),
+        destination: Err("cannot roll back slugify: no earlier version is kept".into()),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("refused: cannot roll back slugify"),
+        "{screen}"
+    );
+    assert!(screen.contains("╰ esc close ─"), "{screen}");
+    assert!(!screen.contains("enter confirm"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    assert!(
+        decided(&mut app).is_none(),
+        "a refused decision is not sent"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
 }
 
 #[test]

@@ -185,7 +185,8 @@ pub(crate) struct DecisionState {
     /// `approve` for marked candidates); focused with the next-field key.
     pub(crate) confirm: Option<TextArea<'static>>,
     pub(crate) editing_confirm: bool,
-    /// Where a restore or a rollback takes the tool, once read from the store.
+    /// Where a restore or a rollback takes the tool, once read from the store, or why it
+    /// would be refused.
     pub(crate) destination: Option<Result<Destination, String>>,
 }
 
@@ -290,6 +291,15 @@ impl DecisionState {
 
     pub(crate) fn label(&self) -> String {
         self.subject.label()
+    }
+
+    /// Why the decision would be refused, as the store said before it was confirmed: the
+    /// dialog then only closes.
+    pub(crate) fn refusal(&self) -> Option<&str> {
+        match &self.destination {
+            Some(Err(why)) => Some(why),
+            _ => None,
+        }
     }
 
     /// Whether the decision records a reason, feedback or hint: one that records none asks

@@ -37,12 +37,16 @@ pub(crate) fn draw(
         8 + field_rows + confirm_rows + caution_rows + asked.len() as u16,
     );
     let title = format!(" {} {}? ", state.kind.verb(), state.label());
+    let keys = match state.refusal() {
+        Some(_) => " esc close ",
+        None => " enter confirm · esc cancel ",
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focused)
         .title(Span::styled(title, theme.title_focused))
-        .title_bottom(Span::styled(" enter confirm · esc cancel ", theme.dim));
+        .title_bottom(Span::styled(keys, theme.dim));
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
