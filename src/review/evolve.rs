@@ -408,7 +408,14 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
     const ACTION: &str = RESUBMIT.spec().phrase;
     let seal = crate::seal::read(ctx.root(), &entry.name)?;
     match crate::seal::drift_of(entry, seal.as_ref()) {
-        None => Err(nothing_to_resubmit(entry)),
+        None => Err(ReviewError::refused(
+            ACTION,
+            entry.id(),
+            format!(
+                "{} is as it was approved; there is no change to send to review",
+                relative(ctx.root(), &entry.path)
+            ),
+        )),
         // Seals never give the signature drifts; read as no approval on record.
         Some(
             crate::model::Drift::Unapproved
@@ -438,15 +445,6 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
             Ok(Some(Restore { seal, snapshot }))
         }
     }
-}
-
-/// The refusal of a resubmission of `entry`, whose content is as it was approved.
-pub(super) fn nothing_to_resubmit(entry: &ToolEntry) -> ReviewError {
-    ReviewError::refused(
-        RESUBMIT.spec().phrase,
-        entry.id(),
-        "its content is as it was approved; there is no change to send to review",
-    )
 }
 
 /// The files of a tool: text ones by relative path (what the evolver sees), and the rest.

@@ -545,16 +545,15 @@ pub(crate) fn destination(
 
 /// Why `kind` cannot be taken on `entry` as the catalog lists it, known before anything is
 /// read and worded as the decision refuses it: its row of the decision table takes no tool
-/// from `entry`'s tier (as `resolve` finds it), or a resubmission finds its content as
-/// approved (its drift as the seals marked it). `None`: only the decision can tell.
+/// from `entry`'s tier (as `resolve` finds it). `None`: only the decision can tell (whether a
+/// resubmission has a change to send, for one: a row shown from the index before the first
+/// scan carries no drift yet).
 pub(crate) fn refusal_as_listed(kind: DecisionKind, entry: &ToolEntry) -> Option<ReviewError> {
     let tiers = kind.taken_from();
-    if !tiers.contains(&entry.tier) {
+    (!tiers.contains(&entry.tier)).then(|| {
         let why = elsewhere(std::iter::once(entry.tier), &tiers);
-        return Some(ReviewError::refused(kind.spec().phrase, entry.id(), why));
-    }
-    (kind == DecisionKind::Resubmit && entry.drift.is_none())
-        .then(|| super::evolve::nothing_to_resubmit(entry))
+        ReviewError::refused(kind.spec().phrase, entry.id(), why)
+    })
 }
 
 /// archived → the tier it left (`restored_tier`). Refused when that name is active there.
@@ -946,7 +945,7 @@ mod tests {
 
     /// A dialog is spared what a decision will refuse: every kind is refused as listed from
     /// each tier its row of the decision table does not take, in the words `resolve`
-    /// refuses it with, and a resubmission of content as approved is refused as one.
+    /// refuses it with.
     #[test]
     fn a_decision_is_refused_as_listed_from_the_tiers_its_row_does_not_take() {
         for kind in DecisionKind::ALL {
@@ -979,12 +978,7 @@ mod tests {
             )
         );
         let approved = ToolEntry::fixture(Tier::Approved, "fmt");
-        assert_eq!(
-            refusal(DecisionKind::Resubmit, &approved).as_deref(),
-            Some(
-                "cannot resubmit fmt@1.0.0: its content is as it was approved; there is no change to send to review"
-            )
-        );
+        assert_eq!(refusal(DecisionKind::Resubmit, &approved), None);
         assert_eq!(refusal(DecisionKind::Archive, &approved), None);
     }
 

@@ -1727,7 +1727,7 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
     );
 }
 
-/// A decision the selected tool's tier (or unchanged content) rules out says so at once, in
+/// A decision the selected tool's tier rules out says so at once, in
 /// the words the library refuses it with, and opens no dialog to confirm what will not
 /// happen; a refusal read from the store leaves its dialog only to close.
 #[test]
@@ -1760,11 +1760,6 @@ fn decisions_that_cannot_apply_are_refused_before_a_dialog() {
             "csv_to_json@1.3.0",
             'u',
             "cannot roll back csv_to_json@1.3.0: it is in experimental/, not in core/ or approved/",
-        ),
-        (
-            "slugify@1.0.0",
-            'b',
-            "cannot resubmit slugify@1.0.0: its content is as it was approved; there is no change to send to review",
         ),
     ] {
         select(&mut app, id);
