@@ -207,6 +207,30 @@ fn a_schema_that_accepts_nothing_is_said_so() {
     assert_eq!(report["generated"]["planned"], 0);
 }
 
+/// A schema whose smallest value is astronomically large (three levels of `minItems` 10,000:
+/// 10^12 strings) is what an agent proposes to exhaust toolbench's memory as the candidate is
+/// validated on arrival: validation ends with its verdict, and no input is made for it.
+#[test]
+fn a_schema_whose_smallest_value_is_huge_is_validated_without_making_it() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(
+        ws.path(),
+        "experimental",
+        "bomb",
+        "name = \"bomb\"\nversion = \"0.1.0\"\ndescription = \"nested arrays\"\n\
+         cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"stdin-json\"\n\n\
+         [input]\ntype = \"array\"\nminItems = 10000\n[input.items]\ntype = \"array\"\n\
+         minItems = 10000\n[input.items.items]\ntype = \"array\"\nminItems = 10000\n\
+         [input.items.items.items]\ntype = \"string\"\n",
+    );
+    std::fs::write(folder.join("run.sh"), "cat\n").expect("script");
+    let out = toolbench(ws.path(), &["validate", "bomb", "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?} {}", out.status, stderr(&out)));
+    assert_eq!(report["name"], "bomb");
+    assert_eq!(report["generated"]["planned"], 0, "{report:#}");
+}
+
 #[test]
 fn a_generated_failure_becomes_a_test_case_recorded_as_the_reviewers_change() {
     let ws = workspace_with("divide");

@@ -14,6 +14,10 @@ const LONG_STRING: usize = 10_000;
 const LONG_ARRAY: usize = 1_000;
 /// Boundary values kept per property, so one wide field does not crowd out the others.
 const PER_PROPERTY: usize = 12;
+/// The most one generated value takes as JSON text (about): sizes multiply down nested arrays
+/// (`minItems` of 10,000 at three levels is 10^12 items), so a value past this is not made at
+/// all, never built and then judged.
+const MAX_VALUE_BYTES: usize = 1 << 20;
 
 /// A small deterministic generator (splitmix64): the same seed gives the same inputs on every
 /// machine, which is what a seed in a report is for.
@@ -69,9 +73,11 @@ impl<'a> Schema<'a> {
         values
     }
 
-    /// One random input of the whole schema.
+    /// One random input of the whole schema; `None` when the draw would pass
+    /// `MAX_VALUE_BYTES`.
     pub(crate) fn random(&self, rng: &mut Rng) -> Option<Value> {
-        self.draw(self.root, rng, 0)
+        let mut left = MAX_VALUE_BYTES;
+        self.draw(self.root, rng, 0, &mut left)
     }
 
     /// `$ref` followed (to a local pointer), `allOf` merged: the schema a value is made from.
@@ -171,6 +177,12 @@ impl<'a> Schema<'a> {
         let Some(base) = self.smallest_object(schema, depth) else {
             return Vec::new();
         };
+        let base_size = size(&base);
+        // The size of `base` with `name` set to a value of `value_size`.
+        let with = |name: &str, value_size: usize| {
+            let old = base.get(name).map_or(0, |v| name.len() + 4 + size(v));
+            (base_size - old).saturating_add(name.len() + 4 + value_size)
+        };
         let per_property: Vec<(String, Vec<Value>)> = properties
             .iter()
             .map(|(name, sub)| {
@@ -183,7 +195,9 @@ impl<'a> Schema<'a> {
         let longest = per_property.iter().map(|(_, e)| e.len()).max().unwrap_or(0);
         for round in 0..longest {
             for (name, edges) in &per_property {
-                if let Some(edge) = edges.get(round) {
+                if let Some(edge) = edges.get(round)
+                    && with(name, size(edge)) <= MAX_VALUE_BYTES
+                {
                     let mut value = base.clone();
                     value[name] = edge.clone();
                     values.push(value);
@@ -191,26 +205,36 @@ impl<'a> Schema<'a> {
             }
         }
         let mut full = base;
+        let mut full_size = base_size;
         for (name, sub) in &properties {
             if !required.contains(name)
                 && let Some(simplest) = self.edges(sub, depth + 1).into_iter().next()
             {
+                full_size = full_size.saturating_add(name.len() + 4 + size(&simplest));
                 full[name] = simplest;
             }
         }
-        values.push(full);
+        if full_size <= MAX_VALUE_BYTES {
+            values.push(full);
+        }
         values
     }
 
-    /// Required properties at their first boundary value; `None` when one has none.
+    /// Required properties at their first boundary value; `None` when one has none, or when
+    /// they take more than `MAX_VALUE_BYTES` together.
     fn smallest_object(&self, schema: &Value, depth: usize) -> Option<Value> {
         let properties = properties(schema);
         let mut object = Map::new();
+        let mut taken = 2;
         for name in required(schema) {
             let value = match properties.iter().find(|(n, _)| *n == name) {
                 Some((_, sub)) => self.edges(sub, depth + 1).into_iter().next()?,
                 None => Value::Null,
             };
+            taken += name.len() + 4 + size(&value);
+            if taken > MAX_VALUE_BYTES {
+                return None;
+            }
             object.insert(name, value);
         }
         Some(Value::Object(object))
@@ -231,24 +255,60 @@ impl<'a> Schema<'a> {
                 Vec::new()
             };
         };
+        // Sizes are reckoned before an array is built: `min` copies of the simplest item may
+        // already be more than any input should take.
+        let item_size = size(&simplest) + 1;
+        let fits = |n: usize, last: usize| {
+            n.saturating_mul(item_size).saturating_add(last + 2) <= MAX_VALUE_BYTES
+        };
         let repeat = |n: usize| Value::Array(vec![simplest.clone(); n]);
-        let mut values = vec![repeat(min), repeat(min.max(1))];
-        values.extend(item_edges.iter().map(|edge| {
-            let mut items = vec![simplest.clone(); min.saturating_sub(1)];
-            items.push(edge.clone());
-            Value::Array(items)
-        }));
-        values.push(repeat(max.unwrap_or(LONG_ARRAY).min(LONG_ARRAY)));
+        let mut values = Vec::new();
+        for n in [min, min.max(1)] {
+            if fits(n, 0) {
+                values.push(repeat(n));
+            }
+        }
+        let before_last = min.saturating_sub(1);
+        for edge in &item_edges {
+            if fits(before_last, size(edge)) {
+                let mut items = vec![simplest.clone(); before_last];
+                items.push(edge.clone());
+                values.push(Value::Array(items));
+            }
+        }
+        // A long array: as long as the schema lets it be, within what one input may take.
+        let long = max
+            .unwrap_or(LONG_ARRAY)
+            .min(LONG_ARRAY)
+            .min((MAX_VALUE_BYTES - 2) / item_size);
+        if long >= min {
+            values.push(repeat(long));
+        }
         values
     }
 
-    /// A random value of `schema`.
-    fn draw(&self, schema: &Value, rng: &mut Rng, depth: usize) -> Option<Value> {
+    /// A random value of `schema` that takes at most `left` bytes, which it spends; `None`
+    /// past them.
+    fn draw(&self, schema: &Value, rng: &mut Rng, depth: usize, left: &mut usize) -> Option<Value> {
         let resolved = self.resolve(schema, depth)?;
-        self.draw_resolved(&resolved, rng, depth)
+        let value = self.draw_resolved(&resolved, rng, depth, left)?;
+        // Containers spent for their brackets and keys; their items spent for themselves.
+        let spent = match &value {
+            Value::Array(_) => 2,
+            Value::Object(map) => 2 + map.keys().map(|k| k.len() + 4).sum::<usize>(),
+            scalar => size(scalar),
+        };
+        *left = left.checked_sub(spent)?;
+        Some(value)
     }
 
-    fn draw_resolved(&self, schema: &Value, rng: &mut Rng, depth: usize) -> Option<Value> {
+    fn draw_resolved(
+        &self,
+        schema: &Value,
+        rng: &mut Rng,
+        depth: usize,
+        left: &mut usize,
+    ) -> Option<Value> {
         let branches = self.branches(schema);
         let branch = &branches[rng.below(branches.len() as u64) as usize];
         if let Some(value) = branch.get("const") {
@@ -265,7 +325,7 @@ impl<'a> Schema<'a> {
                 let mut object = Map::new();
                 for (name, sub) in properties(branch) {
                     if required.contains(&name) || rng.chance(2) {
-                        object.insert(name, self.draw(&sub, rng, depth + 1)?);
+                        object.insert(name, self.draw(&sub, rng, depth + 1, left)?);
                     }
                 }
                 Some(Value::Object(object))
@@ -276,7 +336,7 @@ impl<'a> Schema<'a> {
                 let max = count(branch, "maxItems").unwrap_or(min + 5).min(min + 20);
                 let n = rng.between(min as i64, max as i64) as usize;
                 (0..n)
-                    .map(|_| self.draw(&items, rng, depth + 1))
+                    .map(|_| self.draw(&items, rng, depth + 1, left))
                     .collect::<Option<Vec<_>>>()
                     .map(Value::Array)
             }
@@ -465,6 +525,23 @@ fn required(schema: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// About the bytes `value` takes as JSON text (escapes aside): what `MAX_VALUE_BYTES` bounds.
+fn size(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(_) => 5,
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => items.iter().map(|v| size(v) + 1).sum::<usize>() + 2,
+        Value::Object(map) => {
+            map.iter()
+                .map(|(k, v)| k.len() + 4 + size(v))
+                .sum::<usize>()
+                + 2
+        }
+    }
+}
+
 fn count(schema: &Value, keyword: &str) -> Option<usize> {
     schema
         .get(keyword)
@@ -621,6 +698,39 @@ mod tests {
             .filter(|v| validator.is_valid(v))
             .cloned()
             .collect()
+    }
+
+    /// Sizes multiply down nested arrays: three levels of `minItems` 10,000 would be 10^12
+    /// strings, and an array of 10,000 strings of 10,000 characters 100 MB. Nothing past
+    /// `MAX_VALUE_BYTES` is made, by boundaries or draws, and what fits still is.
+    #[test]
+    fn no_generated_value_passes_the_size_bound() {
+        let nested = json!({"type": "array", "minItems": 10000, "items": {
+            "type": "array", "minItems": 10000, "items": {
+                "type": "array", "minItems": 10000, "items": {"type": "string"}}}});
+        let wide = json!({"type": "object", "required": ["rows"], "properties": {
+            "rows": {"type": "array", "minItems": 10000,
+                     "items": {"type": "string", "minLength": 10000}}}});
+        let fits = json!({"type": "array", "minItems": 100, "items": {"type": "string"}});
+        for schema in [&nested, &wide, &fits] {
+            let generator = Schema::new(schema);
+            let mut made = generator.boundaries();
+            let mut rng = Rng::new(7);
+            made.extend((0..20).filter_map(|_| generator.random(&mut rng)));
+            for value in &made {
+                let text = value.to_string().len();
+                assert!(
+                    text <= MAX_VALUE_BYTES + MAX_VALUE_BYTES / 8,
+                    "{text} bytes"
+                );
+            }
+            let valid = valid(schema, &made);
+            if schema == &fits {
+                assert!(valid.len() > 3, "{valid:?}");
+            } else {
+                assert!(valid.is_empty(), "too large to make: {}", valid.len());
+            }
+        }
     }
 
     #[test]

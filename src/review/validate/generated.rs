@@ -18,6 +18,9 @@ const PARALLEL: usize = 4;
 const SHRINK_RUNS: usize = 24;
 /// Random draws tried for each input that is kept (most fail the schema when it is strict).
 const DRAWS_PER_INPUT: usize = 8;
+/// Draws in a row that make nothing at all (each spent up to a value's size bound) after which
+/// the schema is taken to give no random value: more would cost time and find nothing.
+const EMPTY_DRAWS: usize = 16;
 
 /// The seed of a validation when none is given: from the content, so validating the same
 /// content again tries the same inputs.
@@ -62,13 +65,15 @@ pub(crate) fn plan(schema: &Value, count: usize, seed: u64) -> Vec<Value> {
     let mut inputs = boundaries;
     let mut rng = Rng::new(seed);
     let mut seen: std::collections::HashSet<String> = inputs.iter().map(Value::to_string).collect();
-    let mut draws = 0;
-    while inputs.len() < count && draws < count * DRAWS_PER_INPUT {
+    let (mut draws, mut empty) = (0, 0);
+    while inputs.len() < count && draws < count * DRAWS_PER_INPUT && empty < EMPTY_DRAWS {
         draws += 1;
-        if let Some(value) = generator.random(&mut rng)
-            && validator.is_valid(&value)
-            && seen.insert(value.to_string())
-        {
+        let Some(value) = generator.random(&mut rng) else {
+            empty += 1;
+            continue;
+        };
+        empty = 0;
+        if validator.is_valid(&value) && seen.insert(value.to_string()) {
             inputs.push(value);
         }
     }
