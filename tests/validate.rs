@@ -796,6 +796,43 @@ fn similar_read_afresh(root: &Path) -> Vec<(String, f64)> {
     similar_of(&validate_json(copy.path(), &["cand"]).0)
 }
 
+/// An input the schema refuses never reaches the tool; a case expects that with 65, what
+/// `toolbench run` exits for it (or 1, what cases written before expect), and any other exit
+/// fails it naming 65.
+#[test]
+fn a_case_whose_input_the_schema_refuses_expects_exit_65() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    no_generated_inputs(root);
+    let schema = "input = \"stdin-json\"\n\n[input]\ntype = \"object\"\nrequired = [\"text\"]\n";
+    let refused = "input = '{}'\n";
+    candidate(
+        root,
+        "strict",
+        "cat\n",
+        schema,
+        &[
+            ("as_run_exits.toml", &format!("{refused}expect_exit = 65\n")),
+            ("as_before.toml", &format!("{refused}expect_exit = 1\n")),
+            ("wrong.toml", refused),
+        ],
+    );
+    let (report, _) = validate_json(root, &["strict"]);
+    for passing in ["as_run_exits", "as_before"] {
+        assert_eq!(case(&report, passing)["status"], "pass", "{report}");
+    }
+    let wrong = case(&report, "wrong");
+    assert_eq!(wrong["status"], "fail", "{report}");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("expected exit 0, got exit 65")),
+        "{wrong}"
+    );
+    let out = toolbench(root, &["run", "strict", "--input", "{}"]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+}
+
 #[test]
 fn the_index_names_the_same_similar_tools_as_reading_every_tool_and_none_that_left() {
     let ws = tempfile::tempdir().expect("tempdir");

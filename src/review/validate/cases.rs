@@ -252,19 +252,24 @@ async fn run_case(
                 record: Some(outcome.record),
             }
         }
-        // Refused input is what `toolbench run` exits 1 for: a case may expect exactly that.
+        // Refused input is what `toolbench run` exits 65 for: a case may expect exactly that.
+        // Cases written while it exited 1 expect 1, which is taken too.
         Err(refusal @ (RunError::InputSchema { .. } | RunError::InputNotJson { .. })) => {
             let reason = refusal.to_string();
+            let exit = match case.expect_exit {
+                1 => 1,
+                _ => crate::runner::BAD_INPUT_EXIT,
+            };
             let observed = Observed {
                 status: RunStatus::Failed,
-                exit_code: Some(1),
+                exit_code: Some(exit),
                 error: Some(&reason),
                 stdout: b"",
                 stderr: reason.as_bytes(),
             };
             let (status, message) = judge(case, &observed);
             let message = match status {
-                CaseStatus::Pass => format!("input refused before running (exit 1): {reason}"),
+                CaseStatus::Pass => format!("input refused before running (exit {exit}): {reason}"),
                 _ => message,
             };
             CaseRun {
