@@ -1138,3 +1138,20 @@ fn every_command_that_takes_a_hash_is_described_by_its_own_words() {
         );
     }
 }
+
+/// `verify` with an active tool that would be refused ends with one error line, as every
+/// command does.
+#[test]
+fn verify_of_a_tool_that_would_be_refused_says_so_in_one_line() {
+    let ws = workspace();
+    let root = ws.path();
+    append(&root.join("approved/slugify/main.py"), "# changed\n");
+    let out = toolbench(root, &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("toolbench: 1 active tool(s) would be refused"),
+        "{err}"
+    );
+}

@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use super::term::{errln, outln, print_json, rowln};
+use super::term::{outln, print_json, rowln};
 use super::{CliError, CliResult, Workbench, tool_id};
 
 #[derive(Debug, Args)]
@@ -66,18 +66,14 @@ pub(crate) fn run(args: VerifyArgs, ws: &Workbench) -> CliResult {
     }
     let refused = report.rows.iter().filter(|r| r.refused()).count();
     if refused > 0 {
-        if !args.json {
-            errln!(
-                "toolbench: {refused} active tool(s) would be refused{}",
-                if report.signatures_decide() {
-                    " or hold a review that does not verify"
-                } else {
-                    ""
-                }
-            );
-        }
+        // The one error line, as every command's (main prints it).
+        let unverified = if report.signatures_decide() {
+            " or hold a review that does not verify"
+        } else {
+            ""
+        };
         return Err(CliError::msg(format!(
-            "{refused} active tool(s) would be refused"
+            "{refused} active tool(s) would be refused{unverified}"
         )));
     }
     Ok(())
