@@ -68,6 +68,15 @@ fn list_filters_by_tier_and_prints_a_table() {
         text.lines().skip(1).all(|l| l.starts_with("core")),
         "{text}"
     );
+    // An empty tier is named, not the workspace said to be empty.
+    std::fs::remove_dir_all(ws.path().join("archived")).expect("archived");
+    std::fs::create_dir(ws.path().join("archived")).expect("archived");
+    let out = toolbench(ws.path(), &["list", "--tier", "archived"]);
+    assert!(out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("no tools in archived/ of {}", ws.path().display())
+    );
 }
 
 #[test]

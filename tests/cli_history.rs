@@ -304,6 +304,7 @@ fn stats_json_covers_the_active_catalog_with_the_documented_numbers() {
 
     let unused = stats_of(&stats, "slugify");
     assert_eq!(unused["runs"], 0);
+    assert_eq!(unused["success_rate"], Value::Null, "no rate without a run");
     assert_eq!(unused["median_ms"], Value::Null);
     assert_eq!(number(&unused["quality"]), 0.4);
 

@@ -104,10 +104,13 @@ pub(crate) fn run(args: ListArgs, ws: &Workbench) -> CliResult {
         return Ok(());
     }
     if entries.is_empty() {
-        errln!(
-            "no tools in {} (agents write them into experimental/)",
-            ws.root().display()
-        );
+        match args.tier {
+            Some(tier) => errln!("no tools in {tier}/ of {}", ws.root().display()),
+            None => errln!(
+                "no tools in {} (agents write them into experimental/)",
+                ws.root().display()
+            ),
+        }
         return Ok(());
     }
     print_table(&entries);

@@ -70,7 +70,8 @@ pub(crate) struct Cli {
     root: Option<PathBuf>,
 
     /// The project: the folder tools that declare `[permissions] project` work on (read, or
-    /// write), also their working folder. Default: the current directory.
+    /// write), also their working folder. Default: the workspace's accepted `[project] path`,
+    /// else the current directory.
     #[arg(long, global = true, env = "TOOLBENCH_PROJECT", value_name = "DIR")]
     project: Option<PathBuf>,
 

@@ -20,7 +20,8 @@ pub(crate) struct StatsArgs {
 struct ListedStats<'a> {
     name: &'a str,
     runs: u64,
-    success_rate: f64,
+    /// `None` (null) for a tool that never ran, as its median.
+    success_rate: Option<f64>,
     median_ms: Option<u64>,
     quality: f64,
 }
@@ -30,7 +31,7 @@ impl<'a> From<&'a ToolStats> for ListedStats<'a> {
         ListedStats {
             name: &s.name,
             runs: s.runs,
-            success_rate: round4(s.success_rate),
+            success_rate: (s.runs > 0).then(|| round4(s.success_rate)),
             median_ms: s.median_ms,
             quality: round4(s.quality),
         }
