@@ -3833,8 +3833,8 @@ fn a_reused_pid_is_not_taken_for_the_run() {
 }
 
 /// A `toolbench run` whose terminal goes away (SIGHUP), that is interrupted (SIGINT) or asked
-/// to end (SIGTERM) cancels its run: nothing of it is left, and the run is recorded as
-/// `cancelled`.
+/// to end (SIGTERM) cancels its run: nothing of it is left, the run is recorded as
+/// `cancelled`, and the command exits 128 + the signal, as a program that signal ended.
 #[test]
 fn a_cli_run_ends_and_is_recorded_on_sighup_sigint_and_sigterm() {
     for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
@@ -3860,11 +3860,12 @@ fn a_cli_run_ends_and_is_recorded_on_sighup_sigint_and_sigterm() {
         let pid = i32::try_from(starter.id()).expect("pid");
         // SAFETY: kill(2) of the process this test started.
         unsafe { libc::kill(pid, signal) };
-        wait_bounded(
+        let ended = wait_bounded(
             starter,
             Duration::from_secs(10),
             "toolbench run after the signal",
         );
+        assert_eq!(ended.code(), Some(128 + signal), "signal {signal}");
         let left = survivors_after(&tag, Duration::from_secs(1));
         if left > 0 {
             kill_tagged(&tag);

@@ -123,9 +123,15 @@ fn never_ending_tool_times_out() {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(ws.path(), "sleeper", "sleep 1000\n", "timeout_secs = 1");
     let started = Instant::now();
-    let (value, _) = run_json(ws.path(), &["sleeper"]);
+    let (value, out) = run_json(ws.path(), &["sleeper"]);
     assert_eq!(value["status"], "timeout");
     assert!(started.elapsed() < Duration::from_secs(10));
+    // Killed at its timeout: 128 + the signal that ended it, which the record names.
+    let signal = value["signal"].as_i64().expect("the signal that ended it");
+    assert_eq!(
+        i64::from(out.status.code().expect("an exit code")),
+        128 + signal
+    );
 }
 
 #[test]

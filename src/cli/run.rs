@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use clap::Args;
 use serde_json::json;
@@ -87,12 +88,18 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {
+        // "cancelled: cancelled" says it twice: the error is told only when it adds to it.
+        let why = match record.error.as_deref() {
+            Some(error) if !error.is_empty() && error != record.status.as_str() => {
+                format!(": {error}")
+            }
+            _ => String::new(),
+        };
         errln!(
-            "toolbench: {}@{} {}: {}",
+            "toolbench: {}@{} {}{why}",
             record.tool,
             record.version,
             record.status,
-            record.error.clone().unwrap_or_default()
         );
     }
     let _ = std::io::stdout().flush();
@@ -137,20 +144,25 @@ fn with_input_hint(error: CommandError, given: bool) -> CliError {
     }
 }
 
+/// The signal that ended the command (`ended_by_signal`), 0 before one came: a run it
+/// cancelled exits 128 + it, as the command itself would have.
+static ENDED_BY: AtomicI32 = AtomicI32::new(0);
+
 /// Resolves when the user interrupts (Ctrl-C), the terminal goes away (SIGHUP) or the process
-/// is asked to end (SIGTERM). `false` when the handlers could not be installed.
-async fn ended_by_signal() -> bool {
+/// is asked to end (SIGTERM), with that signal; `None` when the handlers could not be
+/// installed.
+async fn ended_by_signal() -> Option<i32> {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
     ) else {
-        return tokio::signal::ctrl_c().await.is_ok();
+        return tokio::signal::ctrl_c().await.ok().map(|()| libc::SIGINT);
     };
     tokio::select! {
-        result = tokio::signal::ctrl_c() => result.is_ok(),
-        _ = term.recv() => true,
-        _ = hangup.recv() => true,
+        result = tokio::signal::ctrl_c() => result.ok().map(|()| libc::SIGINT),
+        _ = term.recv() => Some(libc::SIGTERM),
+        _ = hangup.recv() => Some(libc::SIGHUP),
     }
 }
 
@@ -160,7 +172,8 @@ async fn ended_by_signal() -> bool {
 pub(crate) fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        if ended_by_signal().await {
+        if let Some(signal) = ended_by_signal().await {
+            ENDED_BY.store(signal, Ordering::Relaxed);
             Stop::begin();
             let _ = stop.send(true);
         }
@@ -187,12 +200,18 @@ fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
     term::print_json(&value)
 }
 
-/// The tool's own exit code; 128+N for signal N; 1 for anything else that is not ok.
+/// The tool's own exit code; 128+N for signal N (the one that ended the tool, or, for a run
+/// cancelled as the command was interrupted, the one that interrupted it); 1 for anything
+/// else that is not ok.
 pub(crate) fn exit_code(record: &RunRecord) -> i32 {
+    let interrupted = ENDED_BY.load(Ordering::Relaxed);
     match (record.status, record.exit_code, record.signal) {
         (RunStatus::Ok, _, _) => 0,
         (RunStatus::Failed | RunStatus::BadInput, Some(code), _) if code != 0 => code,
-        (RunStatus::Failed | RunStatus::Limit, _, Some(signal)) => 128 + signal,
+        (RunStatus::Failed | RunStatus::Limit | RunStatus::Timeout, _, Some(signal)) => {
+            128 + signal
+        }
+        (RunStatus::Cancelled, _, _) if interrupted != 0 => 128 + interrupted,
         _ => 1,
     }
 }
