@@ -40,6 +40,9 @@ pub(crate) fn wanted(lines: &[Line<'_>], free_text: usize) -> usize {
 
 /// Pads or cuts `text` to exactly `width` columns (by characters).
 pub(crate) fn fit(text: &str, width: usize) -> String {
+    // A cell shows its control characters as `text::visible` does everywhere, never drops
+    // them (the terminal would, and two lines would read as one).
+    let text = crate::text::visible(text);
     let count = text.chars().count();
     if count <= width {
         format!("{text:<width$}")
@@ -126,7 +129,18 @@ pub(crate) fn tier_badge(tier: Tier) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{wrap, wrap_rows};
+    use super::{fit, wrap, wrap_rows};
+
+    /// A manifest's escape sequence and line break show as the CLI shows them, in one row.
+    #[test]
+    fn a_cell_shows_control_characters_instead_of_dropping_them() {
+        let cell = fit("evil\u{1b}]0;PWNED\u{7} desc\nsecond", 48);
+        assert_eq!(
+            cell.trim_end(),
+            "evil\\u{1b}]0;PWNED\\u{7} desc\\u{a}second"
+        );
+        assert_eq!(cell.chars().count(), 48);
+    }
 
     #[test]
     fn wrap_keeps_words_whole_and_breaks_only_a_word_longer_than_the_line() {

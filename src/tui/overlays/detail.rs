@@ -875,8 +875,14 @@ fn labelled(theme: &Theme, label: &str, value: Span<'static>, width: usize) -> V
 /// The overview, `width` columns wide.
 fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'static>> {
     let e = &detail.entry;
+    // Manifest text, shown as every screen shows it (`text::visible`).
     let styled = |label: &str, value: String, style: Style| {
-        labelled(theme, label, Span::styled(value, style), width)
+        labelled(
+            theme,
+            label,
+            Span::styled(crate::text::visible(&value), style),
+            width,
+        )
     };
     let field = |label: &str, value: String| styled(label, value, Style::default());
     let mut lines = field("tier", e.tier.to_string());

@@ -42,7 +42,7 @@ pub(crate) fn draw(
     // touch: what it declares, on which project (an unreviewed tool gets it only when the
     // person grants it).
     let width = usize::from(inner.width);
-    let mut info_lines = rows_of(&m.description, width, theme.text);
+    let mut info_lines = rows_of(&crate::text::visible(&m.description), width, theme.text);
     info_lines.push(Line::from(vec![
         Span::styled(format!("cost {} ", m.cost_tier), theme.cost(m.cost_tier)),
         Span::styled(
