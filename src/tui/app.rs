@@ -1073,8 +1073,11 @@ impl App {
             Ok((record, protections)) => {
                 view.protections = Some(protections);
                 let message = format!(
-                    "{}@{} {} in {} ms",
-                    record.tool, record.version, record.status, record.duration_ms
+                    "{}@{} {} in {}",
+                    record.tool,
+                    record.version,
+                    record.status,
+                    crate::text::format_ms(record.duration_ms)
                 );
                 view.finish(RunState::Finished(record));
                 self.notify(message, Level::Info);

@@ -63,7 +63,8 @@ pub(crate) fn edit(
         .map_err(|e| format!("cannot start the editor ({editor}): {e}"))?;
     if !status.success() {
         return Err(format!(
-            "the editor ({editor}) exited with {status}; nothing was taken from it"
+            "the editor ({editor}) {}; nothing was taken from it",
+            ended(status)
         ));
     }
     files
@@ -179,9 +180,19 @@ fn page(pager: &str, name: &str, text: &str) -> Result<(), String> {
         .status()
         .map_err(|e| format!("$PAGER ({pager}) did not start: {e}"))?;
     if !status.success() {
-        return Err(format!("$PAGER ({pager}) exited with {status}"));
+        return Err(format!("$PAGER ({pager}) {}", ended(status)));
     }
     Ok(())
+}
+
+/// How a program the shell started ended, in words: the shell's 127 and 126 say it was not
+/// found or could not be run (a misspelt `$EDITOR`), not that it failed.
+fn ended(status: std::process::ExitStatus) -> String {
+    match status.code() {
+        Some(127) => "was not found (sh: exit status 127)".to_string(),
+        Some(126) => "could not be run (sh: exit status 126)".to_string(),
+        _ => format!("exited with {status}"),
+    }
 }
 
 fn read_back(name: &str, path: &Path) -> Result<String, String> {
@@ -275,7 +286,10 @@ mod tests {
         let Paged::Failed(why) = page_run_log("no-such-pager-here", run.path(), "t") else {
             panic!("a missing pager failed");
         };
-        assert!(why.contains("$PAGER (no-such-pager-here)"), "{why}");
+        assert!(
+            why.starts_with("$PAGER (no-such-pager-here) was not found"),
+            "{why}"
+        );
         assert!(!why.contains('\n'), "{why}");
     }
 

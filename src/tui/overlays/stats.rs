@@ -128,7 +128,11 @@ fn ok_share(ok: u64, runs: u64) -> String {
 fn summary<'a>(theme: &Theme, days: &[DayRuns]) -> Line<'a> {
     let runs: u64 = days.iter().map(|d| d.runs).sum();
     let ok: u64 = days.iter().map(|d| d.ok).sum();
-    let mut text = format!("Runs per day, last {} days (UTC): {runs} runs", days.len());
+    let plural = if runs == 1 { "" } else { "s" };
+    let mut text = format!(
+        "Runs per day, last {} days (UTC): {runs} run{plural}",
+        days.len()
+    );
     if runs > 0 {
         text.push_str(&format!(", {} ok", ok_share(ok, runs)));
     }
