@@ -1195,6 +1195,13 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        // A control key bound to quit (ctrl-c) quits from anywhere, a dialog or a field too,
+        // where `q` is text.
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && self.keymap.lookup(&[KeyContext::Global], &key) == Some(Action::Quit)
+        {
+            return self.perform(Action::Quit);
+        }
         if self.editing_the_filter() && self.edit_filter(&key) {
             return;
         }

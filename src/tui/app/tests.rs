@@ -1061,6 +1061,23 @@ fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
     assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
 }
 
+/// ctrl-c quits from a dialog too, as everywhere; `q` there is text.
+#[test]
+fn ctrl_c_quits_from_a_dialog_where_q_is_typed() {
+    let writes = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        ..Default::default()
+    };
+    let mut app = app_with(vec![reaching(Tier::Approved, "loc_report", writes)]);
+    type_text(&mut app, "/loc_rep");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit, "q is typed");
+    ctrl(&mut app, 'c');
+    assert!(app.should_quit, "ctrl-c quits");
+}
+
 /// A tool of `tier` that takes no input and declares `permissions`.
 fn reaching(tier: Tier, name: &str, permissions: crate::model::Permissions) -> ToolEntry {
     let mut entry = tool(tier, name, "1.0.0", CostTier::Low, "Count lines");
