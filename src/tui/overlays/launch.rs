@@ -39,16 +39,24 @@ pub(crate) struct LaunchState {
     pub(crate) history: InputHistory,
 }
 
-/// Where a person starts typing in the example input: the first value, selected so that what
-/// is typed replaces it (a string's text without its quotes, a number or `true`); inside the
-/// quotes of an empty string or the brackets of an empty list; else before the value.
-/// `(row, first column, column after the selection)`.
-fn first_value(lines: &[String]) -> (u16, u16, u16) {
+/// Where a person starts typing in the example input: the value of `wanted` (the first
+/// required property: the example lists properties by name, so an optional one may come
+/// first), else the first value; selected so that what is typed replaces it (a string's text
+/// without its quotes, a number or `true`); inside the quotes of an empty string or the
+/// brackets of an empty list; else before the value. `(row, first column, column after the
+/// selection)`.
+fn first_value(lines: &[String], wanted: Option<&str>) -> (u16, u16, u16) {
     let at = |row: usize, start: usize, end: usize| {
         let column = |c: usize| u16::try_from(c).unwrap_or(0);
         (u16::try_from(row).unwrap_or(0), column(start), column(end))
     };
-    for (row, line) in lines.iter().enumerate() {
+    // A top-level property's line is indented two spaces.
+    let wanted = wanted.map(|name| format!("  {}: ", Value::from(name)));
+    let from = wanted
+        .as_deref()
+        .and_then(|key| lines.iter().position(|line| line.starts_with(key)))
+        .unwrap_or(0);
+    for (row, line) in lines.iter().enumerate().skip(from) {
         let Some(key_end) = line.find("\": ").map(|i| i + "\": ".len()) else {
             continue;
         };
@@ -83,7 +91,10 @@ impl LaunchState {
                 .unwrap_or_else(|| Value::Object(Default::default()));
             let text = serde_json::to_string_pretty(&example).unwrap_or_else(|_| "{}".to_string());
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
-            let (row, start, end) = first_value(&lines);
+            let required = schema
+                .as_ref()
+                .and_then(|s| s.get("required")?.get(0)?.as_str());
+            let (row, start, end) = first_value(&lines, required);
             let mut area = TextArea::new(lines);
             area.set_cursor_line_style(ratatui::style::Style::default());
             area.move_cursor(CursorMove::Jump(row, start));
@@ -315,25 +326,35 @@ mod tests {
         // A string's text is selected without its quotes; an empty one takes the cursor
         // between them.
         let example = lines("{\n  \"text\": \"\",\n  \"n\": 0\n}");
-        assert_eq!(first_value(&example), (1, 11, 11));
+        assert_eq!(first_value(&example, None), (1, 11, 11));
         assert_eq!(
-            first_value(&lines("{\n  \"mode\": \"fast\"\n}")),
+            first_value(&lines("{\n  \"mode\": \"fast\"\n}"), None),
             (1, 11, 15)
         );
         // A number or a boolean is selected, its comma left.
         assert_eq!(
-            first_value(&lines("{\n  \"n\": 10,\n  \"m\": 1\n}")),
+            first_value(&lines("{\n  \"n\": 10,\n  \"m\": 1\n}"), None),
             (1, 7, 9)
         );
-        assert_eq!(first_value(&lines("{\n  \"on\": false\n}")), (1, 8, 13));
-        // An empty list takes the cursor inside; a list over several rows, before it.
-        assert_eq!(first_value(&lines("{\n  \"tags\": []\n}")), (1, 11, 11));
         assert_eq!(
-            first_value(&lines("{\n  \"tags\": [\n    \"a\"\n  ]\n}")),
+            first_value(&lines("{\n  \"on\": false\n}"), None),
+            (1, 8, 13)
+        );
+        // An empty list takes the cursor inside; a list over several rows, before it.
+        assert_eq!(
+            first_value(&lines("{\n  \"tags\": []\n}"), None),
+            (1, 11, 11)
+        );
+        assert_eq!(
+            first_value(&lines("{\n  \"tags\": [\n    \"a\"\n  ]\n}"), None),
             (1, 10, 10)
         );
         // Columns count characters, not bytes; no key at all: the start.
-        assert_eq!(first_value(&lines("{\n  \"é\": \"\"\n}")), (1, 8, 8));
-        assert_eq!(first_value(&lines("{}")), (0, 0, 0));
+        assert_eq!(first_value(&lines("{\n  \"é\": \"\"\n}"), None), (1, 8, 8));
+        assert_eq!(first_value(&lines("{}"), None), (0, 0, 0));
+        // The first required property, when one is named, wherever the example lists it.
+        let example = lines("{\n  \"max_length\": 64,\n  \"text\": \"\"\n}");
+        assert_eq!(first_value(&example, Some("text")), (2, 11, 11));
+        assert_eq!(first_value(&example, Some("gone")), (1, 16, 18));
     }
 }
