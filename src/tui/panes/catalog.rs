@@ -232,11 +232,13 @@ impl Columns {
         }
         let version = version.clamp(5, 14);
         let fixed = Self::FIXED + version;
+        // Names whole first: the cost column and the quality figure are given up for them
+        // (below), as the description is down to its least.
         let name = column_width(
             name,
             width,
             Self::MIN_NAME.min(name).min(width / 3),
-            fixed + Self::COST + Self::QUALITY + Self::MIN_DESCRIPTION,
+            fixed + Self::MARK + Self::MIN_DESCRIPTION,
         );
         let room = |cost: bool, quality: bool| {
             let cost = if cost { Self::COST } else { 0 };
