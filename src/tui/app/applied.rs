@@ -6,6 +6,7 @@ use super::{App, Counting, Effect, Level, Overlay, touched_by};
 use crate::command::{Applied, Command, CommandError};
 use crate::error_chain::one_line;
 use crate::model::FailureRecord;
+use crate::model::decided::Outcome;
 use crate::model::suggestions::SuggestionState;
 use crate::tui::overlays::pair::{PairState, Pairing};
 use crate::tui::overlays::suggestions;
@@ -114,7 +115,13 @@ impl App {
                 Ok(Applied::Decided(outcome)) => {
                     self.note_outcome(&outcome);
                     touched.extend(touched_by(&outcome));
-                    done.push(label);
+                    // Named with what was done: "reject tmp_cleaner@0.1.0".
+                    done.push(match &outcome {
+                        Outcome::Tool(decision) => {
+                            format!("{} {label}", decision.action.as_str().replace('_', " "))
+                        }
+                        Outcome::Request(_) => label,
+                    });
                 }
                 Ok(_) => done.push(label),
                 Err(error) => refused.push(format!("{label}: {}", one_line(&error))),

@@ -202,6 +202,15 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
             "approved/csv_to_json".into(),
         ],
     };
+    // Each done is named with what was done.
+    app.update(AppEvent::AppliedEach(vec![(
+        "csv_to_json@1.3.0".into(),
+        Ok(Applied::Decided(crate::model::decided::Outcome::Tool(
+            approved.clone(),
+        ))),
+    )]));
+    assert_eq!(message(&app), "decided 1: approve csv_to_json@1.3.0");
+    app.take_effects();
     app.update(AppEvent::AppliedEach(vec![
         (
             "csv_to_json@1.3.0".into(),
