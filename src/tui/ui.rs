@@ -13,6 +13,7 @@ use super::app::failure_lines::FailureRows;
 use super::app::output_lines::OutputRows;
 use super::app::review_lines::ReviewRows;
 use super::layout::{self, Pane};
+use super::message_log::Level;
 use super::overlays;
 use super::panes::catalog::CatalogView;
 use super::panes::{self, Framing};
@@ -144,7 +145,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_too_small(frame: &mut Frame, app: &App, area: Rect) {
-    let text = vec![
+    let mut text = vec![
         Line::from("Terminal too small"),
         Line::from(format!(
             "toolbench needs at least {}x{}; this one is {}x{}.",
@@ -158,6 +159,14 @@ fn draw_too_small(frame: &mut Frame, app: &App, area: Rect) {
             app.keymap.hint(Action::Quit)
         )),
     ];
+    // What the quit key just answered ("press q again to cancel 2 runs") must show here too.
+    if let Some((message, level, _)) = &app.message {
+        let style = match level {
+            Level::Info => Style::default(),
+            Level::Error => app.theme.error,
+        };
+        text.push(Line::styled(message.clone(), style));
+    }
     let top = area.height.saturating_sub(3) / 2;
     let rect = Rect::new(
         area.x,

@@ -785,6 +785,10 @@ fn a_too_small_terminal_takes_no_key_but_quit() {
     assert!(matches!(app.overlay, Some(Overlay::Decision(_))));
 
     app.update(AppEvent::Terminal(Event::Resize(40, 10)));
+    // What a key answers shows there too (the quit key's question with runs going).
+    app.notify("press q again to cancel 1 run".into(), Level::Info);
+    let screen = render(&app, 40, 10);
+    assert!(screen.contains("press q again to cancel 1 run"), "{screen}");
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit, "q quits, as the screen says");
 }
