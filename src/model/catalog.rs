@@ -53,7 +53,7 @@ pub enum LookupError {
     /// Asked for by its content hash (a row a person saw, a call a person cleared), and that
     /// content is no longer there.
     #[error(
-        "{tool}: the content you asked for ({wanted}) is not there any more ({found}); it changed since it was shown: look at it again"
+        "{tool}: the content you asked for ({wanted}) is not there ({found}): it changed since it was shown, or the hash is not one it had; look at it again"
     )]
     ContentChanged {
         tool: String,
