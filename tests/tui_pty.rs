@@ -1749,7 +1749,7 @@ fn o_without_a_pager_zooms_and_a_failing_pager_is_named() {
         (Some("false"), "$PAGER (false) exited with"),
         (
             Some("no-such-pager-here"),
-            "$PAGER (no-such-pager-here) exited with",
+            "$PAGER (no-such-pager-here) was not found",
         ),
     ] {
         let mut cmd = CommandBuilder::new(common::bin());
