@@ -1158,3 +1158,66 @@ fn verify_of_a_tool_that_would_be_refused_says_so_in_one_line() {
         "{err}"
     );
 }
+
+/// The evolver a workspace's `toolbench.toml` names (agents write that file), with the
+/// variables it asks toolbench to pass, never runs: the evolve is refused before anything
+/// starts, no candidate is made and the secret is nowhere in the workspace. The same evolver as
+/// the person's own choice (the user config) runs and gets the variable: the refusal, not a
+/// broken evolver, is what stopped it.
+#[test]
+fn an_evolver_the_workspace_file_names_never_runs() {
+    const EVOLVER: &str = "import json, os, sys\n\
+        req = json.load(sys.stdin)\n\
+        main = req['tool']['files']['main.py']\n\
+        print(json.dumps({'files': {'main.py': main + '\\n# ' + os.environ.get('TB_SECRET', 'none') + '\\n'}}))\n";
+    let ws = workspace();
+    let root = ws.path();
+    let secret = "a-secret-of-toolbenchs-environment";
+    let evolver = root.join("agent/ev.py");
+    std::fs::create_dir_all(root.join("agent")).expect("agent folder");
+    std::fs::write(&evolver, EVOLVER).expect("evolver");
+    let settings = format!(
+        "[evolve]\ncommand = [\"python3\", {:?}]\npass_env = [\"TB_SECRET\"]\n",
+        evolver.display().to_string()
+    );
+    let candidates = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join("experimental"))
+            .expect("experimental")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = candidates();
+    let sample_settings = std::fs::read_to_string(root.join("toolbench.toml")).expect("settings");
+    append(&root.join("toolbench.toml"), &format!("\n{settings}"));
+    let config = tempfile::tempdir().expect("config");
+    let evolve = || {
+        toolbench_command(
+            root,
+            config.path(),
+            &["evolve", "word_count", "--hint", "h"],
+        )
+        .env("TB_SECRET", secret)
+        .output()
+        .expect("evolve")
+    };
+    let out = evolve();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("toolbench.toml: field `evolve`: a workspace file cannot"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(candidates(), before, "no candidate was made");
+
+    // The person's own choice: the same evolver runs and gets the variable.
+    std::fs::write(root.join("toolbench.toml"), &sample_settings).expect("settings");
+    std::fs::write(config.path().join("config.toml"), &settings).expect("user config");
+    let out = evolve();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let evolved = std::fs::read_to_string(root.join("experimental/word_count-1.1.0/main.py"))
+        .expect("the evolved candidate");
+    assert!(evolved.contains(secret), "{evolved}");
+}
