@@ -190,18 +190,29 @@ fn a_tool_that_answers_differently_each_time_is_flagged_not_compared() {
     );
 }
 
+/// A candidate `name` that echoes its JSON input (`cat`), taking the `[input]` schema given.
+fn echo_candidate(root: &Path, name: &str, input_schema: &str) {
+    let folder = write_tool(
+        root,
+        "experimental",
+        name,
+        &format!(
+            "name = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"echoes its input\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n\
+             input = \"stdin-json\"\n\n{input_schema}"
+        ),
+    );
+    std::fs::write(folder.join("run.sh"), "cat\n").expect("script");
+}
+
 #[test]
 fn a_schema_that_accepts_nothing_is_said_so() {
     let ws = tempfile::tempdir().expect("tempdir");
-    let folder = write_tool(
+    echo_candidate(
         ws.path(),
-        "experimental",
         "never",
-        "name = \"never\"\nversion = \"0.1.0\"\ndescription = \"takes nothing\"\n\
-         cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"stdin-json\"\n\n\
-         [input]\ntype = \"string\"\nminLength = 5\nmaxLength = 2\n",
+        "[input]\ntype = \"string\"\nminLength = 5\nmaxLength = 2\n",
     );
-    std::fs::write(folder.join("run.sh"), "cat\n").expect("script");
     let report = validate_json(ws.path(), "never");
     assert_eq!(status(&report, "generated"), "warn", "{report:#}");
     assert_eq!(report["generated"]["planned"], 0);
@@ -213,17 +224,13 @@ fn a_schema_that_accepts_nothing_is_said_so() {
 #[test]
 fn a_schema_whose_smallest_value_is_huge_is_validated_without_making_it() {
     let ws = tempfile::tempdir().expect("tempdir");
-    let folder = write_tool(
+    echo_candidate(
         ws.path(),
-        "experimental",
         "bomb",
-        "name = \"bomb\"\nversion = \"0.1.0\"\ndescription = \"nested arrays\"\n\
-         cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"stdin-json\"\n\n\
-         [input]\ntype = \"array\"\nminItems = 10000\n[input.items]\ntype = \"array\"\n\
+        "[input]\ntype = \"array\"\nminItems = 10000\n[input.items]\ntype = \"array\"\n\
          minItems = 10000\n[input.items.items]\ntype = \"array\"\nminItems = 10000\n\
          [input.items.items.items]\ntype = \"string\"\n",
     );
-    std::fs::write(folder.join("run.sh"), "cat\n").expect("script");
     let out = toolbench(ws.path(), &["validate", "bomb", "--json"]);
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {:?} {}", out.status, stderr(&out)));
