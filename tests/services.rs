@@ -1610,8 +1610,8 @@ fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
 }
 
 /// An instance outlives the decision that takes its version out of use: superseded by a newer
-/// version, no message reaches it any more; a running version is archived only once its
-/// instance stopped; and a service with no active version is not launched again.
+/// version, no message reaches it any more; a running version is archived (or rolled back from)
+/// only once its instance stopped; and a service with no active version is not launched again.
 #[test]
 fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     let mut ws = Ws::new();
@@ -1675,6 +1675,19 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     );
     assert!(ws.root().join("approved/echo/tool.toml").is_file());
     assert_eq!(ws.instance("e2")["state"], "healthy");
+    // A rollback archives the version it leaves: refused as well while that version runs.
+    let out = ws.run(&["rollback", "echo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("echo@2.0.0: instance e2 is running; stop it first"),
+        "{}",
+        stderr(&out)
+    );
+    let manifest = std::fs::read_to_string(ws.root().join("approved/echo/tool.toml"));
+    assert!(
+        manifest.is_ok_and(|m| m.contains("version = \"2.0.0\"")),
+        "the running version stays active"
+    );
     let out = ws.run(&["tools", "stop", "e2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["archive", "echo"]);

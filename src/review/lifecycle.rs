@@ -668,6 +668,8 @@ pub(crate) fn rollback(
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let current = resolve(&catalog, spec, &tiers, ACTION)?.clone();
+    // The current version goes to archived/: the rule of every archive.
+    refuse_running(ACTION, store, &current)?;
     let tier = current.tier;
     let chosen = store.with_store(|store| choose_rollback_target(store, &current, to))?;
     let versions = VersionStore::new(ctx.root());
