@@ -1709,6 +1709,65 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     );
 }
 
+/// A launch while an archive of its service is under way: the archive paused after it found
+/// no instance running, before it moves the folder, and the launch asked for then. The launch
+/// waits for the decision and finds its folder gone; no instance of the archived code runs.
+#[test]
+fn a_launch_during_an_archive_starts_no_instance_of_the_archived_code() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    ws.approve_candidate("echo");
+    let mut archive = ws.command(&["archive", "echo"]);
+    archive
+        .env("TOOLBENCH_PAUSE_AT", "instances-checked:3000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let archiving = archive.spawn().expect("spawn archive");
+    // The archive holds the tool's lock once the lock file names it; its check follows at once.
+    let lock = ws.root().join(".toolbench/locks/echo.lock");
+    let holder = archiving.id().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&lock).ok().as_deref() != Some(holder.as_str()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the archive never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let launch = ws.launch("echo", "e1");
+    let archived = archiving.wait_with_output().expect("archive");
+    assert!(
+        archived.status.success(),
+        "the archive ran while nothing of echo was running: {}",
+        stderr(&archived)
+    );
+    assert!(!ws.root().join("approved/echo").exists(), "archived");
+    assert_eq!(launch.status.code(), Some(1), "{}", stdout(&launch));
+    assert_eq!(
+        stderr(&launch).trim(),
+        "toolbench: echo@1.0.0 will not launch: approved/echo is no longer there: a decision \
+         moved it since it was looked up"
+    );
+    let instance = ws.instance("e1");
+    assert!(
+        instance.is_null() || instance["state"] == "stopped",
+        "no instance of the archived echo runs: {instance}"
+    );
+    let services = std::process::Command::new("pgrep")
+        .args(["-f", "svc.py"])
+        .output()
+        .expect("pgrep");
+    let owned_here = String::from_utf8_lossy(&services.stdout)
+        .lines()
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .is_ok_and(|cwd| cwd.starts_with(ws.root()))
+        })
+        .count();
+    assert_eq!(owned_here, 0, "no process of the service is left");
+}
+
 /// An update of a definition carries the folder's other files over and seals the result: a
 /// file changed since the definition was accepted is never carried, so an update is refused
 /// and the changed file stays unsealed (the service still refuses to launch).

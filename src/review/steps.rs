@@ -223,7 +223,10 @@ pub(super) fn refuse_running(
                 live.name, live.name
             ),
         )),
-        None => Ok(()),
+        None => {
+            crate::pause_point::pause_point("instances-checked");
+            Ok(())
+        }
     }
 }
 

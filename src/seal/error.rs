@@ -20,6 +20,8 @@ pub enum SealError {
         folder: String,
         hash: String,
     },
+    #[error("{folder} is no longer there: a decision moved it since it was looked up")]
+    Gone { folder: String },
     #[error(
         "this workspace was never opened here: its {active} active tools are not accepted yet \
          (`toolbench accept --dry-run` lists them, `toolbench accept` accepts them as they \
@@ -74,6 +76,7 @@ impl SealError {
             SealError::Modified(_) => Drift::MODIFIED_FOR_AGENT,
             SealError::Unapproved { .. } => Drift::UNAPPROVED_FOR_AGENT,
             SealError::NotAccepted { .. } => Drift::NOT_ACCEPTED_FOR_AGENT,
+            SealError::Gone { .. } => "it was taken out of use meanwhile; list the tools again",
             SealError::Signature(_) => Drift::UNSIGNED_FOR_AGENT,
             SealError::WritableByOthers { .. } => {
                 "its files can be changed by other users; a person must fix that in toolbench before it runs"

@@ -322,6 +322,10 @@ pub fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
             version: entry.version.clone(),
             hash: short_hash(&entry.content_hash).to_string(),
         }))),
+        // A decision took its approval with the folder since the entry was read.
+        Some(Drift::Unapproved) if entry.path.symlink_metadata().is_err() => {
+            Err(SealError::Gone { folder })
+        }
         Some(Drift::Unapproved) => Err(SealError::Unapproved {
             name: entry.name.clone(),
             folder,

@@ -17,12 +17,15 @@ use crate::model::services::Stopped;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::proc_stat::ProcessId;
+use crate::review::lock::ToolLock;
 use crate::runner::confinement::{self, Confinement, Jail};
 use crate::runner::sandbox::{SandboxReport, ServiceLogs};
 use crate::runner::service_log as logs;
 use crate::store::services::ClaimError;
 use crate::store::{SharedStore, Store};
 
+/// How long a launch waits for a decision on its tool (which holds the tool's lock) to end.
+const LOCK_PATIENCE: Duration = Duration::from_secs(10);
 /// How often launch probes the health check.
 const PROBE_EVERY: Duration = Duration::from_millis(20);
 /// The longest single probe.
@@ -110,6 +113,11 @@ impl Services {
                 entry.tier
             )));
         }
+        // Checked and claimed under the tool's lock, as a decision checks for running
+        // instances before it archives: an archive either saw this instance starting and was
+        // refused, or moved the folder before the seal check here refuses it.
+        let tool_lock = ToolLock::acquire_within(self.root(), &entry.name, LOCK_PATIENCE)
+            .map_err(|e| ServiceError::Refused(e.to_string()))?;
         crate::seal::check(self.root(), entry)
             .map_err(|e| ServiceError::Refused(format!("{} will not launch: {e}", entry.id())))?;
         let previous = self.settle_previous(store, instance, &manifest.name)?;
@@ -183,6 +191,7 @@ impl Services {
             ClaimError::Store(e) => ServiceError::Refused(e.to_string()),
             other => ServiceError::Refused(format!("instance {instance}: {other}")),
         })?;
+        drop(tool_lock);
         let (stdout_log, stderr_log) = super::log_paths(self.root(), instance);
         let stderr_start = logs::end(&dir, Stream::Stderr);
         // Where this launch's output starts: the boundary `tools logs` and the Output pane show.
