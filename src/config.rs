@@ -877,7 +877,7 @@ mod tests {
         std::fs::write(&path, "[services]\nlog_mb = \"big\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("text").to_string();
         assert!(
-            err.contains("toolbench.toml:2: field `log_mb`: invalid type"),
+            err.contains("toolbench.toml:2: field `services.log_mb`: invalid type"),
             "{err}"
         );
     }
@@ -904,7 +904,7 @@ mod tests {
             .to_string();
         assert!(
             err.contains(
-                "toolbench.toml:2: field `mouse`: invalid type: string \"off\", expected a boolean"
+                "toolbench.toml:2: field `ui.mouse`: invalid type: string \"off\", expected a boolean"
             ),
             "{err}"
         );
@@ -1081,7 +1081,10 @@ mod tests {
         );
         std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("unknown").to_string();
-        assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
+        assert!(
+            err.contains("toolbench.toml:2: field `approvals.ask.name`"),
+            "{err}"
+        );
     }
 
     /// The workspace's file travels with the tools (agents write it): it makes what it sets

@@ -190,7 +190,8 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
-/// One line for a TOML error: `file:line: field `key`: message`.
+/// One line for a TOML error: `file:line: field `table.key`: message`, the key named with
+/// the table it is in, as a manifest's errors name theirs.
 pub(crate) fn describe_toml_error(
     path: &std::path::Path,
     text: &str,
@@ -208,13 +209,29 @@ pub(crate) fn describe_toml_error(
         + 1;
     let line = text.lines().nth(line_no - 1).unwrap_or("");
     match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => format!(
-            "{}:{line_no}: field `{}`: {message}",
-            path.display(),
-            key.trim()
-        ),
+        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => {
+            let table = text
+                .lines()
+                .take(line_no - 1)
+                .filter_map(table_header)
+                .last();
+            let key = match table {
+                Some(table) => format!("{table}.{}", key.trim()),
+                None => key.trim().to_string(),
+            };
+            format!("{}:{line_no}: field `{key}`: {message}", path.display())
+        }
         _ => format!("{}:{line_no}: {message}", path.display()),
     }
+}
+
+/// The table a TOML header line opens (`[a.b]` or `[[a]]` gives `a.b` or `a`).
+fn table_header(line: &str) -> Option<&str> {
+    let line = line.trim();
+    let inner = line.strip_prefix('[')?;
+    let inner = inner.strip_prefix('[').unwrap_or(inner);
+    let (name, _) = inner.split_once(']')?;
+    Some(name.trim())
 }
 
 #[cfg(test)]
@@ -238,6 +255,37 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_toml_error_names_the_key_with_its_table() {
+        let described = |text: &str| {
+            let err = toml::from_str::<toml::Table>(text)
+                .err()
+                .or_else(|| {
+                    #[derive(serde::Deserialize, Debug)]
+                    #[allow(dead_code)]
+                    struct Strict {
+                        n: Option<u64>,
+                        a: Option<toml::Table>,
+                    }
+                    toml::from_str::<Strict>(text).err()
+                })
+                .expect("an error");
+            describe_toml_error(std::path::Path::new("t.toml"), text, &err)
+        };
+        assert_eq!(
+            described("n = 1\n[a]\nmouse = \"yes\"\nn = 1\nn = 2\n"),
+            "t.toml:5: field `a.n`: duplicate key"
+        );
+        assert_eq!(
+            described("n = \"x\"\n"),
+            "t.toml:1: field `n`: invalid type: string \"x\", expected u64"
+        );
+        assert_eq!(
+            described("[[a.b]]\nk = 1\nk = 2\n"),
+            "t.toml:3: field `a.b.k`: duplicate key"
+        );
+    }
 
     #[test]
     fn shorten_cuts_long_text_on_one_line() {
