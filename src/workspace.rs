@@ -52,11 +52,9 @@ fn choose_root(
     cwd: &Path,
 ) -> Result<(PathBuf, RootSource), WorkspaceError> {
     if let Some(root) = explicit {
-        let root = if root.is_absolute() {
-            root.to_path_buf()
-        } else {
-            cwd.join(root)
-        };
+        // Components collected again drop `.` and trailing slashes (`--root .` named files
+        // as `/x/./toolbench.toml`); `..` stays, as a link may stand before it.
+        let root: PathBuf = cwd.join(root).components().collect();
         check_existing(&root)?;
         if !is_workspace(&root) {
             return Err(WorkspaceError::NotAWorkspace(root));
@@ -222,6 +220,21 @@ mod tests {
             resolve_root(Some(&missing), dir.path()),
             Err(WorkspaceError::Missing(missing))
         );
+    }
+
+    #[test]
+    fn an_explicit_root_is_named_without_dots_or_trailing_slashes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        init_workspace(&dir.path().join("ws")).expect("init");
+        for given in [".", "./", "ws/.", "./ws/"] {
+            let cwd = if given.contains("ws") {
+                dir.path().to_path_buf()
+            } else {
+                dir.path().join("ws")
+            };
+            let (root, _) = resolve_root(Some(Path::new(given)), &cwd).expect("resolved");
+            assert_eq!(root, dir.path().join("ws"), "--root {given}");
+        }
     }
 
     #[test]
