@@ -995,6 +995,58 @@ fn the_review_tells_packages_new_since_the_active_version() {
     );
 }
 
+/// A lock's sources are judged against the config's index and links: once the config names
+/// other ones, the report validated before is not given again as it was, and the package
+/// from an index the config no longer names is flagged.
+#[test]
+fn a_report_of_a_lock_does_not_outlive_the_config_it_judged_its_sources_by() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool(
+        "own_index",
+        USES_TINYDEP,
+        &format!(
+            "[dependencies]\nindex = \"http://127.0.0.1:{}/simple\"\n",
+            index.port
+        ),
+    );
+    let unnamed = |report: &Value| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "unnamed-index")
+    };
+    let report = bench.validate("own_index");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    assert!(!unnamed(&report), "the config names the index: {report}");
+    assert_eq!(
+        bench.validate("own_index")["cached"],
+        true,
+        "unchanged: cached"
+    );
+    // The config names PyPI's index now (none given); the tool still names the loopback one.
+    std::fs::write(
+        bench.config.path().join("config.toml"),
+        format!("[dependencies]\nuv = \"{}\"\n", uv.display()),
+    )
+    .expect("config");
+    let out = bench.run(&["approve", "own_index"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: cannot approve own_index@1.0.0: experimental/own_index was validated while \
+         your config's [dependencies] named other package sources: validate it again, read the \
+         report, then approve"
+    );
+    let report = bench.validate("own_index");
+    assert_eq!(report["cached"], false, "{report}");
+    assert!(unnamed(&report), "{report}");
+    let out = bench.run(&["approve", "own_index"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
 #[test]
 fn a_package_from_an_index_only_the_manifest_names_is_flagged() {
     let Some(uv) = uv() else { return };

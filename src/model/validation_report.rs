@@ -234,6 +234,10 @@ pub struct ValidationReport {
     /// from before the baseline was kept, which hold only while nothing of the name is).
     #[serde(default)]
     pub(crate) baseline: Option<Baseline>,
+    /// Where its packages were judged to come from (the index and links of the config and
+    /// manifest then, `validate::package_sources`); none for a tool that declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) package_sources: Option<String>,
     pub(crate) content_hash: String,
     /// RFC 3339 UTC.
     pub(crate) validated_at: String,

@@ -23,7 +23,7 @@ use super::steps::{
     refuse_unsealed, relative, resolve, review_text, take_snapshots, tier_slot, wrap_if_bare,
     write_in_workspace,
 };
-use super::validate::compared_with;
+use super::validate::{self, compared_with};
 use crate::model::decisions::DecisionKind;
 use crate::model::review_command::Accepted;
 use crate::model::review_command::ReviewCommand;
@@ -274,10 +274,23 @@ fn refuse_unvalidated(
     store: &Store,
     entry: &ToolEntry,
 ) -> Result<(), ReviewError> {
+    let folder = relative(ctx.root(), &entry.path);
     if store.has_validation_of(&entry.content_hash)? {
+        let report = store
+            .validation_of_content(&entry.content_hash)?
+            .and_then(|json| serde_json::from_str::<validate::ValidationReport>(&json).ok());
+        if report.is_some_and(|report| validate::judged_other_sources(ctx, &report)) {
+            return Err(ReviewError::refused(
+                action,
+                entry.id(),
+                format!(
+                    "{folder} was validated while your config's [dependencies] named other \
+                     package sources: validate it again, read the report, then approve"
+                ),
+            ));
+        }
         return Ok(());
     }
-    let folder = relative(ctx.root(), &entry.path);
     let now = crate::model::short_hash(&entry.content_hash);
     let reason = match store.validated_hash_at(&folder)? {
         Some(judged) => format!(

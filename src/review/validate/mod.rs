@@ -295,6 +295,7 @@ pub(crate) async fn validate(
     findings.extend(lint_findings);
     findings.extend(security_findings);
     let tests = case_runs.into_iter().map(|c| c.result).collect();
+    let package_sources = judged_packages(&checks).then(|| package_sources(review));
     Ok(ValidationReport {
         name: entry.name.clone(),
         version: entry.version.clone(),
@@ -309,6 +310,7 @@ pub(crate) async fn validate(
         generated,
         differential: replayed.ok(),
         baseline: report_baseline,
+        package_sources,
         content_hash: judged,
         validated_at: crate::clock::now_rfc3339(),
         cached: false,
@@ -485,6 +487,9 @@ pub(crate) async fn validate_cached(
     } else {
         cached(&store.lock(), review.root(), entry)?
     };
+    // A lock's sources were judged against the config's index and links of the day
+    // (`unnamed-index`): a report holds only while they are the same.
+    let found = found.filter(|report| !judged_other_sources(review, report));
     // A candidate's report compared with another baseline (a version accepted, approved or
     // rolled back since) judged what it would change against what is no longer there. An
     // active tool keeps the report it was approved on.
@@ -516,6 +521,33 @@ pub(crate) async fn validate_cached(
     }
     save(&mut store.lock(), review.root(), &report)?;
     Ok(report)
+}
+
+/// Whether `report` judged a lock's sources against other index and links than the config
+/// names now: its findings may miss a host the config no longer names.
+pub(crate) fn judged_other_sources(review: &ReviewContext, report: &ValidationReport) -> bool {
+    judged_packages(&report.checks)
+        && report.package_sources.as_deref() != Some(&*package_sources(review))
+}
+
+/// Whether the dependencies check judged packages the tool declares or locks.
+fn judged_packages(checks: &[Check]) -> bool {
+    checks
+        .iter()
+        .any(|c| c.check == CheckKind::Dependencies && c.status != CheckStatus::Skip)
+}
+
+/// What the config says of where packages may come from: the index and links a lock's
+/// sources are judged against (a host it does not name is flagged), and whether direct
+/// references may be resolved. (The manifest's own are part of the content judged.)
+fn package_sources(review: &ReviewContext) -> String {
+    let settings = &review.config().dependencies;
+    format!(
+        "index {}; links {}; direct {}",
+        settings.index.as_deref().unwrap_or("(default)"),
+        settings.find_links.join(" "),
+        settings.allow_direct
+    )
 }
 
 /// The manifest check: broken is a failure, inferred or with unknown fields a warning.
@@ -650,6 +682,7 @@ mod tests {
             generated: None,
             differential: None,
             baseline: None,
+            package_sources: None,
             content_hash: "h".into(),
             validated_at: "2026-11-21T10:00:00.000Z".into(),
             cached: false,
