@@ -1308,53 +1308,60 @@ impl App {
             return;
         }
         let action = self.keymap.lookup(&[KeyContext::Dialog], &key);
+        // One rule for every one-line field: a key that would break its line is the dialog's
+        // Enter instead, never a second line.
+        if action.is_none()
+            && paste::breaks_line(&key)
+            && self.overlay.as_ref().map(Overlay::field) == Some(Field::Line)
+        {
+            return self.dialog_enter();
+        }
         match (action, self.overlay.as_mut()) {
             // Esc leaves the reason, not the list.
             (Some(Action::Close), Some(Overlay::Suggestions(state))) => state.reason = None,
-            (_, Some(Overlay::Suggestions(_))) if key.code == KeyCode::Enter => {
-                self.submit_dialog()
-            }
             (_, Some(Overlay::Suggestions(state))) => {
                 if let Some(reason) = &mut state.reason {
-                    reason.input(key);
+                    paste::key_into_area(reason, key, Field::Line);
                 }
             }
             (Some(Action::Close), _) => self.overlay = None,
             (Some(Action::Submit), _) => self.submit_dialog(),
-            (_, Some(Overlay::Accept(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (_, Some(Overlay::Accept(state))) => {
-                state.confirm.input(key);
+                paste::key_into_area(&mut state.confirm, key, Field::Line);
             }
             (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
             (Some(Action::Grant), Some(Overlay::Launch(launch))) => launch.toggle_grant(),
             (Some(Action::NextField), Some(Overlay::MarkFailure(mark))) => mark.next_field(),
-            (_, Some(Overlay::Launch(launch))) => {
-                // A tool without input starts on one more Enter.
-                if key.code == KeyCode::Enter && launch.editor.is_none() && launch.confirm.is_none()
-                {
-                    self.submit_dialog();
-                } else {
-                    launch.input_key(key);
-                }
-            }
+            (_, Some(Overlay::Launch(launch))) => launch.input_key(key),
             (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
-            (_, Some(Overlay::Service(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (_, Some(Overlay::Service(dialog))) => dialog.input_key(key),
             (Some(Action::NextField), Some(Overlay::Evolve(evolve))) => evolve.switch_focus(),
             (Some(Action::Editor), Some(Overlay::Evolve(_))) => self.edit_externally(),
             (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
             (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
             (_, Some(Overlay::Evolve(evolve))) => evolve.input_key(key),
-            (_, Some(Overlay::CallAnswer(answer)))
-                if key.code == KeyCode::Enter && !answer.is_editor() =>
-            {
-                self.submit_dialog()
-            }
             (_, Some(Overlay::CallAnswer(answer))) => answer.input_key(key),
-            (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (Some(Action::NextField), Some(Overlay::Decision(decision))) => decision.switch_field(),
             (_, Some(Overlay::Decision(decision))) => decision.input_key(key),
             _ => {}
+        }
+    }
+
+    /// Enter in a one-line field: what the dialog's Enter means. The evolve hint and the
+    /// mark-failure dialog's fields move on to the next field (its last, the severity,
+    /// saves); every other dialog submits: a launch runs (once the name is typed), a
+    /// decision or an answer confirms.
+    fn dialog_enter(&mut self) {
+        let moved_on = match self.overlay.as_mut() {
+            Some(Overlay::Evolve(evolve)) => {
+                evolve.switch_focus();
+                true
+            }
+            Some(Overlay::MarkFailure(mark)) => mark.move_on(),
+            _ => false,
+        };
+        if !moved_on {
+            self.submit_dialog();
         }
     }
 

@@ -1,8 +1,11 @@
-//! A paste is text, never a command. The terminal brackets what is pasted (bracketed paste),
-//! and the workbench types it whole into the field being edited: a line break is one only in a
-//! multi-line editor, a space in a one-line field (where Enter would submit), and no control
-//! character of it reaches a field, from which it would be drawn to the terminal.
+//! What a text field takes, typed or pasted. A paste is text, never a command. The terminal
+//! brackets what is pasted (bracketed paste), and the workbench types it whole into the field
+//! being edited: a line break is one only in a multi-line editor, a space in a one-line field
+//! (where Enter would submit), and no control character of it reaches a field, from which it
+//! would be drawn to the terminal. A key that breaks a line is never typed into a one-line
+//! field either: there it is the dialog's Enter (`breaks_line`).
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 /// How a field takes a paste's line breaks.
@@ -43,6 +46,28 @@ pub(crate) fn into_area(area: &mut TextArea<'_>, text: &str, field: Field) -> bo
     true
 }
 
+/// A key the editor would take as a line break: Enter with any modifier, `ctrl-m`, or a `\n`
+/// or `\r` a terminal sends as a character (ratatui-textarea breaks the line on each).
+pub(crate) fn breaks_line(key: &KeyEvent) -> bool {
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Enter => true,
+        KeyCode::Char('m') => ctrl && !alt,
+        KeyCode::Char('\n' | '\r') => !ctrl && !alt,
+        _ => false,
+    }
+}
+
+/// Types `key` into `area` as `field` takes it: a one-line field never takes a line break.
+/// False when the key left the text as it was.
+pub(crate) fn key_into_area(area: &mut TextArea<'_>, key: KeyEvent, field: Field) -> bool {
+    if field == Field::Line && breaks_line(&key) {
+        return false;
+    }
+    area.input(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +90,32 @@ mod tests {
         let mut line = TextArea::default();
         into_area(&mut line, "one\r\ntwo", Field::Line);
         assert_eq!(line.lines(), ["one two"]);
+    }
+
+    #[test]
+    fn a_line_takes_no_key_that_breaks_a_line_and_an_editor_does() {
+        let breaks = [
+            KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+            KeyEvent::new(KeyCode::Enter, KeyModifiers::SHIFT),
+            KeyEvent::new(KeyCode::Char('m'), KeyModifiers::CONTROL),
+            KeyEvent::new(KeyCode::Char('\n'), KeyModifiers::NONE),
+            KeyEvent::new(KeyCode::Char('\r'), KeyModifiers::NONE),
+        ];
+        for key in breaks {
+            assert!(breaks_line(&key), "{key:?}");
+            let mut line = TextArea::new(vec!["ab".into()]);
+            assert!(!key_into_area(&mut line, key, Field::Line), "{key:?}");
+            assert_eq!(line.lines(), ["ab"], "{key:?}");
+            let mut editor = TextArea::new(vec!["ab".into()]);
+            assert!(key_into_area(&mut editor, key, Field::Lines), "{key:?}");
+            assert_eq!(editor.lines().len(), 2, "{key:?}");
+        }
+        let mut line = TextArea::default();
+        assert!(key_into_area(
+            &mut line,
+            KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE),
+            Field::Line
+        ));
+        assert_eq!(line.lines(), ["m"]);
     }
 }

@@ -181,6 +181,19 @@ impl Overlay {
         }
     }
 
+    /// How the dialog's field that has the keys takes text: a multi-line editor (the launch
+    /// dialog's input, the evolve editor's file, an agent call's arguments) or one line
+    /// (every other field, and a dialog with nothing to type), where Enter is the dialog's.
+    pub(super) fn field(&self) -> crate::tui::paste::Field {
+        use crate::tui::paste::Field;
+        match self {
+            Overlay::Launch(launch) => launch.field(),
+            Overlay::Evolve(evolve) => evolve.field(),
+            Overlay::CallAnswer(answer) => answer.field(),
+            _ => Field::Line,
+        }
+    }
+
     pub(super) fn is_dialog(&self) -> bool {
         if let Overlay::Suggestions(state) = self {
             return state.reason.is_some();

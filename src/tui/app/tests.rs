@@ -1993,6 +1993,7 @@ mod log;
 mod long_lines;
 mod marks;
 mod mouse;
+mod one_line_fields;
 mod pager;
 mod pair;
 mod paste;

@@ -85,20 +85,27 @@ impl CallAnswerState {
         matches!(self.kind, CallAnswer::Edit(_))
     }
 
-    /// Types a paste into the answer: the arguments' editor takes its lines, a reason one line.
-    pub(crate) fn paste(&mut self, text: &str) -> bool {
-        let field = if self.is_editor() {
+    /// How the answer takes text: the arguments' editor its lines, a reason or a pattern one
+    /// line (there Enter confirms).
+    pub(crate) fn field(&self) -> Field {
+        if self.is_editor() {
             Field::Lines
         } else {
             Field::Line
-        };
+        }
+    }
+
+    /// Types a paste into the answer: the arguments' editor takes its lines, a reason one line.
+    pub(crate) fn paste(&mut self, text: &str) -> bool {
+        let field = self.field();
         paste::into_area(&mut self.text, text, field);
         self.check();
         true
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
-        self.text.input(key);
+        let field = self.field();
+        paste::key_into_area(&mut self.text, key, field);
         self.check();
     }
 

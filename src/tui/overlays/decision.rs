@@ -257,10 +257,10 @@ impl DecisionState {
         let takes_text = self.takes_text();
         match (&mut self.confirm, self.editing_confirm) {
             (Some(confirm), true) => {
-                confirm.input(key);
+                paste::key_into_area(confirm, key, Field::Line);
             }
             _ if takes_text => {
-                self.text.input(key);
+                paste::key_into_area(&mut self.text, key, Field::Line);
             }
             _ => {}
         }

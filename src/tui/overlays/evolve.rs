@@ -125,6 +125,15 @@ impl EvolveState {
         }
     }
 
+    /// How the field that has the keys takes text: the hint one line (there Enter moves on to
+    /// the files), the file being edited its lines.
+    pub(crate) fn field(&self) -> Field {
+        match self.focus {
+            EvolveFocus::Hint => Field::Line,
+            EvolveFocus::Editor => Field::Lines,
+        }
+    }
+
     /// Types a paste into the hint (one line) or the file being edited (its lines).
     pub(crate) fn paste(&mut self, text: &str) -> bool {
         self.problem = None;
@@ -141,13 +150,12 @@ impl EvolveState {
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         self.problem = None;
         match self.focus {
-            EvolveFocus::Hint if key.code != crossterm::event::KeyCode::Enter => {
-                self.hint.input(key);
+            EvolveFocus::Hint => {
+                paste::key_into_area(&mut self.hint, key, Field::Line);
             }
-            EvolveFocus::Hint => self.switch_focus(),
             EvolveFocus::Editor => {
                 if let Some(file) = self.files.as_mut().and_then(|f| f.get_mut(self.selected)) {
-                    file.editor.input(key);
+                    paste::key_into_area(&mut file.editor, key, Field::Lines);
                 }
             }
         }

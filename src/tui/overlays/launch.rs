@@ -270,24 +270,36 @@ impl LaunchState {
                 return;
             }
         }
+        let field = self.field();
         let target = if self.editing_confirm {
             self.confirm.as_mut()
         } else {
             self.editor.as_mut()
         };
         if let Some(area) = target {
-            area.input(key);
+            paste::key_into_area(area, key, field);
         }
         self.check();
+    }
+
+    /// How the field that has the keys takes text: the input's editor its lines, the typed
+    /// name one line (there Enter runs).
+    pub(crate) fn field(&self) -> Field {
+        if self.editing_confirm || self.editor.is_none() {
+            Field::Line
+        } else {
+            Field::Lines
+        }
     }
 
     /// Types a paste into the field that has the keys: the input's editor takes its lines,
     /// the confirmation one line. False when the tool takes no input and asks nothing.
     pub(crate) fn paste(&mut self, text: &str) -> bool {
-        let (target, field) = if self.editing_confirm {
-            (self.confirm.as_mut(), Field::Line)
+        let field = self.field();
+        let target = if self.editing_confirm {
+            self.confirm.as_mut()
         } else {
-            (self.editor.as_mut(), Field::Lines)
+            self.editor.as_mut()
         };
         let Some(area) = target else {
             return false;

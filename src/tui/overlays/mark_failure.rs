@@ -69,6 +69,15 @@ impl MarkFailureState {
         self.field = (self.field + 1) % 4;
     }
 
+    /// Enter: on to the next field; false on the last (the severity), where Enter saves.
+    pub(crate) fn move_on(&mut self) -> bool {
+        let more = self.field < 3;
+        if more {
+            self.field += 1;
+        }
+        more
+    }
+
     /// The first known tag that starts with what is typed, when that is not a tag already.
     fn completion(&self) -> Option<String> {
         let typed = self.tag.lines().join("");
@@ -82,42 +91,37 @@ impl MarkFailureState {
             .cloned()
     }
 
+    /// The text field that has the keys; `None` on the severity, which is chosen, not typed.
+    fn text_field(&mut self) -> Option<&mut TextArea<'static>> {
+        match self.field {
+            0 => Some(&mut self.scenario),
+            1 => Some(&mut self.error),
+            2 => Some(&mut self.tag),
+            _ => None,
+        }
+    }
+
     /// Types a paste into the text field that has the keys (one line each); false on the
-    /// severity, which is chosen, not typed.
+    /// severity.
     pub(crate) fn paste(&mut self, text: &str) -> bool {
-        let area = match self.field {
-            0 => &mut self.scenario,
-            1 => &mut self.error,
-            2 => &mut self.tag,
-            _ => return false,
-        };
-        paste::into_area(area, text, Field::Line)
+        self.text_field()
+            .is_some_and(|area| paste::into_area(area, text, Field::Line))
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         use crossterm::event::KeyCode;
-        match self.field {
-            0 if key.code != KeyCode::Enter => {
-                self.scenario.input(key);
-            }
-            1 if key.code != KeyCode::Enter => {
-                self.error.input(key);
-            }
-            2 if key.code != KeyCode::Enter => {
-                self.tag.input(key);
-            }
-            3 => {
-                let step: isize = match key.code {
-                    KeyCode::Left | KeyCode::Char('h') => -1,
-                    KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => 1,
-                    _ => 0,
-                };
-                let all = Severity::ALL;
-                let i = all.iter().position(|s| *s == self.severity).unwrap_or(0) as isize;
-                self.severity = all[(i + step).rem_euclid(all.len() as isize) as usize];
-            }
-            _ => {}
+        if let Some(area) = self.text_field() {
+            paste::key_into_area(area, key, Field::Line);
+            return;
         }
+        let step: isize = match key.code {
+            KeyCode::Left | KeyCode::Char('h') => -1,
+            KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => 1,
+            _ => 0,
+        };
+        let all = Severity::ALL;
+        let i = all.iter().position(|s| *s == self.severity).unwrap_or(0) as isize;
+        self.severity = all[(i + step).rem_euclid(all.len() as isize) as usize];
     }
 
     /// The command that records the failure, or what is wrong with it: the rule

@@ -87,10 +87,8 @@ impl ServiceDialogState {
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
-        if key.code != crossterm::event::KeyCode::Enter {
-            self.text.input(key);
-            self.problem = None;
-        }
+        paste::key_into_area(&mut self.text, key, Field::Line);
+        self.problem = None;
     }
 }
 

@@ -99,7 +99,7 @@ pub(crate) fn draw(
         }
         None => frame.render_widget(
             Paragraph::new(if state.confirm.is_some() {
-                "This tool takes no input. Type its name below, then press ctrl-s to run it."
+                "This tool takes no input. Type its name below, then press enter (or ctrl-s) to run it."
             } else {
                 "This tool takes no input. Press enter (or ctrl-s) to run it."
             })

@@ -23,7 +23,7 @@ pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &MarkFai
             theme.title_focused,
         ))
         .title_bottom(Span::styled(
-            " tab next field · ←/→ severity · ctrl-s save · esc cancel ",
+            " enter/tab next field · ←/→ severity · ctrl-s save · esc cancel ",
             theme.dim,
         ));
     frame.render_widget(Clear, rect);
@@ -84,6 +84,9 @@ pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &MarkFai
             theme.dim
         };
         spans.push(Span::styled(format!(" {s} "), style));
+    }
+    if state.field == 3 {
+        spans.push(Span::styled("  enter saves", theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), severity);
     if let Some(text) = &state.problem {
