@@ -1182,25 +1182,26 @@ impl App {
         }
     }
 
-    /// On the too-small screen, which says how to quit: the quit key quits, as elsewhere;
-    /// any other event is dropped.
+    /// On the too-small screen, which says only quitting and resizing act: the quit key
+    /// quits as it does with nothing open, even over a view where it would close the view
+    /// (hidden, it is not closed first); any other event is dropped.
     fn quit_key_only(&mut self, event: Event) {
         if let Event::Key(key) = event
             && key.kind != KeyEventKind::Release
             && self.keymap.lookup(&[KeyContext::Global], &key) == Some(Action::Quit)
         {
-            self.perform(Action::Quit);
+            self.quit();
         }
     }
 
     fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
-        // A control key bound to quit (ctrl-c) quits from anywhere, a dialog or a field too,
-        // where `q` is text.
+        // A control key bound to quit (ctrl-c) quits from anywhere, a dialog, a field or a
+        // view where `q` is text or closes the view.
         if key.modifiers.contains(KeyModifiers::CONTROL)
             && self.keymap.lookup(&[KeyContext::Global], &key) == Some(Action::Quit)
         {
-            return self.perform(Action::Quit);
+            return self.quit();
         }
         if self.editing_the_filter() && self.edit_filter(&key) {
             return;
@@ -1906,6 +1907,26 @@ impl App {
         true
     }
 
+    /// Quits, whatever is open: a view the quit key would close otherwise stays as it is.
+    fn quit(&mut self) {
+        self.dirty = true;
+        let confirmed = self.armed.take() == Some(Action::Quit);
+        self.quit_once_confirmed(confirmed);
+    }
+
+    /// Quits at once with no run going; with runs going, on the second press (`confirmed`).
+    fn quit_once_confirmed(&mut self, confirmed: bool) {
+        let in_flight = self.runs_in_flight();
+        if in_flight == 0 || confirmed {
+            self.should_quit = true;
+        } else {
+            self.ask_again(
+                Action::Quit,
+                format!("press again to cancel {in_flight} run(s) and quit"),
+            );
+        }
+    }
+
     fn set_query(&mut self, query: String) {
         self.filter.query = query;
         self.catalog_cursor.first();
@@ -1926,17 +1947,7 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => {
-                let in_flight = self.runs_in_flight();
-                if in_flight == 0 || confirmed {
-                    self.should_quit = true;
-                } else {
-                    self.ask_again(
-                        action,
-                        format!("press again to cancel {in_flight} run(s) and quit"),
-                    );
-                }
-            }
+            Action::Quit => self.quit_once_confirmed(confirmed),
             Action::Help => {
                 self.overlay = Some(Overlay::Help {
                     scroll: 0,

@@ -793,6 +793,48 @@ fn a_too_small_terminal_takes_no_key_but_quit() {
     assert!(app.should_quit, "q quits, as the screen says");
 }
 
+/// The too-small screen says only quitting and resizing act: over a view where `q` would
+/// close the view (a resource view, the stats, the suggestions), `q` there quits as it does
+/// with nothing open, and asks again while a run goes; `ctrl-c` quits from a view at any size.
+#[test]
+fn q_on_the_too_small_screen_quits_over_a_view_too() {
+    type Open = fn(&mut App);
+    let open_views: [(&str, Open); 3] = [
+        ("runs", |app| {
+            key(app, KeyCode::Char(':'));
+            type_text(app, "runs");
+            key(app, KeyCode::Enter);
+        }),
+        ("stats", |app| key(app, KeyCode::Char('S'))),
+        ("suggestions", |app| key(app, KeyCode::Char('O'))),
+    ];
+    for (name, open) in open_views {
+        let mut app = app_with(sample());
+        open(&mut app);
+        assert!(app.overlay.is_some(), "{name} open");
+        app.update(AppEvent::Terminal(Event::Resize(40, 10)));
+        key(&mut app, KeyCode::Char('q'));
+        assert!(app.should_quit, "{name}: q quits, as the screen says");
+
+        let mut app = app_with(sample());
+        open(&mut app);
+        ctrl(&mut app, 'c');
+        assert!(app.should_quit, "{name}: ctrl-c quits");
+    }
+    // With a run going, the first q asks, on the screen it is pressed on; the second quits.
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    key(&mut app, KeyCode::Char('S'));
+    app.update(AppEvent::Terminal(Event::Resize(40, 10)));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    assert!(matches!(app.overlay, Some(Overlay::Stats(_))), "not closed");
+    assert!(render(&app, 40, 10).contains("q again to cancel 1 run(s)"));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
 #[test]
 fn panes_switch_with_tab_and_numbers() {
     let mut app = app_with(sample());
