@@ -555,9 +555,10 @@ impl ToolEntry {
         }
     }
 
-    /// `name@version`, the identity the CLI accepts.
+    /// `name@version`, the identity the CLI accepts; a broken tool, whose version is not
+    /// known, by its name alone (never `name@?`), as [`ToolId`] spells it.
     pub(crate) fn id(&self) -> String {
-        format!("{}@{}", self.name, self.version)
+        ToolId::of(self).to_string()
     }
 
     /// The identity as a [`ToolId`], to hand to a lookup or a decision.

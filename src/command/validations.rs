@@ -59,9 +59,9 @@ impl ValidationTarget {
         }
     }
 
-    /// `name@version`, as the entry's `id`.
+    /// `name@version`, or a broken tool's name alone, as the entry's `id`.
     fn id(&self) -> String {
-        format!("{}@{}", self.name, self.version)
+        crate::model::ToolId::known(&self.name, &self.version).to_string()
     }
 }
 

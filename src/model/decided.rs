@@ -80,12 +80,8 @@ impl Decision {
     /// One line saying what happened, e.g.
     /// `approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot)`.
     pub(crate) fn summary(&self) -> String {
-        // A broken tool has no known version ("?"): name it alone.
-        let id = if self.version == "?" {
-            self.tool.clone()
-        } else {
-            format!("{}@{}", self.tool, self.version)
-        };
+        // A broken tool has no known version ("?"): named alone.
+        let id = crate::model::ToolId::known(&self.tool, &self.version).to_string();
         let moved = format!("{} → {}", self.from_tier, self.to_tier);
         let mut notes = Vec::new();
         if self.wrapped {

@@ -243,6 +243,22 @@ mod tests {
         assert_eq!(ToolId::of(&broken), ToolId::named("Not A Name"));
     }
 
+    /// A broken tool's version is not known (`?`): it is named alone wherever a person reads
+    /// its name (a refusal, the validation queue), never `name@?`.
+    #[test]
+    fn a_broken_entry_is_named_without_a_version() {
+        let entry = ToolEntry::fixture(super::super::Tier::Experimental, "url_extract");
+        assert_eq!(entry.id(), "url_extract@1.0.0");
+        let broken = ToolEntry {
+            version: "?".into(),
+            error: Some("tool.toml: expected `=`".into()),
+            ..entry
+        };
+        assert_eq!(broken.id(), "url_extract");
+        let refused = crate::review::ReviewError::refused("approve", broken.id(), "broken");
+        assert_eq!(refused.to_string(), "cannot approve url_extract: broken");
+    }
+
     #[test]
     fn a_version_is_compared_as_semver() {
         let id: ToolId = "t@1.2.0".parse().expect("valid");

@@ -1871,7 +1871,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
         }),
         result: Err(crate::review::ReviewError::Refused {
             action: "approve",
-            tool: "url_extract@?".into(),
+            tool: "url_extract".into(),
             reason: "manifest is broken".into(),
         }
         .into()),
@@ -1880,7 +1880,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
     assert_eq!(
         message,
         Some((
-            "cannot approve url_extract@?: manifest is broken".to_string(),
+            "cannot approve url_extract: manifest is broken".to_string(),
             Level::Error
         ))
     );

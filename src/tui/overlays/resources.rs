@@ -16,7 +16,7 @@ use crate::model::calls::CallRow;
 use crate::model::decisions::DecisionRecord;
 use crate::model::services::InstanceRow;
 use crate::model::validation_report::ValidationReport;
-use crate::model::{FailureRecord, RunRecord};
+use crate::model::{FailureRecord, RunRecord, ToolId};
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 use crate::tui::text_fit::short_time;
@@ -162,7 +162,7 @@ impl ValidationRow {
         ValidationRow {
             order,
             state,
-            tool: format!("{}@{}", queued.name, queued.version),
+            tool: ToolId::known(&queued.name, &queued.version).to_string(),
             path: queued.path,
             asked_by: match queued.asked_by_person {
                 true => "you",
@@ -180,7 +180,7 @@ impl ValidationRow {
                 true => "kept",
                 false => "done",
             },
-            tool: format!("{}@{}", report.name, report.version),
+            tool: ToolId::known(&report.name, &report.version).to_string(),
             path,
             asked_by: "-",
             verdict: Some(report.verdict.as_str().to_string()),

@@ -527,7 +527,7 @@ fn colon_validations_shows_the_queue_in_its_order_and_p_pauses_it_from_there() {
     insta::assert_snapshot!(screen);
     for row in [
         "  validating drop_tables@0.1.0 background",
-        "1 waiting    url_extract@?     you",
+        "1 waiting    url_extract       you",
         "2 waiting    slugify@1.0.0     background",
         "  done       csv_to_json@1.3.0 -          warn    11-24 10:00",
     ] {
@@ -560,7 +560,7 @@ fn colon_validations_shows_the_queue_in_its_order_and_p_pauses_it_from_there() {
     );
     assert!(screen.contains("2 paused     slugify@1.0.0"), "{screen}");
     assert!(
-        screen.contains("1 waiting    url_extract@?"),
+        screen.contains("1 waiting    url_extract       you"),
         "asked: {screen}"
     );
     assert!(screen.contains("P go on"), "{screen}");
