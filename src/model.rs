@@ -495,7 +495,34 @@ impl Signature {
     }
 }
 
+/// What a person does about an active tool that will not run until they look at it; each
+/// front end names its own way to do it (the CLI its commands, the workbench its keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Awaits {
+    /// Its content changed since it was approved: the change is sent to review, or approved
+    /// where it is.
+    Change,
+    /// No approval of it is on record: it is sent to review, or approved where it is.
+    Review,
+    /// The workspace was never opened here: its active tools are accepted first.
+    Acceptance,
+}
+
 impl Drift {
+    /// What a person does about it, where resubmitting or approving settles it (or accepting
+    /// the workspace); `None` for a signature, which only a reviewer's signed review settles.
+    pub(crate) fn awaits(&self) -> Option<Awaits> {
+        match self {
+            Drift::Modified { .. } => Some(Awaits::Change),
+            Drift::Unapproved => Some(Awaits::Review),
+            Drift::NotAccepted => Some(Awaits::Acceptance),
+            Drift::Unsigned
+            | Drift::SignedOtherContent { .. }
+            | Drift::SignatureInvalid { .. }
+            | Drift::SignerNotAllowed { .. } => None,
+        }
+    }
+
     /// What an agent is told of a modified tool: that a person must review it, never how to
     /// approve it (agents have shells).
     pub(crate) const MODIFIED_FOR_AGENT: &str = "its content was changed since a person approved it; a person must review the change in toolbench before it runs again";

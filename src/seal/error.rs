@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::Drift;
+use crate::model::{Awaits, Drift};
 use crate::safe_fs::SafeFsError;
 
 /// Why an active tool may not run (or be promoted) as it is. The caller names the tool.
@@ -13,7 +13,8 @@ pub enum SealError {
     #[error("{0}")]
     Modified(Box<Modification>),
     #[error(
-        "{folder} was not approved in this workspace (no approval on record): `toolbench accept {name}` accepts it as it is, `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is"
+        "{}: `toolbench accept {name}` accepts it as it is, `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is",
+        unapproved(folder)
     )]
     Unapproved {
         name: String,
@@ -23,9 +24,9 @@ pub enum SealError {
     #[error("{folder} is no longer there: a decision moved it since it was looked up")]
     Gone { folder: String },
     #[error(
-        "this workspace was never opened here: its {active} active tools are not accepted yet \
-         (`toolbench accept --dry-run` lists them, `toolbench accept` accepts them as they \
-         are, or open the workbench, which asks)"
+        "{} (`toolbench accept --dry-run` lists them, `toolbench accept` accepts them as they \
+         are, or open the workbench, which asks)",
+        not_accepted(active)
     )]
     NotAccepted { active: usize },
     #[error(
@@ -68,7 +69,29 @@ pub struct Modification {
     pub(crate) hash: String,
 }
 
+/// `Unapproved`'s problem, without what to do about it.
+fn unapproved(folder: &str) -> String {
+    format!("{folder} was not approved in this workspace (no approval on record)")
+}
+
+/// `NotAccepted`'s problem, without what to do about it.
+fn not_accepted(active: &usize) -> String {
+    format!("this workspace was never opened here: its {active} active tools are not accepted yet")
+}
+
 impl SealError {
+    /// What is wrong, without what to do about it, when a person settles it by looking at the
+    /// tool (or accepting the workspace), and which of those it awaits: each front end names
+    /// its own way there (the CLI its commands, the workbench its keys). `None` for the rest.
+    pub(crate) fn awaiting(&self) -> Option<(Awaits, String)> {
+        match self {
+            SealError::Modified(modification) => Some((Awaits::Change, modification.problem())),
+            SealError::Unapproved { folder, .. } => Some((Awaits::Review, unapproved(folder))),
+            SealError::NotAccepted { active } => Some((Awaits::Acceptance, not_accepted(active))),
+            _ => None,
+        }
+    }
+
     /// Why the tool may not run, as an agent is told: what is wrong, and that a person must
     /// review it; never the command that would approve it (agents have shells).
     pub(crate) fn for_agent(&self) -> &'static str {
@@ -88,19 +111,30 @@ impl SealError {
     }
 }
 
-impl std::fmt::Display for Modification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Modification {
+    /// What changed, without what to do about it.
+    fn problem(&self) -> String {
         let Modification {
-            name,
             folder,
             approved,
             approved_hash,
             version,
             hash,
+            ..
         } = self;
+        format!(
+            "{folder} was modified since approval (approved {approved} {approved_hash}, now {version} {hash})"
+        )
+    }
+}
+
+impl std::fmt::Display for Modification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Modification { name, hash, .. } = self;
         write!(
             f,
-            "{folder} was modified since approval (approved {approved} {approved_hash}, now {version} {hash}): `toolbench resubmit {name}` sends the change to review, `toolbench approve {name} --hash {hash}` approves it where it is"
+            "{}: `toolbench resubmit {name}` sends the change to review, `toolbench approve {name} --hash {hash}` approves it where it is",
+            self.problem()
         )
     }
 }

@@ -639,7 +639,10 @@ impl App {
                 }
             }
             AppEvent::RunFinished { key, result } => self.on_run_finished(key, result),
-            AppEvent::RunNotStarted { key, error } => self.refuse_run(key, one_line(&error)),
+            AppEvent::RunNotStarted { key, error } => {
+                let reason = crate::tui::review_keys::run_refusal(&error, &self.keymap);
+                self.refuse_run(key, reason);
+            }
             AppEvent::InheritedRun {
                 key,
                 tool,

@@ -25,6 +25,7 @@ mod panes;
 pub(crate) mod paste;
 mod preview_cache;
 pub mod quality_history;
+pub(crate) mod review_keys;
 pub(crate) mod run_history;
 pub(crate) mod runs;
 mod terminal;

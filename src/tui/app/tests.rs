@@ -2034,6 +2034,7 @@ mod layout;
 mod log;
 mod long_lines;
 mod marks;
+mod modified_tools;
 mod mouse;
 mod one_line_fields;
 mod pager;

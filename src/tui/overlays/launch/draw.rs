@@ -43,6 +43,10 @@ pub(crate) fn draw(
     // person grants it).
     let width = usize::from(inner.width);
     let mut info_lines = rows_of(&crate::text::visible(&m.description), width, theme.text);
+    // An active tool that will not run as it is says so before anything is typed.
+    if let Some(warning) = crate::tui::review_keys::launch_warning(&state.entry, keymap) {
+        info_lines.extend(rows_of(&warning, width, theme.error));
+    }
     info_lines.push(Line::from(vec![
         Span::styled(format!("cost {} ", m.cost_tier), theme.cost(m.cost_tier)),
         Span::styled(
