@@ -221,7 +221,11 @@ pub(crate) fn describe_toml_error(
             };
             format!("{}:{line_no}: field `{key}`: {message}", path.display())
         }
-        _ => format!("{}:{line_no}: {message}", path.display()),
+        // A table opened twice, or over a key of that name.
+        _ => match table_header(line) {
+            Some(table) => format!("{}:{line_no}: field `{table}`: {message}", path.display()),
+            None => format!("{}:{line_no}: {message}", path.display()),
+        },
     }
 }
 
@@ -284,6 +288,10 @@ mod tests {
         assert_eq!(
             described("[[a.b]]\nk = 1\nk = 2\n"),
             "t.toml:3: field `a.b.k`: duplicate key"
+        );
+        assert_eq!(
+            described("n = 1\na = { k = 1 }\n[a]\nk = 2\n"),
+            "t.toml:3: field `a`: duplicate key"
         );
     }
 
