@@ -1660,8 +1660,8 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
     ws.approve_candidate("echo");
     refused_send(&ws, "e1", "echo@1.0.0");
 
-    // Archived: the new version launched; not taken out of use while it runs, then once it
-    // stopped (the superseded e1 still running does not hold its archive back).
+    // Archived: the new version launched; not taken out of use while it runs, nor while the
+    // superseded e1 does (its code would keep its port), then once both stopped.
     let out = ws.launch("echo", "e2");
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["tools", "send", "e2", "hello"]);
@@ -1689,6 +1689,16 @@ fn an_instance_of_a_version_taken_out_of_use_gets_no_message() {
         "the running version stays active"
     );
     let out = ws.run(&["tools", "stop", "e2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["archive", "echo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: cannot archive echo@2.0.0: instance e1 of its version 1.0.0 is running; \
+         stop it first (toolbench tools stop e1)"
+    );
+    assert!(ws.root().join("approved/echo/tool.toml").is_file());
+    let out = ws.run(&["tools", "stop", "e1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["archive", "echo"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -199,9 +199,10 @@ pub(super) fn refuse_occupied(
     Ok(())
 }
 
-/// An active service's version is taken out of use only with no instance of it running: one
-/// left running would keep its port and its process after the decision revoked its code.
-/// (An instance of a version superseded before gets no message already: `Services::send`.)
+/// An active service is taken out of use only with no instance of it running, of this
+/// version or of one it superseded: one left running would keep its port and its process
+/// after the decision revoked its code (a superseded one gets no message, `Services::send`,
+/// but runs on).
 pub(super) fn refuse_running(
     action: &'static str,
     store: &mut impl StoreAccess,
@@ -211,16 +212,24 @@ pub(super) fn refuse_running(
         return Ok(());
     }
     let running = store.with_store(|s| s.instances(true))?;
-    match running
-        .into_iter()
-        .find(|i| i.tool == entry.name && i.version == entry.version)
-    {
+    // This version's instance first: the one the person most likely means.
+    let live = running
+        .iter()
+        .filter(|i| i.tool == entry.name)
+        .min_by_key(|i| i.version != entry.version);
+    match live {
         Some(live) => Err(ReviewError::refused(
             action,
             entry.id(),
             format!(
-                "instance {} is running; stop it first (toolbench tools stop {})",
-                live.name, live.name
+                "instance {}{} is running; stop it first (toolbench tools stop {})",
+                live.name,
+                if live.version == entry.version {
+                    String::new()
+                } else {
+                    format!(" of its version {}", live.version)
+                },
+                live.name
             ),
         )),
         None => {
