@@ -295,6 +295,20 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
     };
     assert_eq!(drift("greet"), serde_json::Value::Null);
     assert_eq!(drift("sneaky")["state"], "unsigned");
+    let signature = |name: &str| {
+        listed
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["name"] == name))
+            .map(|e| e["signature"].clone())
+            .expect("listed")
+    };
+    assert_eq!(signature("greet")["state"], "signed", "{listed}");
+    assert_eq!(signature("greet")["principal"], "ana@example.com");
+    assert_eq!(signature("sneaky")["state"], "unsigned");
+    let shown = ok(&bob.toolbench(&clone, &["show", "greet", "--json"]), "show");
+    let shown: serde_json::Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!(shown["signature"]["state"], "signed", "{shown}");
+    assert_eq!(shown["signature"]["principal"], "ana@example.com");
     let out = bob.toolbench(&clone, &["verify", "--in-toto", "sneaky"]);
     assert_eq!(out.status.code(), Some(1), "no review to print");
     assert!(

@@ -42,6 +42,10 @@ pub(crate) struct ListedTool<'a> {
     /// "approved_version", "approved_hash"}` or `{"state": "unapproved"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     drift: Option<&'a crate::model::Drift>,
+    /// An active tool's signed review, with signatures on: `{"state": "signed", "principal",
+    /// "at", "decision", "key"}`, `{"state": "unsigned"}`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a crate::model::Signature>,
     error: Option<&'a str>,
     warnings: &'a [String],
     /// The environment its packages are installed in (`null`: it declares none).
@@ -69,6 +73,7 @@ impl<'a> ListedTool<'a> {
             inferred: e.inferred,
             content_hash: &e.content_hash,
             drift: e.drift.as_deref(),
+            signature: e.signature.as_deref(),
             error: e.error.as_deref(),
             warnings: &e.warnings,
         }

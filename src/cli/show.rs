@@ -47,6 +47,7 @@ fn show_json(entry: &ToolEntry) -> serde_json::Value {
         "inferred": entry.inferred,
         "content_hash": entry.content_hash,
         "drift": entry.drift,
+        "signature": entry.signature,
         "error": entry.error,
         "warnings": entry.warnings,
     });
