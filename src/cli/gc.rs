@@ -7,12 +7,13 @@ use crate::command::{Applied, Command};
 #[derive(Debug, Args)]
 pub(crate) struct GcArgs {
     /// Collect approved tools whose last run (or, never run, whose folder) is older than N days.
+    /// Without it and --min-quality, no tool is archived: only unused environments are removed.
     #[arg(long, value_name = "N")]
-    days_unused: u64,
+    days_unused: Option<u64>,
     /// Also collect approved tools whose quality (0..1, from their runs and failures) is below Q.
     #[arg(long, value_name = "Q", value_parser = parse_quality)]
     min_quality: Option<f64>,
-    /// Only list what would be archived.
+    /// Only list what would be archived and removed.
     #[arg(long)]
     dry_run: bool,
     /// Print the report as JSON.

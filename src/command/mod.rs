@@ -103,7 +103,7 @@ pub enum Command {
     },
     /// Archives approved tools unused for `days_unused` days, or scored below `min_quality`.
     Gc {
-        days_unused: u64,
+        days_unused: Option<u64>,
         min_quality: Option<f64>,
         dry_run: bool,
     },
@@ -1180,7 +1180,7 @@ mod tests {
         let Ok(Applied::Collected(report)) = rt.block_on(apply(
             &ctx,
             Command::Gc {
-                days_unused: 0,
+                days_unused: Some(0),
                 min_quality: None,
                 dry_run: true,
             },

@@ -45,17 +45,21 @@ pub struct GcReport {
 
 /// Lists approved tools unused for `days_unused` days (by their last run, or their folder's
 /// age when they never ran) or, with `min_quality`, scored below it (only tools with runs or
-/// failures are scored), and archives them unless `dry_run`.
+/// failures are scored), and archives them unless `dry_run`; with neither, none. Then the
+/// environments no tool outside archived/ uses.
 pub(crate) fn gc(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
-    days_unused: u64,
+    days_unused: Option<u64>,
     min_quality: Option<f64>,
     dry_run: bool,
 ) -> Result<GcReport, ReviewError> {
-    let cutoff = SystemTime::now()
-        .checked_sub(Duration::from_secs(days_unused.saturating_mul(86_400)))
-        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let cutoff = days_unused.map(|days| {
+        SystemTime::now()
+            .checked_sub(Duration::from_secs(days.saturating_mul(86_400)))
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    });
+    let days = days_unused.unwrap_or_default();
     let catalog = scan(ctx.root(), ctx.scan_limits());
     // The archives below find their tools through the index: this scan is all they need.
     let _ = store.with_store(|store| store.save_index(catalog.entries()));
@@ -69,17 +73,21 @@ pub(crate) fn gc(
         let last_run_at = stats.as_ref().and_then(|s| s.last_run_at.clone());
         let quality = stats.as_ref().map(|s| s.quality);
         let mut reasons = Vec::new();
-        match last_run_at.as_deref().and_then(crate::clock::parse_rfc3339) {
-            Some(last) if last < cutoff => reasons.push(format!(
-                "unused for {days_unused} days (last run {})",
+        match (
+            cutoff,
+            last_run_at.as_deref().and_then(crate::clock::parse_rfc3339),
+        ) {
+            (None, _) => {}
+            (Some(cutoff), Some(last)) if last < cutoff => reasons.push(format!(
+                "unused for {days} days (last run {})",
                 last_run_at.as_deref().unwrap_or_default()
             )),
-            Some(_) => {}
-            None => {
+            (Some(_), Some(_)) => {}
+            (Some(cutoff), None) => {
                 let modified = entry.path.metadata().and_then(|m| m.modified()).ok();
                 if modified.is_some_and(|m| m < cutoff) {
                     reasons.push(format!(
-                        "never ran, and its folder is older than {days_unused} days"
+                        "never ran, and its folder is older than {days} days"
                     ));
                 }
             }

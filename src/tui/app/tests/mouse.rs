@@ -61,7 +61,7 @@ fn a_click_selects_a_failure_and_a_double_click_opens_it() {
     for (id, error) in [(1, "first"), (2, "second")] {
         app.update(AppEvent::Applied {
             command: Box::new(Command::Gc {
-                days_unused: 0,
+                days_unused: Some(0),
                 min_quality: None,
                 dry_run: true,
             }),
