@@ -21,6 +21,28 @@ const UV_MEMORY_MB: u64 = 2048;
 const EFBIG_TEXT: &str = "File too large";
 const ENOSPC_TEXT: &str = "No space left on device";
 
+/// The certificate authorities the user's environment names for TLS (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`: a company's own, which `uv` on the host trusts through them), for the
+/// confined `uv`; only those in the system folders every confined program reads, so nothing
+/// else of the host is named to it.
+fn trusted_authorities(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Vec<(String, String)> {
+    ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = var(name)?.into_string().ok()?;
+            let path = Path::new(&value);
+            let in_system = path.is_absolute()
+                && !path
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+                && super::grants::SYSTEM_READ
+                    .iter()
+                    .any(|folder| path.starts_with(folder));
+            in_system.then(|| (name.to_string(), value))
+        })
+        .collect()
+}
+
 /// Resolves and installs packages in the workspace at `root`, in its confinement.
 pub(crate) struct Packager<'a> {
     root: &'a Path,
@@ -70,6 +92,7 @@ impl<'a> Packager<'a> {
         ] {
             env.insert(name.to_string(), value.to_string());
         }
+        env.extend(trusted_authorities(|name| std::env::var_os(name)));
         let mut visible = vec![self.uv.clone(), self.python.clone()];
         visible.extend(sources.local.iter().cloned());
         let program = Program {
@@ -365,6 +388,44 @@ fn make_read_only(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_authorities_in_the_system_folders_reach_the_confined_uv() {
+        let given = |file: &str, dir: &str| {
+            let (file, dir) = (file.to_string(), dir.to_string());
+            trusted_authorities(move |name| match name {
+                "SSL_CERT_FILE" if !file.is_empty() => Some(file.clone().into()),
+                "SSL_CERT_DIR" if !dir.is_empty() => Some(dir.clone().into()),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            given("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs"),
+            [
+                (
+                    "SSL_CERT_FILE".to_string(),
+                    "/etc/ssl/certs/ca-certificates.crt".to_string()
+                ),
+                ("SSL_CERT_DIR".to_string(), "/etc/ssl/certs".to_string()),
+            ]
+        );
+        assert_eq!(
+            given("/usr/local/share/ca-certificates/corp.pem", ""),
+            [(
+                "SSL_CERT_FILE".to_string(),
+                "/usr/local/share/ca-certificates/corp.pem".to_string()
+            )]
+        );
+        for elsewhere in [
+            "/root/.ssh/id_ed25519",
+            "/etc/../root/.ssh/id_ed25519",
+            "certs/corp.pem",
+            "/etcetera/corp.pem",
+        ] {
+            assert!(given(elsewhere, "").is_empty(), "{elsewhere}");
+        }
+        assert!(given("", "").is_empty());
+    }
 
     #[test]
     fn a_write_past_the_file_size_limit_is_told_by_signal_or_by_efbig() {
