@@ -1340,3 +1340,35 @@ fn in_sign_mode_a_teammate_decides_without_accepting_and_unsigned_tools_still_wa
     );
     assert!(run(&bob, &clone, "legacy").is_ok());
 }
+
+/// A key that is not an allowed signer is refused with the `signers add` line that lists it,
+/// naming its public half (`KEY.pub`, as ssh-keygen writes it): that line, run as printed,
+/// works, and the approval then signs.
+#[test]
+fn a_signing_key_not_allowed_is_refused_with_a_signers_add_line_that_works() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    let other = ana.key("other");
+    ana.set_config(&format!(
+        "reviewer = \"ana\"\n[review]\nsigning_key = \"{}\"\n",
+        other.display()
+    ));
+    write_tool(&root, "experimental", "fresh", "1.0.0");
+    let out = approve(ana, &root, "fresh");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    let public = format!("{}.pub", other.display());
+    let line = format!("`toolbench signers add PRINCIPAL {public}` lists it");
+    assert!(err.contains(&line), "{err}");
+    assert!(root.join("experimental/fresh").is_dir(), "not approved");
+
+    ok(
+        &ana.toolbench(&root, &["signers", "add", "ana-other@example.com", &public]),
+        "the suggested signers add",
+    );
+    let approved = ok(&approve(ana, &root, "fresh"), "approve with the added key");
+    assert!(
+        approved.contains("signed by ana-other@example.com"),
+        "{approved}"
+    );
+}

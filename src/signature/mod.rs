@@ -452,12 +452,20 @@ fn sign_each(
 fn principal_for(key: &Key, standing: &Standing) -> Result<String, String> {
     let public = &key.key.public;
     standing.trust.principal_of_key(&public.1).ok_or_else(|| {
-        format!(
-            "the signing key {} is not an allowed signer here: `toolbench signers add \
-             PRINCIPAL {}` lists it",
-            signers::fingerprint_of(&public.1).unwrap_or_default(),
-            key.key.file.display()
-        )
+        let fingerprint = signers::fingerprint_of(&public.1).unwrap_or_default();
+        // `signers add` takes the public half; a key given inline has no file to name.
+        match &key.public_file {
+            Some(file) => format!(
+                "the signing key {fingerprint} is not an allowed signer here: `toolbench \
+                 signers add PRINCIPAL {}` lists it",
+                file.display()
+            ),
+            None => format!(
+                "the signing key {fingerprint} is not an allowed signer here: `toolbench \
+                 signers add PRINCIPAL FILE` lists it, FILE holding `{} {}`",
+                public.0, public.1
+            ),
+        }
     })
 }
 

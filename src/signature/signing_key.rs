@@ -11,6 +11,9 @@ use super::sshkeygen;
 pub(crate) struct Key {
     pub(crate) key: sshkeygen::SigningKey,
     pub(crate) explicit: bool,
+    /// The public key file the setting names (`KEY.pub` for a private `KEY`), what
+    /// `signers add` takes; `None` for a key given inline (`key::…`), which has no file.
+    pub(crate) public_file: Option<PathBuf>,
     /// Holds a temporary `.pub` for a `key::` key while it is used.
     _hold: Option<tempfile::TempDir>,
 }
@@ -52,6 +55,7 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
                 public,
             },
             explicit,
+            public_file: None,
             _hold: Some(dir),
         }));
     }
@@ -72,6 +76,7 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
             public,
         },
         explicit,
+        public_file: Some(public_file),
         _hold: None,
     }))
 }
