@@ -456,16 +456,19 @@ fn the_executable_removed_after_define_fails_the_launch_by_name() {
     );
 }
 
+/// A script in /tmp an interpreter is given is refused with advice that works: `--copy`
+/// copies the executable only, so the script itself becomes the executable, copied, and the
+/// service then launches.
 #[test]
 fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
-    let ws = Ws::new();
+    let mut ws = Ws::new();
     let tmp = tempfile::Builder::new()
         .prefix("toolbench-define")
         .tempdir_in("/tmp")
         .expect("tempdir in /tmp");
     let script = tmp.path().join("server.py");
-    std::fs::write(&script, ECHO).expect("script");
-    let launch_args = format!("{} --port {{port}}", script.display());
+    std::fs::write(&script, format!("#!/usr/bin/env python3{ECHO}")).expect("script");
+    let launch_args = format!("{} {{port}}", script.display());
     let out = ws.run(&[
         "tools",
         "define",
@@ -479,8 +482,10 @@ fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
     assert_eq!(
         stderr(&out).trim(),
         format!(
-            "toolbench: launch argument {}: the service would not see it in the sandbox \
-             (each run gets a private /tmp of its own); move it elsewhere, or define with --copy",
+            "toolbench: launch argument {0}: the service would not see it in the sandbox \
+             (each run gets a private /tmp of its own); move it elsewhere, or make it the \
+             executable, copied into the tool folder: `--executable {0} --copy` (it needs a \
+             `#!` line)",
             script.display()
         )
     );
@@ -494,13 +499,16 @@ fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
         "--executable",
         &script.display().to_string(),
     ]);
-    assert!(
-        stderr(&out).starts_with(&format!("toolbench: executable {}: ", script.display())),
-        "{}",
-        stderr(&out)
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "toolbench: executable {}: the service would not see it in the sandbox \
+             (each run gets a private /tmp of its own); move it elsewhere, or define with --copy",
+            script.display()
+        )
     );
     assert!(!ws.root().join("core/svc").exists(), "nothing defined");
-    // Copied into the tool folder, it is seen.
+    // As the advice says: copied into the tool folder as the executable, it is seen and runs.
     let out = ws.run(&[
         "tools",
         "define",
@@ -508,8 +516,13 @@ fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
         "--executable",
         &script.display().to_string(),
         "--copy",
+        "--launch-args",
+        "{port}",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.launch("svc", "s1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.instance("s1")["state"], "healthy");
 }
 
 #[test]

@@ -227,12 +227,23 @@ fn check_reachable(confinement: &Confinement, def: &Definition) -> Result<(), Se
         .chain(def.launch_args.iter().map(|arg| ("launch argument", arg)))
         .filter(|(_, path)| path.starts_with('/'));
     for (what, path) in named {
-        if let Some(why) = confinement.unseen(Path::new(path)) {
-            return Err(ServiceError::Refused(format!(
-                "{what} {path}: the service would not see it in the sandbox ({why}); \
-                 move it elsewhere, or define with --copy"
-            )));
-        }
+        let Some(why) = confinement.unseen(Path::new(path)) else {
+            continue;
+        };
+        // `--copy` copies the executable only: a script an interpreter is given stays
+        // where it is, unless it becomes the executable itself.
+        let remedy = if what == "executable" {
+            "define with --copy".to_string()
+        } else {
+            format!(
+                "make it the executable, copied into the tool folder: \
+                 `--executable {path} --copy` (it needs a `#!` line)"
+            )
+        };
+        return Err(ServiceError::Refused(format!(
+            "{what} {path}: the service would not see it in the sandbox ({why}); \
+             move it elsewhere, or {remedy}"
+        )));
     }
     Ok(())
 }
