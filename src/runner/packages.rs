@@ -36,6 +36,9 @@ pub(crate) enum PackagesError {
          in your config"
     )]
     NoUv,
+    /// The config's `[dependencies] uv` names no program to run: it is not looked for elsewhere.
+    #[error("field `dependencies.uv` of your config: {uv} {why}")]
+    ConfiguredUv { uv: String, why: String },
     #[error("python3 not found on /usr/local/bin, /usr/bin, /bin or PATH")]
     NoPython,
     /// The tool's `requires-python` and the interpreter environments are built for.
@@ -140,7 +143,7 @@ impl Sources {
 /// pyenv leaves only a shim on `PATH`).
 pub(crate) fn find_uv(settings: &DependencySettings) -> Result<PathBuf, PackagesError> {
     if let Some(uv) = &settings.uv {
-        return is_binary(uv).then(|| uv.clone()).ok_or(PackagesError::NoUv);
+        return configured_uv(uv);
     }
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     let found = ["/usr/local/bin", "/usr/bin", "/bin"]
@@ -166,6 +169,35 @@ pub(crate) fn find_uv(settings: &DependencySettings) -> Result<PathBuf, Packages
         .filter(|out| out.status.success())
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     asked.filter(|uv| is_binary(uv)).ok_or(PackagesError::NoUv)
+}
+
+/// The `uv` the config names, or why it names none: the person set it, so "not found" would
+/// not tell them what is wrong with what they wrote.
+fn configured_uv(uv: &Path) -> Result<PathBuf, PackagesError> {
+    use std::os::unix::fs::PermissionsExt;
+    let refused = |why: &str| PackagesError::ConfiguredUv {
+        uv: uv.display().to_string(),
+        why: why.to_string(),
+    };
+    let meta = std::fs::metadata(uv).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => refused("does not exist"),
+        _ => refused(&format!(
+            "cannot be read: {}",
+            crate::io_text::io_reason(&e)
+        )),
+    })?;
+    if !meta.is_file() {
+        return Err(refused("is not a file"));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(refused("is not executable"));
+    }
+    if !is_binary(uv) {
+        return Err(refused(
+            "is not the uv program but a script (a shim needs what is around it)",
+        ));
+    }
+    Ok(uv.to_path_buf())
 }
 
 /// An executable file that is a program, not a script (a shim needs what is around it).
@@ -443,6 +475,46 @@ mod tests {
         let hosts: Vec<String> = sources.hosts.iter().map(ToString::to_string).collect();
         assert_eq!(hosts, vec!["127.0.0.1:8123"]);
         assert_eq!(sources.local, vec![PathBuf::from("/srv/wheels")]);
+    }
+
+    #[test]
+    fn a_configured_uv_that_cannot_run_is_named_with_its_field_and_path() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let said = |uv: PathBuf| {
+            let settings = DependencySettings {
+                uv: Some(uv),
+                ..DependencySettings::default()
+            };
+            find_uv(&settings).map_err(|e| e.to_string())
+        };
+        let missing = dir.path().join("nonexistent/uv");
+        assert_eq!(
+            said(missing.clone()),
+            Err(format!(
+                "field `dependencies.uv` of your config: {} does not exist",
+                missing.display()
+            ))
+        );
+        let plain = dir.path().join("uv");
+        std::fs::write(&plain, b"\x7fELF").expect("write");
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert_eq!(
+            said(plain.clone()),
+            Err(format!(
+                "field `dependencies.uv` of your config: {} is not executable",
+                plain.display()
+            ))
+        );
+        assert_eq!(
+            said(dir.path().to_path_buf()),
+            Err(format!(
+                "field `dependencies.uv` of your config: {} is not a file",
+                dir.path().display()
+            ))
+        );
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert_eq!(said(plain.clone()), Ok(plain));
     }
 
     #[test]
