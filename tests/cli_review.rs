@@ -1142,6 +1142,42 @@ fn every_command_that_takes_a_hash_is_described_by_its_own_words() {
     }
 }
 
+/// `approve --help` says what approve takes: a candidate, and an active tool's changed
+/// content, which it approves where it is, as it does.
+#[test]
+fn approve_help_names_an_active_tool_approved_where_it_is() {
+    let ws = workspace();
+    let root = ws.path();
+    let out = toolbench(root, &["approve", "--help"]);
+    let help = stdout(&out);
+    assert!(out.status.success(), "{help}");
+    let first = help.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "Approve a candidate (experimental → approved), or an active tool's changed content \
+         where it is"
+    );
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "NAME or NAME@VERSION of a candidate in experimental/, else of an active tool \
+             (core/ or approved/) whose content is not what was approved"
+        ),
+        "{help}"
+    );
+
+    append(&root.join("approved/slugify/main.py"), "# changed\n");
+    ok(root, &["validate", "slugify"]);
+    ok(root, &["approve", "slugify", "--accept-failures"]);
+    let slugify: Vec<Value> = listed(root)
+        .into_iter()
+        .filter(|t| t["name"] == "slugify")
+        .collect();
+    assert_eq!(slugify.len(), 1, "{slugify:?}");
+    assert_eq!(slugify[0]["tier"], "approved");
+    assert!(slugify[0]["drift"].is_null(), "{slugify:?}");
+}
+
 /// `verify` with an active tool that would be refused ends with one error line, as every
 /// command does.
 #[test]

@@ -5,9 +5,11 @@ use crate::model::review_command::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub(crate) struct ApproveArgs {
-    /// NAME or NAME@VERSION of a tool in experimental/. A bare script is first wrapped into a
-    /// folder with its inferred manifest. An active approved version of the same name is
-    /// archived (and kept as a snapshot). The NAME of a tool request with no candidate in
+    /// NAME or NAME@VERSION of a candidate in experimental/, else of an active tool (core/ or
+    /// approved/) whose content is not what was approved (or, with signatures on, is
+    /// unsigned): that content is approved where it is. A bare script is first wrapped into a
+    /// folder with its inferred manifest. An active approved version the candidate supersedes
+    /// is archived (and kept as a snapshot). The NAME of a tool request with no candidate in
     /// experimental/ approves the request: the agent may write it; nothing moves.
     tool: String,
     #[command(flatten)]

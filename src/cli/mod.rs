@@ -105,7 +105,8 @@ enum CliCommand {
     Review(Lazy<review::ReviewArgs>),
     /// Validate a tool: manifest, syntax, lint, security scan, test cases, similar tools.
     Validate(Lazy<validate::ValidateArgs>),
-    /// Approve an experimental tool (experimental → approved).
+    /// Approve a candidate (experimental → approved), or an active tool's changed content where
+    /// it is.
     Approve(Lazy<approve::ApproveArgs>),
     /// Reject an experimental tool with a reason (experimental → archived).
     Reject(Lazy<reject::RejectArgs>),
