@@ -547,6 +547,17 @@ impl Drift {
         }
     }
 
+    /// The review's signature is what is wrong, not the seal.
+    pub(crate) fn is_signature(&self) -> bool {
+        matches!(
+            self,
+            Drift::Unsigned
+                | Drift::SignedOtherContent { .. }
+                | Drift::SignatureInvalid { .. }
+                | Drift::SignerNotAllowed { .. }
+        )
+    }
+
     /// A person looks at this tool on its own (resubmits it or approves it where it is): not
     /// so while the whole workspace waits to be accepted, which is one act for every tool.
     pub(crate) fn awaits_its_review(&self) -> bool {

@@ -72,6 +72,11 @@ impl VerifyRow {
                 crate::text::visible(p),
                 self.decision.as_deref().unwrap_or("?")
             ),
+            // Their reason is their name: `unsigned`, `signed for other content (1.0.0)`.
+            ("unsigned" | "other_content", _, _) => self
+                .reason
+                .as_deref()
+                .map_or_else(|| self.state.replace('_', " "), crate::text::visible),
             (state, _, _) => {
                 let mut text = state.replace('_', " ");
                 if let Some(reason) = &self.reason {
@@ -83,6 +88,10 @@ impl VerifyRow {
         };
         let runs = match (&self.drift, self.runs) {
             (_, true) => "runs".to_string(),
+            // The signature's state, said already.
+            (Some(drift), false) if self.state != "off" && drift.is_signature() => {
+                "REFUSED".to_string()
+            }
             (Some(drift), false) => format!("REFUSED ({})", drift.label()),
             (None, false) => "REFUSED".to_string(),
         };
@@ -235,5 +244,58 @@ mod tests {
         assert!(line.contains("-I ana"), "{line}");
         let unsigned = row(root.path(), &standing, entry);
         assert_eq!(unsigned.check_by_hand(), None);
+    }
+
+    #[test]
+    fn each_line_says_the_state_once() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let standing = Standing::load(root.path());
+        let mut entry = ToolEntry::fixture(Tier::Core, "fixed");
+        entry.version = "1.0.1".into();
+        entry.content_hash = "4813e400545b0000".into();
+        let base = row(root.path(), &standing, entry);
+        let line = |state: &str, reason: Option<&str>, drift: Option<Drift>, runs: bool| {
+            VerifyRow {
+                state: state.into(),
+                reason: reason.map(str::to_string),
+                drift,
+                runs,
+                ..base.clone()
+            }
+            .line()
+        };
+        assert_eq!(
+            line("unsigned", Some("unsigned"), Some(Drift::Unsigned), false),
+            "core/fixed 1.0.1 4813e400545b  unsigned; REFUSED"
+        );
+        assert_eq!(
+            line("unsigned", Some("unsigned"), None, true),
+            "core/fixed 1.0.1 4813e400545b  unsigned; runs"
+        );
+        let other = Drift::SignedOtherContent {
+            version: "1.0.0".into(),
+            content_hash: "aaaa".into(),
+        };
+        assert_eq!(
+            line(
+                "other_content",
+                Some("signed for other content (1.0.0)"),
+                Some(other),
+                false
+            ),
+            "core/fixed 1.0.1 4813e400545b  signed for other content (1.0.0); REFUSED"
+        );
+        let invalid = Drift::SignatureInvalid {
+            reason: "x.sig is missing".into(),
+        };
+        assert_eq!(
+            line("invalid", Some("x.sig is missing"), Some(invalid), false),
+            "core/fixed 1.0.1 4813e400545b  invalid: x.sig is missing; REFUSED"
+        );
+        // With signatures off, the seal's drift is the only reason given.
+        assert_eq!(
+            line("off", None, Some(Drift::Unapproved), false),
+            "core/fixed 1.0.1 4813e400545b  off; REFUSED (not approved here)"
+        );
     }
 }
