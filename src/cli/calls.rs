@@ -48,6 +48,8 @@ enum CallsAction {
     },
     /// The "approve always" rules in force.
     Rules {
+        /// Print a JSON array of {id, tool, version, content_hash, match, from_call,
+        /// created_by, created_at, revoked_by, revoked_at}.
         #[arg(long)]
         json: bool,
         /// Revoked rules too.

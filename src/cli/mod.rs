@@ -362,6 +362,38 @@ mod tests {
     }
 
     #[test]
+    fn every_json_flag_says_what_it_prints() {
+        /// The `--json` flags under `command` without a description; `seen` counts them all.
+        fn undescribed(command: &clap::Command, path: &str, seen: &mut usize) -> Vec<String> {
+            let path = format!("{path} {}", command.get_name());
+            let mut found = Vec::new();
+            let json = command
+                .get_arguments()
+                .find(|a| a.get_long() == Some("json"));
+            if let Some(json) = json {
+                *seen += 1;
+                if json
+                    .get_help()
+                    .is_none_or(|h| h.to_string().trim().is_empty())
+                {
+                    found.push(path.clone());
+                }
+            }
+            for sub in command.get_subcommands() {
+                found.extend(undescribed(sub, &path, seen));
+            }
+            found
+        }
+        let mut cli = Cli::command();
+        // Resolves every `Lazy` subcommand's arguments.
+        cli.build();
+        let mut seen = 0;
+        let found = undescribed(&cli, "", &mut seen);
+        assert!(seen >= 20, "only {seen} --json flags were reached");
+        assert!(found.is_empty(), "--json without a description: {found:?}");
+    }
+
+    #[test]
     fn a_flag_before_the_subcommand_leaves_it_to_clap() {
         assert_eq!(named(&["tb", "--help", "run"]), None);
         assert_eq!(named(&["tb", "-V"]), None);

@@ -42,6 +42,9 @@ enum ToolsCommand {
     /// List the active (core and approved) service tools, or show one definition.
     Defined {
         name: Option<String>,
+        /// Print JSON: an array of definitions, or NAME's as one object ({name, type,
+        /// executable, description, port, capabilities, launch_args, health_check,
+        /// environment, defined_by, created_at}).
         #[arg(long)]
         json: bool,
     },
@@ -65,6 +68,8 @@ enum ToolsCommand {
     Stop { instance: String },
     /// Every instance with its state and port.
     Status {
+        /// Print a JSON array of {instance, tool, port, pid, state, started_at,
+        /// last_exchange_at, error}.
         #[arg(long)]
         json: bool,
     },
