@@ -941,6 +941,34 @@ fn import_names_malformed_json_and_the_wrong_field() {
         stderr(&out).trim(),
         "toolbench: import svc: field `launch_args`: expected an array of strings, got a string"
     );
+    // What the definition's own checks refuse is named as a field too.
+    for (json, said) in [
+        (
+            r#"{"executable": "nonexist"}"#,
+            "field `executable`: nonexist is not found in /usr/local/bin:/usr/bin:/bin",
+        ),
+        (
+            r#"{"executable": "./server.py"}"#,
+            "field `executable`: ./server.py does not exist",
+        ),
+        (
+            r#"{"executable": "sh", "files": {"../x": {"text": "a"}}}"#,
+            "field `files`: \"../x\": must stay inside the tool folder (no `..`)",
+        ),
+        (
+            r#"{"executable": "sh", "launch_args": ["-c", "/proc/self/x"]}"#,
+            "field `launch_args[1]`: /proc/self/x: the service would not see it in the sandbox",
+        ),
+    ] {
+        let out = ws.run_with_stdin(&["tools", "import", "svc"], json);
+        assert_eq!(out.status.code(), Some(1), "{json}");
+        let err = stderr(&out);
+        assert!(
+            err.trim()
+                .starts_with(&format!("toolbench: import svc: {said}")),
+            "{json}: {err}"
+        );
+    }
     assert!(!ws.root().join("core/svc").exists());
 }
 

@@ -36,6 +36,11 @@ impl CliError {
         }
     }
 
+    /// The field of a service definition this refused, and why, when it names one.
+    pub(crate) fn refused_field(&self) -> Option<(&str, &str)> {
+        crate::command::refused_field(self.0.as_ref())
+    }
+
     /// The line printed after `toolbench: `.
     pub(crate) fn line(&self) -> String {
         crate::error_chain::one_line(self.0.as_ref())

@@ -381,7 +381,11 @@ fn import(name: &str, ws: &Workbench) -> CliResult {
     }
     let def = Definition::from_json(name, &text, &ws.config().reviewer_name())
         .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
-    let (path, updated) = write_definition(ws, def)?;
+    // A field the definition's checks refuse is named as the JSON's own errors name theirs.
+    let (path, updated) = write_definition(ws, def).map_err(|e| match e.refused_field() {
+        Some((field, reason)) => CliError::msg(format!("import {name}: field `{field}`: {reason}")),
+        None => e,
+    })?;
     outln!(
         "{} service {name} ({})",
         if updated { "updated" } else { "imported" },

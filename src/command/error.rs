@@ -98,6 +98,19 @@ pub(crate) fn input_refused(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The field of a service definition `error` refused, and why, when it names one: what
+/// `tools import` names as the JSON's field (``field `executable`: …``).
+pub(crate) fn refused_field<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<(&'a str, &'a str)> {
+    match error.downcast_ref::<CommandError>()? {
+        CommandError::Service(crate::services::ServiceError::Field(refused)) => {
+            Some((refused.field.as_str(), refused.reason.as_str()))
+        }
+        _ => None,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("device name {0:?}: use 1 to {MAX_DEVICE_NAME} letters, digits, '.', '_' or '-'")]

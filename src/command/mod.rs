@@ -25,8 +25,8 @@ pub(crate) use applied::{Attempt, AttemptOutcome};
 pub use context::Context;
 use context::blocking;
 use decide::decide;
-pub(crate) use error::input_refused;
 pub use error::{CommandError, DeviceError};
+pub(crate) use error::{input_refused, refused_field};
 pub(crate) use gate::check_gate;
 
 use std::collections::HashSet;

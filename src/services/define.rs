@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::ServiceError;
 use super::executable::locate_executable;
+use super::field_refused::FieldRefused;
 use crate::model::MANIFEST_FILE;
 use crate::model::Tier;
 use crate::model::service_definition::{DefinedFile, Definition};
@@ -94,12 +95,12 @@ pub(crate) fn write(
         )));
     }
     crate::review::propose::check_paths(def.files.keys().map(String::as_str))
-        .map_err(|e| ServiceError::Refused(e.to_string()))?;
+        .map_err(|e| FieldRefused::new("files", e.to_string(), "files: "))?;
     let dir = definition_dir(root, &def.name);
     // A program outside the folder is checked before anything is written; one the definition
     // brings (`./server.py`) once it is staged.
     if def.executable.starts_with('/') || !def.executable.contains('/') {
-        locate_executable(&def.executable, &dir)?;
+        locate_executable(&def.executable, &dir).map_err(FieldRefused::executable)?;
     }
     check_reachable(confinement, &def)?;
     // A definition is sealed: nothing is, in a workspace whose tools nobody accepted here yet.
@@ -132,8 +133,11 @@ pub(crate) fn write(
     let mut staged_hash = String::new();
     let landed = stage(&staged, &core, &def, &text, existing.is_some())
         .and_then(|()| {
+            // Named as the definition gives it, not by the staging folder it was looked in.
             let found = locate_executable(&def.executable, staged.path());
-            found.map(drop).map_err(ServiceError::from)
+            found
+                .map(drop)
+                .map_err(|e| FieldRefused::executable(e.named_as(&def.executable)).into())
         })
         .map(|()| staged_hash = crate::catalog::scan::hash_tool_folder(staged.path()))
         .and_then(|()| {
@@ -223,10 +227,15 @@ fn refused(e: SafeFsError) -> ServiceError {
 /// Refuses a definition whose executable, or a launch argument naming an absolute path, lies
 /// where the sandbox shows the service nothing of the host's: it would be defined and never run.
 fn check_reachable(confinement: &Confinement, def: &Definition) -> Result<(), ServiceError> {
-    let named = std::iter::once(("executable", &def.executable))
-        .chain(def.launch_args.iter().map(|arg| ("launch argument", arg)))
-        .filter(|(_, path)| path.starts_with('/'));
-    for (what, path) in named {
+    let named = std::iter::once(("executable", "executable".to_string(), &def.executable))
+        .chain(
+            def.launch_args
+                .iter()
+                .enumerate()
+                .map(|(i, arg)| ("launch argument", format!("launch_args[{i}]"), arg)),
+        )
+        .filter(|(_, _, path)| path.starts_with('/'));
+    for (what, field, path) in named {
         let Some(why) = confinement.unseen(Path::new(path)) else {
             continue;
         };
@@ -240,10 +249,11 @@ fn check_reachable(confinement: &Confinement, def: &Definition) -> Result<(), Se
                  `--executable {path} --copy` (it needs a `#!` line)"
             )
         };
-        return Err(ServiceError::Refused(format!(
+        let said = format!(
             "{what} {path}: the service would not see it in the sandbox ({why}); \
              move it elsewhere, or {remedy}"
-        )));
+        );
+        return Err(FieldRefused::new(&field, said, &format!("{what} ")).into());
     }
     Ok(())
 }

@@ -18,6 +18,18 @@ pub enum ExecutableError {
     NotExecutable(PathBuf),
 }
 
+impl ExecutableError {
+    /// The same error naming the executable as `given`, not by the folder it was looked in.
+    pub(crate) fn named_as(self, given: &str) -> Self {
+        match self {
+            ExecutableError::Missing(_) => ExecutableError::Missing(given.into()),
+            ExecutableError::NotFile(_) => ExecutableError::NotFile(given.into()),
+            ExecutableError::NotExecutable(_) => ExecutableError::NotExecutable(given.into()),
+            other => other,
+        }
+    }
+}
+
 /// Where `executable` is, as the sandbox will look for it: a path as given (made absolute
 /// against `base`), a bare name in [`SANDBOX_PATH`]. The error says what is wrong with it.
 pub(crate) fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, ExecutableError> {

@@ -9,6 +9,7 @@ pub(crate) mod adapter;
 pub(crate) mod define;
 pub(crate) mod executable;
 pub(crate) mod feed;
+pub(crate) mod field_refused;
 pub(crate) mod health;
 mod instances;
 mod launch_failure;
@@ -37,6 +38,8 @@ pub enum ServiceError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Executable(#[from] executable::ExecutableError),
+    #[error(transparent)]
+    Field(#[from] field_refused::FieldRefused),
     #[error(transparent)]
     Manifest(#[from] crate::catalog::manifest::ManifestError),
     #[error("cannot write the service's tool.toml")]
