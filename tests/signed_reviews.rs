@@ -510,7 +510,10 @@ fn an_allowed_signers_changed_by_a_commit_is_not_trusted_until_accepted() {
     );
     let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "list");
     assert!(
-        listed.contains("changed since it was accepted here (1 key(s) added"),
+        listed.contains(
+            ".reviews/allowed_signers lists 1 reviewer key(s) not accepted on this machine: \
+             `toolbench signers accept` trusts the list as it is"
+        ),
         "{listed}"
     );
     ok(

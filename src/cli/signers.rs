@@ -177,7 +177,7 @@ fn list(trust: &Trust, json: bool) -> CliResult {
             row["fingerprint"].as_str().unwrap_or_default()
         );
     }
-    if let Some(line) = trust.change_line() {
+    if let Some(line) = trust.change_line_under_list() {
         outln!("{line}");
     }
     Ok(())

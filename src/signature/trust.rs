@@ -157,6 +157,16 @@ impl Trust {
     /// they were accepted here (or were never accepted, or what was accepted is not endorsed
     /// by the machine's list), `None` otherwise.
     pub(crate) fn change_line(&self) -> Option<String> {
+        self.change(true)
+    }
+
+    /// `change_line` under the list of reviewers itself (`signers list`), which does not send
+    /// the person to the list they are reading.
+    pub(crate) fn change_line_under_list(&self) -> Option<String> {
+        self.change(false)
+    }
+
+    fn change(&self, name_the_list: bool) -> Option<String> {
         if let Some(e) = self.errors.first() {
             return Some(format!("reviewers cannot be read: {e}"));
         }
@@ -170,23 +180,24 @@ impl Trust {
         if !self.changed() {
             return None;
         }
-        let what = if self.accepted.is_none() {
-            format!(
-                "{} lists {} reviewer key(s) not accepted on this machine",
-                WORKSPACE_SIGNERS,
-                self.waiting.len()
-            )
-        } else {
-            format!(
-                "{} changed since it was accepted here ({} key(s) added, {} removed)",
-                WORKSPACE_SIGNERS,
-                self.waiting.len(),
+        // What was accepted here may be part of the list (`signers add` accepts the key it
+        // adds): a key not accepted is not said to be new since.
+        let mut what = format!(
+            "{} lists {} reviewer key(s) not accepted on this machine",
+            WORKSPACE_SIGNERS,
+            self.waiting.len()
+        );
+        if !self.removed.is_empty() {
+            what.push_str(&format!(
+                " and no longer lists {} accepted here",
                 self.removed.len()
-            )
+            ));
+        }
+        let advice = if name_the_list {
+            "`toolbench signers list` shows them, `toolbench signers accept` trusts them"
+        } else {
+            "`toolbench signers accept` trusts the list as it is"
         };
-        Some(format!(
-            "{what}: `toolbench signers list` shows them, `toolbench signers accept` trusts \
-             them"
-        ))
+        Some(format!("{what}: {advice}"))
     }
 }
