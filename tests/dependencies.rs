@@ -98,6 +98,41 @@ fn a_broken_script_block_is_one_line_naming_file_line_and_field() {
     );
 }
 
+/// A tool with no environment says why: it declares packages with no lock resolved for them,
+/// or its manifest could not be read; "declares no packages" only when it declares none.
+#[test]
+fn a_tool_without_an_environment_says_why() {
+    let bench = Bench::new("");
+    bench.python_tool("unlocked", USES_TINYDEP, "");
+    let out = bench.run(&["env", "unlocked"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "unlocked@1.0.0: main.py declares packages, but no pylock.toml is resolved for them \
+         yet (validation resolves a candidate's)",
+        "{}",
+        stderr(&out)
+    );
+    bench.python_tool("plain", "print('hi')\n", "");
+    let out = bench.run(&["env", "plain"]);
+    assert_eq!(stdout(&out).trim(), "plain@1.0.0: declares no packages");
+    let folder = bench.python_tool("broken", USES_TINYDEP, "timeout_secs = \"soon\"");
+    assert!(folder.join("tool.toml").is_file());
+    let out = bench.run(&["env", "broken"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "broken: its manifest could not be read, so what it declares is not known",
+        "{}",
+        stderr(&out)
+    );
+    let report = bench.validate("broken");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "skip", "{report}");
+    assert_eq!(
+        deps["message"],
+        "not checked: the manifest could not be read"
+    );
+}
+
 #[test]
 fn a_requirements_file_with_options_is_refused_by_line() {
     let bench = Bench::new("");

@@ -35,7 +35,11 @@ pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
         } else {
             match environment {
                 Some(env) => outln!("{}: {}", entry.id(), env.line()),
-                None => outln!("{}: declares no packages", entry.id()),
+                None => outln!(
+                    "{}: {}",
+                    entry.id(),
+                    crate::workbench::reads::no_environment(&entry)
+                ),
             }
         }
         return Ok(());

@@ -194,6 +194,24 @@ pub(crate) fn environment_of(root: &Path, entry: &ToolEntry) -> Option<Environme
     crate::runner::packages::environment_of(root, &entry.folder())
 }
 
+/// Why `entry` has no environment (`environment_of` gave none), in words for a person: it
+/// declares no packages, declares some with no lock resolved for them, or cannot be read.
+pub(crate) fn no_environment(entry: &ToolEntry) -> String {
+    let Some(manifest) = entry.manifest.as_deref() else {
+        return "its manifest could not be read, so what it declares is not known".to_string();
+    };
+    match crate::catalog::deps::read_declared(&entry.folder(), manifest) {
+        Ok(None) => "declares no packages".to_string(),
+        Ok(Some(declared)) => format!(
+            "{} declares packages, but no {} is resolved for them yet (validation resolves a \
+             candidate's)",
+            declared.file,
+            crate::model::deps::LOCK_FILE
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// A schema `entry`'s manifest declares (`source`: its input or output schema), inline or
 /// read from its folder.
 pub(crate) fn schema_of(entry: &ToolEntry, source: &SchemaSource) -> Result<Value, SchemaError> {

@@ -58,6 +58,14 @@ pub(crate) async fn check(
     tool_dir: &Path,
 ) -> (Check, Vec<Finding>) {
     let settings = &review.config().dependencies;
+    if entry.manifest.is_none() {
+        let unknown = Check::new(
+            CheckKind::Dependencies,
+            CheckStatus::Skip,
+            "not checked: the manifest could not be read",
+        );
+        return (unknown, Vec::new());
+    }
     let declared = match declared(entry, tool_dir, settings) {
         Err(failed) => return (failed, Vec::new()),
         Ok(declared) => declared,
