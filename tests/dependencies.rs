@@ -610,6 +610,26 @@ fn a_dependency_the_index_lacks_is_a_one_line_finding() {
     assert!(environments(bench.root()).is_empty());
 }
 
+/// A requirement uv cannot parse is named in the tool's file, not in uv's stdin (`-`).
+#[test]
+fn a_requirement_uv_cannot_parse_is_named_in_the_tools_file() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool(
+        "unparsed",
+        "# /// script\n# dependencies = [\"tinydep ==\"]\n# ///\nprint('{}')\n",
+        "",
+    );
+    let report = bench.validate("unparsed");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    let message = deps["message"].as_str().expect("message");
+    assert!(message.contains("in main.py"), "{message}");
+    assert!(!message.contains("`-`"), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
 #[test]
 fn a_python_this_machine_does_not_have_is_a_one_line_finding() {
     let Some(uv) = uv() else { return };

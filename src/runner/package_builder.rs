@@ -160,9 +160,16 @@ impl<'a> Packager<'a> {
         args.push(self.python.display().to_string());
         args.extend(sources.args());
         let input = declared.requirements.join("\n") + "\n";
+        // uv reads the requirements from its stdin, and names it `-`: the file is the tool's.
         let finished = self
             .uv(args, Some(input.into_bytes()), sources, None)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                PackagesError::Uv(reason) => {
+                    PackagesError::Uv(reason.replace("in `-`", &format!("in {}", declared.file)))
+                }
+                other => other,
+            })?;
         let text = String::from_utf8_lossy(&finished.stdout);
         let body: String = text
             .lines()
