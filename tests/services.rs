@@ -1088,6 +1088,49 @@ fn core_entries(ws: &Ws) -> Vec<String> {
     names
 }
 
+/// Where signatures are required, a definition nobody signed is told at once that it will
+/// not launch, and how a reviewer signs it, instead of at its first launch.
+#[test]
+fn a_definition_that_will_not_launch_unsigned_says_so_when_defined() {
+    let mut ws = Ws::new();
+    std::fs::write(
+        ws.root().join("toolbench.toml"),
+        "[review]\nsignatures = \"require\"\n",
+    )
+    .expect("workspace config");
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let script = scripts.path().join("server.py");
+    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "echo",
+        "--executable",
+        &script.display().to_string(),
+        "--copy",
+        "--launch-args",
+        "{port}",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: echo will not launch as it is (unsigned, and [review] signatures = \
+         \"require\"): `toolbench validate echo`, then a reviewer's `toolbench approve echo` \
+         signs it"
+    );
+    ws.launched.push("e1".into());
+    let out = ws.run(&["tools", "launch", "echo", "--instance", "e1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_copied_service_exports_its_file_and_imports_whole_elsewhere() {
     let ws = Ws::new();

@@ -237,7 +237,24 @@ fn define_cmd(args: DefineArgs, ws: &Workbench) -> CliResult {
         args.name,
         relative(ws.root(), &path)
     );
+    tell_if_it_will_not_launch(ws, &args.name);
     Ok(())
+}
+
+/// A definition sealed where signatures are required, and not signed, is told now rather
+/// than at its first launch: what is missing, and how a reviewer signs it.
+fn tell_if_it_will_not_launch(ws: &Workbench, name: &str) {
+    let Ok(entry) = ws.find_reading(&crate::model::ToolId::named(name)) else {
+        return;
+    };
+    if let Some(drift) = entry.drift.as_deref().filter(|d| d.is_signature()) {
+        errln!(
+            "toolbench: {name} will not launch as it is ({}, and [review] signatures = \
+             \"require\"): `toolbench validate {name}`, then a reviewer's `toolbench approve \
+             {name}` signs it",
+            drift.label()
+        );
+    }
 }
 
 /// Writes `def` through the library's door: where it went, and whether it replaced one.
@@ -391,6 +408,7 @@ fn import(name: &str, ws: &Workbench) -> CliResult {
         if updated { "updated" } else { "imported" },
         relative(ws.root(), &path)
     );
+    tell_if_it_will_not_launch(ws, name);
     Ok(())
 }
 
