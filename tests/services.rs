@@ -1131,6 +1131,31 @@ fn a_definition_that_will_not_launch_unsigned_says_so_when_defined() {
     );
 }
 
+/// An instance whose code may no longer run because signatures became required (not because
+/// its files changed) is refused a message with that reason.
+#[test]
+fn an_instance_refused_by_a_stricter_policy_is_told_so_not_that_it_changed() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e1", "hello"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+    std::fs::write(
+        ws.root().join("toolbench.toml"),
+        "[review]\nsignatures = \"require\"\n",
+    )
+    .expect("workspace config");
+    let out = ws.run(&["tools", "send", "e1", "hello"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("instance e1 runs echo@1.0.0, which may not run now: ")
+            && said.contains("has no signed review"),
+        "{said}"
+    );
+}
+
 #[test]
 fn a_copied_service_exports_its_file_and_imports_whole_elsewhere() {
     let ws = Ws::new();

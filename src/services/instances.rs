@@ -438,8 +438,14 @@ impl Services {
                 .filter(|entry| entry.tier.is_active())
                 .ok_or_else(|| stop_it("which is no longer an active service".to_string()))?,
         };
-        crate::seal::check(self.root(), &entry)
-            .map_err(|e| stop_it(format!("which changed since it was launched: {e}")))
+        crate::seal::check(self.root(), &entry).map_err(|e| {
+            // Its files changed, or what lets it run did (the policy, the reviewers).
+            let why = match e {
+                crate::seal::SealError::Modified(_) => "which changed since it was launched",
+                _ => "which may not run now",
+            };
+            stop_it(format!("{why}: {e}"))
+        })
     }
 
     /// Sends one message through the generic adapter; a stopped instance is launched again
