@@ -1144,6 +1144,23 @@ fn every_command_that_takes_a_hash_is_described_by_its_own_words() {
 
 /// `approve --help` says what approve takes: a candidate, and an active tool's changed
 /// content, which it approves where it is, as it does.
+/// `review --help` names everything the queue lists, not only the candidates.
+#[test]
+fn review_help_names_all_that_waits() {
+    let ws = workspace();
+    let out = toolbench(ws.path(), &["review", "--help"]);
+    let help = stdout(&out);
+    assert!(out.status.success(), "{help}");
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.starts_with(
+            "What waits for a person: active tools that will not run as they are, tool \
+             requests, and the candidates in experimental/"
+        ),
+        "{help}"
+    );
+}
+
 #[test]
 fn approve_help_names_an_active_tool_approved_where_it_is() {
     let ws = workspace();

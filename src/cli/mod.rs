@@ -101,7 +101,8 @@ enum CliCommand {
     MarkFailure(Lazy<mark_failure::MarkFailureArgs>),
     /// Runs, success rate, median duration and quality of every active tool.
     Stats(Lazy<stats::StatsArgs>),
-    /// The review queue: experimental tools waiting for a decision.
+    /// What waits for a person: active tools that will not run as they are, tool requests,
+    /// and the candidates in experimental/.
     Review(Lazy<review::ReviewArgs>),
     /// Validate a tool: manifest, syntax, lint, security scan, test cases, similar tools.
     Validate(Lazy<validate::ValidateArgs>),
