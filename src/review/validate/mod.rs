@@ -196,7 +196,10 @@ pub(crate) async fn validate(
         runs: runs.clone(),
     };
     let seed = seed.unwrap_or_else(|| generated::seed_of(&judged));
-    let runnable = copy.is_some();
+    // A tool whose packages could not be locked or installed is not run: each of its runs
+    // would fail for that alone, in words about a private copy of it.
+    let packages_missing = dependencies_check.status == CheckStatus::Fail;
+    let runnable = copy.is_some() && !packages_missing;
     let (syntax, lint, case_runs, generated, compared) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),
         lint::check(&checkers, &sources),
@@ -247,7 +250,7 @@ pub(crate) async fn validate(
     let limit = settings.replay_cases as usize;
     let parent = replayed_parent(entry, active.as_ref(), approved.as_ref(), limit);
     let replayed = match (parent, &copy) {
-        (Ok(parent), Some(copy)) => {
+        (Ok(parent), Some(copy)) if !packages_missing => {
             let history = match history {
                 None => Vec::new(),
                 // A store that cannot be read leaves the active version's tests to replay.
@@ -260,16 +263,27 @@ pub(crate) async fn validate(
             inputs.truncate(limit);
             Ok(differential::replay(&trials, parent, copy, inputs, deadline).await)
         }
-        (Ok(_), None) => Err(differential::NotReplayed::NotRunnable),
+        (Ok(_), _) => Err(differential::NotReplayed::NotRunnable),
         (Err(why), _) => Err(why),
     };
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;
-    let tests_check = cases::tests_check(tool, &case_runs);
-    let schema_check = cases::output_schema_check(tool, &tool_dir, &case_runs);
-    let generated_check =
-        generated::check(entry, generated.as_ref(), settings.generated_cases as usize);
-    let differential_check = differential::check(replayed.as_ref());
+    let not_run = |check: Check| {
+        if packages_missing {
+            let why = "not run: its packages are not there (see dependencies)";
+            Check::new(check.check, CheckStatus::Skip, why)
+        } else {
+            check
+        }
+    };
+    let tests_check = not_run(cases::tests_check(tool, &case_runs));
+    let schema_check = not_run(cases::output_schema_check(tool, &tool_dir, &case_runs));
+    let generated_check = not_run(generated::check(
+        entry,
+        generated.as_ref(),
+        settings.generated_cases as usize,
+    ));
+    let differential_check = not_run(differential::check(replayed.as_ref()));
 
     // The permissions lead the checklist and their findings the findings: a person sees
     // first what the tool may newly read, write or reach.
