@@ -1815,7 +1815,7 @@ fn a_bad_project_path_is_refused_in_one_line_naming_the_file_and_field() {
         ("\"\"", "is empty"),
         ("\"../nowhere\"", "does not exist"),
         ("\"../project/data.txt\"", "is not a folder"),
-        ("42", "field `path`"),
+        ("42", "field `project.path`"),
     ] {
         fs::write(
             host.ws().join("toolbench.toml"),
