@@ -6,7 +6,7 @@ mod common;
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -150,6 +150,32 @@ impl Ws {
         .expect("manifest");
     }
 
+    /// `tools define echo` of the program `script`, copied into the tool folder, with `extra`.
+    fn define_copied(&self, script: &Path, extra: &[&str]) -> std::process::Output {
+        let script = script.display().to_string();
+        let mut args = vec![
+            "tools",
+            "define",
+            "echo",
+            "--executable",
+            &script,
+            "--copy",
+            "--launch-args",
+            "{port}",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    /// The workspace's own file requires signatures, as a team's would.
+    fn require_signatures(&self) {
+        std::fs::write(
+            self.root().join("toolbench.toml"),
+            "[review]\nsignatures = \"require\"\n",
+        )
+        .expect("workspace config");
+    }
+
     fn status(&self) -> Vec<Value> {
         let out = self.run(&["tools", "status", "--json"]);
         let list: Value = serde_json::from_slice(&out.stdout).expect("status --json");
@@ -162,6 +188,17 @@ impl Ws {
             .find(|i| i["instance"] == name)
             .unwrap_or(Value::Null)
     }
+}
+
+/// An executable `server.py` running `ECHO` in a folder of its own (kept while the folder is).
+fn echo_script() -> (tempfile::TempDir, PathBuf) {
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let script = scripts.path().join("server.py");
+    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    (scripts, script)
 }
 
 impl Drop for Ws {
@@ -1093,27 +1130,9 @@ fn core_entries(ws: &Ws) -> Vec<String> {
 #[test]
 fn a_definition_that_will_not_launch_unsigned_says_so_when_defined() {
     let mut ws = Ws::new();
-    std::fs::write(
-        ws.root().join("toolbench.toml"),
-        "[review]\nsignatures = \"require\"\n",
-    )
-    .expect("workspace config");
-    let scripts = tempfile::tempdir().expect("tempdir");
-    let script = scripts.path().join("server.py");
-    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
-    let _ = Command::new("chmod")
-        .args(["+x", &script.display().to_string()])
-        .status();
-    let out = ws.run(&[
-        "tools",
-        "define",
-        "echo",
-        "--executable",
-        &script.display().to_string(),
-        "--copy",
-        "--launch-args",
-        "{port}",
-    ]);
+    ws.require_signatures();
+    let (_scripts, script) = echo_script();
+    let out = ws.define_copied(&script, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out).trim(),
@@ -1141,11 +1160,7 @@ fn an_instance_refused_by_a_stricter_policy_is_told_so_not_that_it_changed() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ws.run(&["tools", "send", "e1", "hello"]);
     assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
-    std::fs::write(
-        ws.root().join("toolbench.toml"),
-        "[review]\nsignatures = \"require\"\n",
-    )
-    .expect("workspace config");
+    ws.require_signatures();
     let out = ws.run(&["tools", "send", "e1", "hello"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let said = stderr(&out);
@@ -1159,22 +1174,8 @@ fn an_instance_refused_by_a_stricter_policy_is_told_so_not_that_it_changed() {
 #[test]
 fn a_copied_service_exports_its_file_and_imports_whole_elsewhere() {
     let ws = Ws::new();
-    let scripts = tempfile::tempdir().expect("tempdir");
-    let script = scripts.path().join("server.py");
-    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
-    let _ = Command::new("chmod")
-        .args(["+x", &script.display().to_string()])
-        .status();
-    let out = ws.run(&[
-        "tools",
-        "define",
-        "echo",
-        "--executable",
-        &script.display().to_string(),
-        "--copy",
-        "--launch-args",
-        "{port}",
-    ]);
+    let (_scripts, script) = echo_script();
+    let out = ws.define_copied(&script, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let exported = ws.run(&["tools", "export", "echo"]);
     assert!(exported.status.success(), "{}", stderr(&exported));
@@ -1893,26 +1894,8 @@ fn a_launch_during_an_archive_starts_no_instance_of_the_archived_code() {
 #[test]
 fn updating_a_definition_whose_files_changed_since_is_refused() {
     let mut ws = Ws::new();
-    let scripts = tempfile::tempdir().expect("tempdir");
-    let script = scripts.path().join("server.py");
-    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
-    let _ = Command::new("chmod")
-        .args(["+x", &script.display().to_string()])
-        .status();
-    let define = |extra: &[&str]| {
-        let mut args = vec![
-            "tools",
-            "define",
-            "echo",
-            "--executable",
-            script.to_str().expect("utf-8"),
-            "--copy",
-            "--launch-args",
-            "{port}",
-        ];
-        args.extend_from_slice(extra);
-        ws.run(&args)
-    };
+    let (_scripts, script) = echo_script();
+    let define = |extra: &[&str]| ws.define_copied(&script, extra);
     assert!(define(&[]).status.success());
     // Someone who can write core/echo changes the copy after it was accepted.
     let copy = ws.root().join("core/echo/server.py");
