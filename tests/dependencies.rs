@@ -164,8 +164,22 @@ fn a_direct_url_requirement_is_refused_unless_the_config_allows_it() {
     assert!(
         deps["message"]
             .as_str()
-            .is_some_and(|m| m.contains("allow_direct")),
+            .is_some_and(|m| m.starts_with("main.py:2: field `dependencies`: ")
+                && m.contains("allow_direct")),
         "{deps}"
+    );
+    // In a requirements file, by its line too.
+    let folder = bench.python_tool("listed", "print('{}')\n", "");
+    std::fs::write(
+        folder.join("requirements.txt"),
+        "tinydep\nother @ https://elsewhere.example/other-1.0.0-py3-none-any.whl\n",
+    )
+    .expect("requirements");
+    let report = bench.validate("listed");
+    let message = check(&report, "dependencies")["message"].to_string();
+    assert!(
+        message.contains("requirements.txt:2: field `dependencies`: "),
+        "{message}"
     );
     // The user's config allows it: it is no longer refused for being direct.
     let allowed = Bench::new("[dependencies]\nallow_direct = true\n");

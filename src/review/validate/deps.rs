@@ -31,13 +31,24 @@ pub(crate) fn declared(
         let allowed = settings.allow_direct && manifest.dependencies.allow_direct;
         if !allowed {
             return Err(fail(format!(
-                "{}: field `dependencies`: {direct:?} names a URL or a path, refused unless \
+                "{}{}: field `dependencies`: {direct:?} names a URL or a path, refused unless \
                  the manifest's and your config's [dependencies] both say allow_direct = true",
-                declared.file
+                declared.file,
+                line_of(&tool_dir.join(&declared.file), direct)
+                    .map(|line| format!(":{line}"))
+                    .unwrap_or_default()
             )));
         }
     }
     Ok(Some(declared))
+}
+
+/// The line of the file at `path` that holds `requirement` (1-based), to name it by.
+fn line_of(path: &Path, requirement: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .position(|line| line.contains(requirement.trim()))
+        .map(|at| at + 1)
 }
 
 fn fail(message: String) -> Check {
