@@ -1195,6 +1195,32 @@ fn approve_help_names_an_active_tool_approved_where_it_is() {
     assert!(slugify[0]["drift"].is_null(), "{slugify:?}");
 }
 
+/// An active tool changed where it is to reach a host: its validation weighs its permissions
+/// against what a person approved of it, as approving it there does, not against nothing.
+#[test]
+fn validating_an_active_tool_changed_in_place_flags_what_it_newly_asks_for() {
+    let ws = workspace();
+    let root = ws.path();
+    append(
+        &root.join("approved/slugify/tool.toml"),
+        "\n[permissions]\nnetwork = [\"evil.example:443\"]\n",
+    );
+    let out = toolbench(root, &["validate", "slugify", "--json"]);
+    let report: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let permissions = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "permissions"))
+        .expect("permissions check");
+    assert_eq!(permissions["status"], "fail", "{report}");
+    assert_eq!(
+        permissions["message"],
+        "permission-escalation: asks for what the active slugify@1.0.0 was not granted: \
+         network: evil.example:443"
+    );
+    assert_eq!(report["permissions"]["parent"], "slugify@1.0.0");
+}
+
 /// `verify` with an active tool that would be refused ends with one error line, as every
 /// command does.
 #[test]

@@ -230,6 +230,9 @@ pub(crate) async fn validate(
     let baseline = match (&active, &approved) {
         (_, Some(approved)) => Some(approved.clone()),
         (Some(active), None) => Some(permissions::granted_nothing(active)),
+        // An active tool changed where it is: its permissions against what a person approved
+        // of it (its seal's snapshot), as approving it there weighs them.
+        (None, None) if entry.tier.is_active() => approved_of(root, review.scan_limits(), entry),
         (None, None) => None,
     };
     let ever_active = match history {
