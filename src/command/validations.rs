@@ -241,15 +241,16 @@ impl Pending {
         removed
     }
 
-    /// The next request to validate, counted as under way until `done` with the number
+    /// The next request `takes` takes, counted as under way until `done` with the number
     /// given; while paused, only what a person asked for.
-    fn take(&mut self) -> Option<(u64, ValidationRequest)> {
+    fn take(&mut self, takes: Takes) -> Option<(u64, ValidationRequest)> {
         let paused = self.paused;
         let next = self
             .waiting
             .iter()
             .enumerate()
             .filter(|(_, w)| !paused || w.force)
+            .filter(|(_, w)| takes == Takes::Any || (w.at_once && !w.force))
             .max_by(|(_, a), (_, b)| a.goes_before(b))
             .map(|(i, _)| i)?;
         let taken = self.remove(next);
@@ -283,9 +284,20 @@ impl Pending {
     }
 }
 
+/// What a worker takes: anything, or only what is answered at once. One worker of the
+/// latter kind means a kept verdict never waits behind a validation from scratch that a
+/// worker took before the kept one was queued (the intake queues what arrives together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Any,
+    AtOnce,
+}
+
 struct QueueState {
     pending: Mutex<Pending>,
     wake: Notify,
+    /// Wakes the worker that takes only what is answered at once.
+    wake_at_once: Notify,
     closed: AtomicBool,
     /// Where the background's validations run, apart from what serves a person; `None` when
     /// no thread could be started for it, and they run beside the person's.
@@ -295,6 +307,20 @@ struct QueueState {
 impl QueueState {
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What wakes a worker that `takes`.
+    fn wake(&self, takes: Takes) -> &Notify {
+        match takes {
+            Takes::Any => &self.wake,
+            Takes::AtOnce => &self.wake_at_once,
+        }
+    }
+
+    /// Something was queued or may go on: one worker of each kind looks.
+    fn tell_workers(&self) {
+        self.wake.notify_one();
+        self.wake_at_once.notify_one();
     }
 }
 
@@ -309,6 +335,7 @@ impl Drop for ValidationQueue {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::SeqCst);
         self.shared.wake.notify_waiters();
+        self.shared.wake_at_once.notify_waiters();
     }
 }
 
@@ -325,6 +352,7 @@ impl ValidationQueue {
         let shared = Arc::new(QueueState {
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
+            wake_at_once: Notify::new(),
             closed: AtomicBool::new(false),
             background: BackgroundRuntime::start().ok(),
         });
@@ -337,9 +365,11 @@ impl ValidationQueue {
             .spawn(move || take_in(&root, &requests, &queue))
             .ok()
             .map(|_| intake);
-        for _ in 0..workers {
+        let takes = std::iter::repeat_n(Takes::Any, workers).chain([Takes::AtOnce]);
+        for takes in takes {
             runtime.spawn(work(
                 Arc::clone(&shared),
+                takes,
                 commands.clone(),
                 Arc::clone(&listener),
             ));
@@ -359,7 +389,7 @@ impl ValidationQueue {
         };
         let changed = changed_at(&request.tool.path);
         self.shared.pending().push(request, changed, false);
-        self.shared.wake.notify_one();
+        self.shared.tell_workers();
     }
 
     /// Stops starting background validations; the one under way finishes, what a person asks
@@ -371,7 +401,7 @@ impl ValidationQueue {
     /// Goes on with what waits, where it stopped.
     pub fn resume(&self) {
         self.shared.pending().paused = false;
-        self.shared.wake.notify_one();
+        self.shared.tell_workers();
     }
 
     /// Requests waiting to start.
@@ -425,19 +455,20 @@ fn take_in(
             pending.push(request, changed, stored);
         }
         drop(pending);
-        shared.wake.notify_one();
+        shared.tell_workers();
     }
 }
 
 async fn work<L: Fn(ValidationEvent) -> bool>(
     shared: Arc<QueueState>,
+    takes: Takes,
     commands: Context,
     listener: Arc<L>,
 ) {
     loop {
         let request = loop {
             // Listening before looking, so a push or a resume in between is not missed.
-            let woken = shared.wake.notified();
+            let woken = shared.wake(takes).notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
             if shared.closed.load(Ordering::SeqCst) {
@@ -445,14 +476,14 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
             }
             let (next, more) = {
                 let mut pending = shared.pending();
-                let next = pending.take();
+                let next = pending.take(takes);
                 let more = pending.waiting.iter().any(|w| !pending.paused || w.force);
                 (next, more)
             };
             if let Some(taken) = next {
                 // Another worker, if any, takes the next one meanwhile.
                 if more {
-                    shared.wake.notify_one();
+                    shared.wake(takes).notify_one();
                 }
                 break taken;
             }
@@ -540,7 +571,7 @@ mod tests {
     }
 
     fn order(pending: &mut Pending) -> Vec<String> {
-        std::iter::from_fn(|| pending.take())
+        std::iter::from_fn(|| pending.take(Takes::Any))
             .map(|(_, r)| r.tool.name)
             .collect()
     }
@@ -560,7 +591,7 @@ mod tests {
         pending.push(request("twice", false), at(10), false);
         pending.push(request("under_way", false), at(5), false);
         assert_eq!(pending.waiting.len(), 2);
-        let (number, _) = pending.take().expect("twice, the newest");
+        let (number, _) = pending.take(Takes::Any).expect("twice, the newest");
         pending.push(request("twice", false), at(10), false);
         pending.push(request("twice", false), at(10), false);
         assert_eq!(
@@ -570,7 +601,7 @@ mod tests {
         );
         assert_eq!(names(&pending.snapshot().validating), ["twice"]);
         pending.done(number);
-        let (again, _) = pending.take().expect("twice, asked again");
+        let (again, _) = pending.take(Takes::Any).expect("twice, asked again");
         pending.done(again);
 
         pending.push(request("under_way", true), at(5), false);
@@ -616,7 +647,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let roll = state >> 33;
             if roll.is_multiple_of(5) {
-                if let Some((number, _)) = pending.take() {
+                if let Some((number, _)) = pending.take(Takes::Any) {
                     pending.done(number);
                 }
             } else {
@@ -646,7 +677,7 @@ mod tests {
         assert!(snapshot.validating.is_empty());
         assert!(snapshot.waiting[0].asked_by_person);
 
-        let (number, _) = pending.take().expect("asked");
+        let (number, _) = pending.take(Takes::Any).expect("asked");
         let snapshot = pending.snapshot();
         assert_eq!(names(&snapshot.validating), ["asked"]);
         assert_eq!(names(&snapshot.waiting), ["newest", "oldest"]);
@@ -671,6 +702,30 @@ mod tests {
             order(&mut pending),
             ["asked", "kept_newer", "kept_old", "broken_old", "slow_new"]
         );
+    }
+
+    /// The worker that takes only what is answered at once takes a kept verdict (or a broken
+    /// manifest) while a validation from scratch waits or runs, and nothing else: no request
+    /// of the background's from scratch, nor a person's, which validates anew.
+    #[test]
+    fn the_at_once_worker_takes_only_what_is_answered_at_once() {
+        let mut pending = Pending::default();
+        pending.push(request("slow_new", false), at(50), false);
+        pending.push(request("asked", true), at(1), true);
+        assert!(pending.take(Takes::AtOnce).is_none());
+        let (_, slow) = pending
+            .take(Takes::Any)
+            .expect("a person's, then the slow one");
+        assert_eq!(slow.tool.name, "asked");
+        pending.push(request("kept_old", false), at(10), true);
+        let (_, kept) = pending.take(Takes::AtOnce).expect("the kept verdict");
+        assert_eq!(kept.tool.name, "kept_old");
+        assert!(pending.take(Takes::AtOnce).is_none());
+        let (_, slow) = pending.take(Takes::Any).expect("the slow one");
+        assert_eq!(slow.tool.name, "slow_new");
+        pending.push(request("kept_paused", false), at(10), true);
+        pending.paused = true;
+        assert!(pending.take(Takes::AtOnce).is_none(), "paused");
     }
 
     /// What a person asked for first, in the order asked; then the newest arrivals. Paused,
