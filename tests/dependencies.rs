@@ -797,6 +797,63 @@ fn an_sdist_build_runs_confined_and_reaches_nothing_but_its_environment() {
     );
 }
 
+/// The certificate authorities toolbench's environment names reach the confined `uv` only
+/// from the system folders: a `SSL_CERT_FILE` naming a secret elsewhere is neither named to
+/// an sdist's build code nor readable by it. Judged on the host: nothing of the secret, nor
+/// its path, is in the environment the build wrote.
+#[test]
+fn a_certificate_path_outside_the_system_folders_never_reaches_a_build() {
+    let Some(uv) = uv() else { return };
+    let outside = outside_tmp();
+    let secret = "private-key-material-named-as-a-certificate";
+    let key = outside.path().join("id_ed25519");
+    std::fs::write(&key, secret).expect("key");
+    let build = format!(
+        "import os\n\
+         found['file'] = os.environ.get('SSL_CERT_FILE')\n\
+         found['dir'] = os.environ.get('SSL_CERT_DIR')\n\
+         try:\n    found['read'] = open({key:?}).read()\n\
+         except Exception as e:\n    found['read'] = repr(e)",
+        key = key.display().to_string(),
+    );
+    let index = Index::start(&build);
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool(
+        "builder",
+        "# /// script\n# dependencies = [\"tinysdist\"]\n# ///\nimport tinysdist\nprint(tinysdist.VALUE)\n",
+        "",
+    );
+    let out = toolbench_command(bench.root(), bench.config.path(), &["validate", "builder"])
+        .env("TOOLBENCH_STATE_KEY", bench.state_key())
+        .env("SSL_CERT_FILE", &key)
+        .env("SSL_CERT_DIR", "/etc/ssl/certs")
+        .output()
+        .expect("toolbench");
+    // The build ran, and looked.
+    let envs = environments(bench.root());
+    assert_eq!(envs.len(), 1, "{}{}", stdout(&out), stderr(&out));
+    let module = std::fs::read_to_string(envs[0].join("site/tinysdist.py")).expect("built");
+    assert!(
+        module.contains("VALUE = 'built'") && module.contains("'read'"),
+        "{module}"
+    );
+    // The one in the system folders was passed: the other was dropped, not lost on the way.
+    assert!(module.contains("'dir': '/etc/ssl/certs'"), "{module}");
+    let tree: String = walk(&envs[0])
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(file).ok())
+        .collect();
+    assert!(
+        !tree.contains(secret),
+        "the build read the named file: {module}"
+    );
+    assert!(
+        !tree.contains(&key.display().to_string()),
+        "the build was told the path: {module}"
+    );
+    assert_eq!(std::fs::read_to_string(&key).expect("key"), secret);
+}
+
 /// A candidate's manifest (or a workspace's `toolbench.toml`, both written by agents) cannot
 /// show its package builds a folder of this machine through `find_links`: the build code of an
 /// sdist from the index read `~/.ssh` that way and wrote it into the environment the candidate
