@@ -1376,10 +1376,8 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
     );
 }
 
-/// A costly tool that takes no input asks for its name alone: what is typed goes there at
-/// once, and the field's title and why the name is asked show whole at 80 and 120 columns.
-#[test]
-fn a_costly_tool_without_input_takes_its_typed_name_at_once() {
+/// An approved high-cost tool that takes no input: its launch asks for its typed name alone.
+fn costly_without_input() -> ToolEntry {
     let mut entry = tool(
         Tier::Approved,
         "tmp_cleaner",
@@ -1390,7 +1388,14 @@ fn a_costly_tool_without_input_takes_its_typed_name_at_once() {
     if let Some(manifest) = entry.manifest.as_mut() {
         Arc::make_mut(manifest).run.input = InputMode::None;
     }
-    let mut app = app_with(vec![entry]);
+    entry
+}
+
+/// A costly tool that takes no input asks for its name alone: what is typed goes there at
+/// once, and the field's title and why the name is asked show whole at 80 and 120 columns.
+#[test]
+fn a_costly_tool_without_input_takes_its_typed_name_at_once() {
+    let mut app = app_with(vec![costly_without_input()]);
     key(&mut app, KeyCode::Enter);
     for width in [80, 120] {
         let screen = render(&app, width, 24);

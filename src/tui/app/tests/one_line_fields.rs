@@ -46,17 +46,7 @@ fn enter_in_the_typed_name_runs_the_tool_and_never_breaks_the_line() {
 
 #[test]
 fn a_costly_tool_without_input_runs_on_enter_after_its_name() {
-    let mut entry = tool(
-        Tier::Approved,
-        "tmp_cleaner",
-        "0.1.0",
-        CostTier::High,
-        "List temporary files",
-    );
-    if let Some(manifest) = entry.manifest.as_mut() {
-        Arc::make_mut(manifest).run.input = InputMode::None;
-    }
-    let mut app = app_with(vec![entry]);
+    let mut app = app_with(vec![costly_without_input()]);
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
     assert!(
