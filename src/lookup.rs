@@ -31,7 +31,27 @@ pub(crate) fn tools_named(
     tiers: &[Tier],
 ) -> Vec<ToolEntry> {
     let name = spec.name.as_str();
-    // An unreadable index is only a slower answer: the full scan below decides.
+    let mut found = known_named(root, limits, store, name);
+    if !found
+        .iter()
+        .any(|e| tiers.contains(&e.tier) && spec.matches(e))
+    {
+        found = scan_for(root, limits, store, name);
+    }
+    found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    found
+}
+
+/// The tools named `name` in the folders the index remembers for it and in the usual folders
+/// `<tier>/<name>`, read fresh from disk, in no set order: `tools_named` without its full
+/// scan, for a question a workspace's every folder need not answer.
+pub(crate) fn known_named(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    name: &str,
+) -> Vec<ToolEntry> {
+    // An unreadable index is only a shorter answer: the usual folders are read all the same.
     let indexed = store
         .with_store(|store| store.index_named(name))
         .unwrap_or_default();
@@ -51,13 +71,6 @@ pub(crate) fn tools_named(
         .collect();
     correct(store, &indexed, &found);
     found.retain(|e| e.name == name);
-    if !found
-        .iter()
-        .any(|e| tiers.contains(&e.tier) && spec.matches(e))
-    {
-        found = scan_for(root, limits, store, name);
-    }
-    found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     found
 }
 

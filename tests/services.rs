@@ -1926,3 +1926,31 @@ fn updating_a_definition_whose_files_changed_since_is_refused() {
     let launch = ws.launch("echo", "e1");
     assert!(!launch.status.success(), "the changed copy must not run");
 }
+
+/// A new service named as a candidate or an approved tool would go before it from `core/`,
+/// hiding it (a candidate could then never be approved): define refuses, naming it, and
+/// writes nothing.
+#[test]
+fn a_definition_named_as_a_candidate_or_an_approved_tool_is_refused_naming_it() {
+    let ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    let (_scripts, script) = echo_script();
+    let out = ws.define_copied(&script, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: echo: echo@1.0.0 is waiting for review in experimental/: reject it first, \
+         or define the service under another name (a service in core/ would go before it)"
+    );
+    assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
+    ws.approve_candidate("echo");
+    assert!(ws.root().join("approved/echo/tool.toml").is_file());
+    let out = ws.define_copied(&script, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("echo@1.0.0 is active in approved/: archive it first"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
+}

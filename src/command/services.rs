@@ -79,6 +79,13 @@ pub(super) async fn define(ctx: &Context, definition: Definition) -> Result<Appl
     blocking(move || {
         let root = ctx.review.root();
         let updated = define::existing(root, &definition.name)?.is_some();
+        if !updated {
+            let store = ctx.store.get()?;
+            let limits = ctx.review.scan_limits();
+            let named =
+                crate::lookup::known_named(root, limits, &mut store.lock(), &definition.name);
+            define::refuse_shadowing(&definition.name, &named)?;
+        }
         let path = define::write(root, &ctx.review.confinement(), definition)?;
         Ok(Applied::ServiceDefined { path, updated })
     })

@@ -12,8 +12,8 @@ use super::ServiceError;
 use super::executable::locate_executable;
 use super::field_refused::FieldRefused;
 use crate::model::MANIFEST_FILE;
-use crate::model::Tier;
 use crate::model::service_definition::{DefinedFile, Definition};
+use crate::model::{Tier, ToolEntry};
 use crate::review::lock::ToolLock;
 use crate::runner::confinement::Confinement;
 use crate::safe_fs::{Dir, SafeFsError};
@@ -217,6 +217,28 @@ fn refuse_unaccepted(root: &Path, name: &str, dir: &Path) -> Result<(), ServiceE
             ),
             None => "it was never accepted here".to_string(),
         }
+    )))
+}
+
+/// Refuses a new definition named as a tool in `approved/` or `experimental/` (`named`, every
+/// tool of that name): core goes before both, so the service would hide an active tool, or a
+/// candidate that could then never be approved, without a word.
+pub(crate) fn refuse_shadowing(name: &str, named: &[ToolEntry]) -> Result<(), ServiceError> {
+    let remedy = |tier| match tier {
+        Tier::Approved => Some("active in approved/: archive it first"),
+        Tier::Experimental => Some("waiting for review in experimental/: reject it first"),
+        Tier::Core | Tier::Archived => None,
+    };
+    let Some((other, remedy)) = named
+        .iter()
+        .find_map(|entry| remedy(entry.tier).map(|remedy| (entry, remedy)))
+    else {
+        return Ok(());
+    };
+    Err(ServiceError::Refused(format!(
+        "{name}: {} is {remedy}, or define the service under another name (a service in \
+         core/ would go before it)",
+        other.id()
     )))
 }
 
