@@ -545,6 +545,41 @@ fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
         )
     );
     assert!(!ws.root().join("core/svc").exists(), "nothing defined");
+    // `tools import` is told in its own terms, the definition's `files`, not define's flag.
+    let shown = script.display().to_string();
+    for (json, said) in [
+        (
+            serde_json::json!({"executable": shown}),
+            format!(
+                "field `executable`: {shown}: the service would not see it in the sandbox (each \
+                 run gets a private /tmp of its own); move it elsewhere, or bring it in the \
+                 definition's `files` and name it `./FILE`"
+            ),
+        ),
+        (
+            serde_json::json!({"executable": "python3", "launch_args": [shown]}),
+            format!(
+                "field `launch_args[0]`: {shown}: the service would not see it in the sandbox \
+                 (each run gets a private /tmp of its own); move it elsewhere, or make it the \
+                 executable, brought in the definition's `files` (it needs a `#!` line)"
+            ),
+        ),
+    ] {
+        let out = ws.run_with_stdin(&["tools", "import", "svc"], &json.to_string());
+        assert_eq!(
+            stderr(&out).trim(),
+            format!("toolbench: import svc: {said}")
+        );
+    }
+    assert!(!ws.root().join("core/svc").exists(), "nothing imported");
+    // As the import's advice says: brought in `files` as the executable, it is imported.
+    let brought = serde_json::json!({
+        "executable": "./server.py",
+        "launch_args": ["{port}"],
+        "files": {"server.py": {"text": std::fs::read_to_string(&script).expect("script"), "executable": true}},
+    });
+    let out = ws.run_with_stdin(&["tools", "import", "svc2"], &brought.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
     // As the advice says: copied into the tool folder as the executable, it is seen and runs.
     let out = ws.run(&[
         "tools",

@@ -261,21 +261,34 @@ fn check_reachable(confinement: &Confinement, def: &Definition) -> Result<(), Se
         let Some(why) = confinement.unseen(Path::new(path)) else {
             continue;
         };
-        // `--copy` copies the executable only: a script an interpreter is given stays
-        // where it is, unless it becomes the executable itself.
-        let remedy = if what == "executable" {
-            "define with --copy".to_string()
+        // A copy into the tool folder makes it seen: `--copy` for `tools define`, the
+        // definition's `files` for `tools import`. Either copies the executable only: a
+        // script an interpreter is given stays where it is, unless it becomes the executable.
+        let (define_remedy, import_remedy) = if what == "executable" {
+            (
+                "define with --copy".to_string(),
+                "bring it in the definition's `files` and name it `./FILE`".to_string(),
+            )
         } else {
-            format!(
-                "make it the executable, copied into the tool folder: \
-                 `--executable {path} --copy` (it needs a `#!` line)"
+            (
+                format!(
+                    "make it the executable, copied into the tool folder: \
+                     `--executable {path} --copy` (it needs a `#!` line)"
+                ),
+                "make it the executable, brought in the definition's `files` (it needs a `#!` \
+                 line)"
+                    .to_string(),
             )
         };
-        let said = format!(
-            "{what} {path}: the service would not see it in the sandbox ({why}); \
-             move it elsewhere, or {remedy}"
+        let facts = format!(
+            "{path}: the service would not see it in the sandbox ({why}); move it elsewhere"
         );
-        return Err(FieldRefused::new(&field, said, &format!("{what} ")).into());
+        return Err(FieldRefused::with_import_reason(
+            &field,
+            format!("{what} {facts}, or {define_remedy}"),
+            format!("{facts}, or {import_remedy}"),
+        )
+        .into());
     }
     Ok(())
 }

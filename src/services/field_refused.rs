@@ -26,6 +26,16 @@ impl FieldRefused {
         }
     }
 
+    /// A refusal whose remedy is said in each front end's own terms: `said` in `tools
+    /// define`'s (its flags), `reason` in `tools import`'s (the JSON's fields).
+    pub(super) fn with_import_reason(field: &str, said: String, reason: String) -> Self {
+        FieldRefused {
+            field: field.to_string(),
+            reason,
+            said,
+        }
+    }
+
     pub(super) fn executable(e: ExecutableError) -> Self {
         FieldRefused::new("executable", e.to_string(), "executable ")
     }
