@@ -517,6 +517,34 @@ fn audit_verify_names_the_entry_altered_by_hand() {
     assert!(err.contains("decisions.jsonl"), "{err}");
 }
 
+/// The log removed is not an empty whole chain, and a decision taken after that does not make
+/// it one: the head file says what was written, and the next entry is numbered after it.
+#[test]
+fn a_removed_decision_log_is_told_and_stays_told_after_the_next_decision() {
+    let ws = sample_workspace();
+    approve(ws.path(), TOOL);
+    ok(ws.path(), &["audit", "verify"]);
+    std::fs::remove_file(ws.path().join(".toolbench/log/decisions.jsonl")).expect("remove");
+    let out = toolbench(ws.path(), &["audit", "verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("every entry is missing (the log was emptied or removed)"),
+        "{err}"
+    );
+    let doctor = toolbench(ws.path(), &["doctor", "--dry-run"]);
+    assert!(
+        stdout(&doctor).contains("decision log: broken: "),
+        "{}",
+        stdout(&doctor)
+    );
+    ok(ws.path(), &["archive", TOOL]);
+    let out = toolbench(ws.path(), &["audit", "verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("entry 1: numbered "), "{err}");
+}
+
 #[test]
 fn a_second_doctor_is_refused_while_one_works_and_two_at_once_repair_once() {
     let ws = used_workspace(1);

@@ -71,9 +71,17 @@ pub enum ChainBreak {
         what: String,
     },
     #[error(
-        "{path}: entries after {last} are missing: the head file says the log reached entry {head}"
+        "{path}: {}: the head file says the log reached entry {head}",
+        missing_after(*last)
     )]
     CutOff { path: PathBuf, last: u64, head: u64 },
+}
+
+fn missing_after(last: u64) -> String {
+    match last {
+        0 => "every entry is missing (the log was emptied or removed)".into(),
+        _ => format!("entries after {last} are missing"),
+    }
 }
 
 impl ChainBreak {
@@ -121,6 +129,14 @@ impl DecisionLog {
         self.path.with_file_name(HEAD_FILE)
     }
 
+    /// The last entry the head file names: its sequence number and hash.
+    fn head(&self) -> Option<(u64, String)> {
+        let text = std::fs::read_to_string(self.head_path()).ok()?;
+        let mut words = text.split_whitespace();
+        let seq = words.next()?.parse().ok()?;
+        Some((seq, words.next()?.to_string()))
+    }
+
     /// Appends `entry`, chained to the last one, and syncs it to disk; returns its sequence
     /// number. Writers in other processes wait for one another on the file's lock.
     pub fn append(&self, entry: &NewEntry) -> Result<u64, LogError> {
@@ -152,6 +168,12 @@ impl DecisionLog {
         let (mut seq, mut prev) = last
             .map(|e| (e.seq, e.hash))
             .unwrap_or((0, GENESIS.to_string()));
+        // Entries cut off the end (or the whole log removed) are numbered past: the next entry
+        // follows the head, so the gap stays a break in the chain instead of a new head that
+        // would hide it.
+        if let Some((head, _)) = self.head() {
+            seq = seq.max(head);
+        }
         let mut line = Vec::with_capacity(512 * entries.len());
         // A line cut short by a crash stays as it is, named by `verify`; the next one starts
         // on a line of its own.
@@ -238,7 +260,13 @@ impl DecisionLog {
         };
         let file = match File::open(&self.path) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            // No log is an empty one: whole, unless the head says entries were written.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(problem) = self.check_head(0, &[]) {
+                    each(None, Some(problem));
+                }
+                return Ok(());
+            }
             Err(e) => return Err(read_fail(e)),
         };
         let broken = |line: u64, what: String| ChainBreak::Entry {
@@ -312,10 +340,7 @@ impl DecisionLog {
     /// The head file names the last entry written: a log that ends before it lost entries.
     /// It may lag one entry (a crash between the append and the head's rename).
     fn check_head(&self, last: u64, tail: &[(u64, String)]) -> Option<ChainBreak> {
-        let text = std::fs::read_to_string(self.head_path()).ok()?;
-        let mut words = text.split_whitespace();
-        let head: u64 = words.next()?.parse().ok()?;
-        let hash = words.next()?;
+        let (head, hash) = self.head()?;
         if head > last {
             return Some(ChainBreak::CutOff {
                 path: self.path.clone(),
@@ -324,7 +349,7 @@ impl DecisionLog {
             });
         }
         match tail.iter().find(|(seq, _)| *seq == head) {
-            Some((_, logged)) if logged != hash => Some(ChainBreak::Entry {
+            Some((_, logged)) if *logged != hash => Some(ChainBreak::Entry {
                 path: self.path.clone(),
                 line: head,
                 what: "differs from the entry the head file recorded (replaced)".into(),
@@ -599,6 +624,9 @@ mod tests {
         let (_dir, log) = log_with(2);
         let text = std::fs::read_to_string(log.path()).expect("read");
         std::fs::write(log.path(), &text[..text.len() - 20]).expect("cut");
+        // As a crash in the append leaves it: the head still names the entry before.
+        let (entries, _) = log.read().expect("read");
+        std::fs::write(log.head_path(), format!("1 {}\n", entries[0].hash)).expect("head");
         let problem = log.verify().expect("verify").expect_err("cut");
         assert_eq!(problem.line(), Some(2), "{problem}");
         assert!(problem.to_string().contains("cut short"), "{problem}");
@@ -606,6 +634,42 @@ mod tests {
         assert_eq!(log.append(&entry(3)).expect("append"), 2);
         let (entries, _) = log.read().expect("read");
         assert_eq!(entries.last().map(|e| e.seq), Some(2));
+    }
+
+    /// Removing the log, or cutting its tail, and then deciding again never makes a whole
+    /// chain: the head says what was written, and the next entry is numbered after it.
+    #[test]
+    fn a_removed_log_or_cut_tail_stays_told_after_the_next_append() {
+        let (_dir, log) = log_with(3);
+        std::fs::remove_file(log.path()).expect("remove");
+        let problem = log.verify().expect("verify").expect_err("removed");
+        assert!(
+            problem.to_string().ends_with(
+                "every entry is missing (the log was emptied or removed): the head file says \
+                 the log reached entry 3"
+            ),
+            "{problem}"
+        );
+        assert_eq!(log.append(&entry(4)).expect("append"), 4);
+        let problem = log.verify().expect("verify").expect_err("still told");
+        assert_eq!(problem.line(), Some(1), "{problem}");
+        assert!(
+            problem
+                .to_string()
+                .contains("numbered 4 where 1 was expected"),
+            "{problem}"
+        );
+
+        let (_dir, log) = log_with(4);
+        let text = std::fs::read_to_string(log.path()).expect("read");
+        let kept: Vec<&str> = text.lines().take(2).collect();
+        std::fs::write(log.path(), kept.join("\n") + "\n").expect("write");
+        assert_eq!(log.append(&entry(5)).expect("append"), 5);
+        let problem = log.verify().expect("verify").expect_err("still told");
+        assert_eq!(problem.line(), Some(3), "{problem}");
+        // What the chain vouches for is kept, and the entry past the gap is read for a repair.
+        let (entries, _) = log.read().expect("read");
+        assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 5]);
     }
 
     #[test]
