@@ -94,7 +94,8 @@ fn aside(root: &Path) -> Vec<PathBuf> {
 /// What happens after any damage to the file: commands stop, runs are handed off, the
 /// doctor brings back every run and decision and keeps `damaged` (the bytes of the damaged
 /// file) aside.
-fn recovers(ws: &Path, damaged: &[u8], runs_before: &BTreeSet<String>) {
+/// What the doctor said as it repaired.
+fn recovers(ws: &Path, damaged: &[u8], runs_before: &BTreeSet<String>) -> String {
     let before = decisions_from_log(ws);
     for args in [
         &["runs"][..],
@@ -164,6 +165,7 @@ fn recovers(ws: &Path, damaged: &[u8], runs_before: &BTreeSet<String>) {
     // A second doctor finds nothing to do.
     let again = ok(ws, &["doctor"]);
     assert!(again.contains("nothing to repair"), "{again}");
+    said
 }
 
 /// The decisions about `TOOL` as the decision log has them.
@@ -298,12 +300,61 @@ fn a_folder_where_the_store_belongs_is_moved_aside_whole() {
     }
     std::fs::create_dir(&path).expect("dir");
     std::fs::write(path.join("keep-me"), "mine").expect("file in it");
-    recovers(ws.path(), &[], &runs);
+    let said = recovers(ws.path(), &[], &runs);
+    // Nothing of it could be read: the doctor says what that loses, not "lost: nothing".
+    assert!(
+        said.contains("lost: whatever only ") && said.contains("it is not a file"),
+        "{said}"
+    );
+    assert!(!said.contains("lost: nothing"), "{said}");
     let kept = aside(ws.path());
     assert_eq!(
         std::fs::read_to_string(kept[0].join("keep-me")).expect("kept"),
         "mine"
     );
+}
+
+/// A store emptied to nothing is not a new store beside a decision log that holds entries:
+/// every command names the doctor, a dry run writes nothing into it, and the doctor rebuilds.
+#[test]
+fn a_store_emptied_to_nothing_is_rebuilt_not_taken_for_a_new_one() {
+    let ws = used_workspace(2);
+    let runs = run_folders(ws.path());
+    let path = state(ws.path());
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(ws.path().join(format!(".toolbench/state.db{suffix}")));
+    }
+    std::fs::write(&path, b"").expect("empty it");
+    let dry = ok(ws.path(), &["doctor", "--dry-run"]);
+    assert!(dry.contains("empty (no tables)"), "{dry}");
+    assert_eq!(std::fs::metadata(&path).expect("state").len(), 0, "{dry}");
+    let said = recovers(ws.path(), &[], &runs);
+    assert!(said.contains("lost: whatever only "), "{said}");
+}
+
+/// The store removed: the same, and a dry run makes no store.
+#[test]
+fn a_removed_store_is_rebuilt_from_the_log_and_the_run_folders() {
+    let ws = used_workspace(2);
+    let before = decisions_from_log(ws.path());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(ws.path().join(format!(".toolbench/state.db{suffix}")));
+    }
+    names_the_doctor(&toolbench(ws.path(), &["history", TOOL]), "history");
+    names_the_doctor(&toolbench(ws.path(), &["runs"]), "runs");
+    let dry = ok(ws.path(), &["doctor", "--dry-run"]);
+    assert!(dry.contains("would build a new store"), "{dry}");
+    assert!(
+        !state(ws.path()).exists(),
+        "a dry run makes no store: {dry}"
+    );
+    let said = ok(ws.path(), &["doctor"]);
+    assert!(said.contains("the store is whole again"), "{said}");
+    assert!(said.contains("it was gone or empty"), "{said}");
+    let mut now = decisions(ws.path());
+    now.sort();
+    assert_eq!(now, before);
+    assert!(ok(ws.path(), &["history", TOOL]).contains("approve"));
 }
 
 /// Commits that lived only in a write-ahead log SQLite now ignores (its frames damaged) are

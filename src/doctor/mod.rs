@@ -64,6 +64,13 @@ impl Findings {
         matches!(self.store, StoreHealth::Damaged(_)) || self.wal.is_some()
     }
 
+    /// A new store is built (from the newest backup, what can be read of the old file, the
+    /// decision log and the run folders) and takes the old one's place: a damaged store, or
+    /// none at all (a file gone or emptied beside what was recorded).
+    pub(crate) fn builds_anew(&self) -> bool {
+        self.needs_rebuild() || self.store == StoreHealth::Missing
+    }
+
     /// The store is whole but lacks what the log or the run folders hold: they are put back
     /// into it where it is.
     pub(crate) fn needs_top_up(&self) -> bool {
@@ -95,6 +102,9 @@ impl Findings {
         let mut lines = Vec::new();
         let state = shown(&self.state);
         lines.push(match &self.store {
+            StoreHealth::Missing if self.state.symlink_metadata().is_ok() => {
+                format!("store: {state}: empty (no tables)")
+            }
             StoreHealth::Missing => format!("store: {state}: none yet"),
             StoreHealth::Whole => format!("store: {state}: whole (quick_check ok)"),
             StoreHealth::Damaged(found) => {
@@ -161,7 +171,8 @@ impl Findings {
     pub(crate) fn plan(&self, root: &Path) -> Vec<String> {
         let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
         let mut plan = Vec::new();
-        if self.needs_rebuild() {
+        // What was never recorded needs no store made for it: the first command makes it.
+        if self.needs_rebuild() || (self.builds_anew() && self.needs_top_up()) {
             plan.push(format!(
                 "would build a new store, starting from {}",
                 self.backup
@@ -169,16 +180,21 @@ impl Findings {
                     .map(shown)
                     .unwrap_or_else(|| "an empty one".to_string())
             ));
-            plan.push(format!(
-                "would copy every row SQLite can still read from {}",
-                shown(&self.state)
-            ));
+            if self.needs_rebuild() {
+                plan.push(format!(
+                    "would copy every row SQLite can still read from {}",
+                    shown(&self.state)
+                ));
+            }
             plan.push("would put back the decision log's rows and the run folders' runs".into());
-            plan.push(format!(
-                "would move {} (and its -wal, -shm) aside as {}.damaged-<time>, never deleting it",
-                shown(&self.state),
-                STATE_FILE
-            ));
+            if self.state.symlink_metadata().is_ok() {
+                plan.push(format!(
+                    "would move {} (and its -wal, -shm) aside as {}.damaged-<time>, never \
+                     deleting it",
+                    shown(&self.state),
+                    STATE_FILE
+                ));
+            }
         } else if self.needs_top_up() {
             plan.push(format!(
                 "would put back {} row(s) from the decision log and {} run(s) from run folders",
@@ -227,11 +243,15 @@ pub fn check(root: &Path) -> Findings {
         runs_missing: 0,
         backup: crate::store::backup::backups(&state_dir).into_iter().next(),
     };
-    if std::fs::symlink_metadata(&state).is_err() {
+    // A store not made yet (no file, or a file with no schema) lacks all that was recorded.
+    let missing = |mut findings: Findings| {
         let (entries, _) = log.read().unwrap_or_default();
         findings.unlogged_rows = entries.iter().map(|e| e.rows.len() as u64).sum();
         findings.runs_missing = inflight::stored_records(root).len() as u64;
-        return findings;
+        findings
+    };
+    if std::fs::symlink_metadata(&state).is_err() {
+        return missing(findings);
     }
     let store = match Store::open_file_reader(&state) {
         Ok(store) => store,
@@ -246,10 +266,14 @@ pub fn check(root: &Path) -> Findings {
         (Err(e), _) => StoreHealth::Damaged(vec![e.to_string()]),
         (Ok(found), _) if !found.is_empty() => StoreHealth::Damaged(found),
         (Ok(_), None) => StoreHealth::Damaged(vec!["the schema version cannot be read".into()]),
+        (Ok(_), Some(0)) => StoreHealth::Missing,
         (Ok(_), Some(v)) if v > known => StoreHealth::TooNew { found: v, known },
         (Ok(_), Some(_)) => StoreHealth::Whole,
     };
     drop(store);
+    if findings.store == StoreHealth::Missing {
+        return missing(findings);
+    }
     if findings.store == StoreHealth::Whole && findings.wal.is_none() {
         let (unlogged, missing) = compare(root, &state, &log);
         findings.unlogged_rows = unlogged;

@@ -138,7 +138,7 @@ pub fn repair(
     let state_dir = crate::workspace::state_dir(root);
     let state = state_dir.join(STATE_FILE);
     let mut report = RepairReport::default();
-    if findings.needs_rebuild() || findings.store == StoreHealth::Missing {
+    if findings.builds_anew() {
         rebuild(root, &state, findings, &mut report)?;
     }
     let after = |e: StoreError| RepairError::After(e.to_string());
@@ -181,12 +181,14 @@ fn rebuild(
             part.from_backup = Some(backup);
         }
         let mut store = Store::open_file(&rebuilt)?;
-        if std::fs::metadata(state).is_ok_and(|m| m.is_file()) {
+        if findings.store == StoreHealth::Missing {
+            part.lost.push(unread(state, "it was gone or empty"));
+        } else if std::fs::metadata(state).is_ok_and(|m| m.is_file()) {
             part.salvaged = store.salvage_from(state)?;
         } else if std::fs::symlink_metadata(state).is_ok() {
-            part.lost.push(format!(
-                "{}: not a file; nothing in it to read",
-                state.display()
+            part.lost.push(unread(
+                state,
+                "it is not a file, so nothing in it could be read (it is kept aside)",
             ));
         }
         let log = DecisionLog::in_state_dir(state.parent().unwrap_or(Path::new(".")));
@@ -204,7 +206,8 @@ fn rebuild(
                 reason: first.clone(),
             });
         }
-        part.lost = lost(&store, &part.salvaged, part.runs_from_folders);
+        part.lost
+            .extend(lost(&store, &part.salvaged, part.runs_from_folders));
         // Closing checkpoints the new store's log into it and removes the log.
         drop(store);
         std::fs::File::open(&rebuilt)
@@ -322,6 +325,15 @@ fn snapshots_from_folders(root: &Path, store: &mut Store) -> Result<usize, Store
         store.record_decisions(&[], &[], &found)?;
     }
     Ok(found.len())
+}
+
+/// What is lost of a store nothing could be read of (`why`): only what it alone held.
+fn unread(state: &Path, why: &str) -> String {
+    format!(
+        "whatever only {} held (failures marked by hand, calls still pending, services' \
+         history): {why}; the decision log, the run folders and the backup gave back the rest",
+        state.display()
+    )
 }
 
 /// What the rebuilt `store` still lacks of what the damaged file held.

@@ -129,6 +129,11 @@ impl DecisionLog {
         self.path.with_file_name(HEAD_FILE)
     }
 
+    /// Whether anything was ever appended: the log holds a byte, or its head names an entry.
+    pub(crate) fn holds_entries(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|m| m.len() > 0) || self.head().is_some()
+    }
+
     /// The last entry the head file names: its sequence number and hash.
     fn head(&self) -> Option<(u64, String)> {
         let text = std::fs::read_to_string(self.head_path()).ok()?;

@@ -84,13 +84,21 @@ impl Store {
         })?;
         // Listed even when the state was there: a store copied in, or made by an older build.
         let _ = crate::workspace::registry::register(root);
-        Self::open_file(&dir.join(STATE_FILE))
+        Self::open_file_as(&dir.join(STATE_FILE), Made::OnlyWhereNothingWasDecided)
     }
 
     /// Opens the store file at `path` for writing: WAL, migrations, and a count kept for
-    /// `writable_opens`.
+    /// `writable_opens`. A new store is made there whatever is beside it (the doctor's rebuild).
     pub(crate) fn open_file(path: &Path) -> Result<Self, StoreError> {
+        Self::open_file_as(path, Made::Anywhere)
+    }
+
+    fn open_file_as(path: &Path, made: Made) -> Result<Self, StoreError> {
         refuse_non_file(path)?;
+        let refuse_lost = made == Made::OnlyWhereNothingWasDecided;
+        if refuse_lost && !path.exists() {
+            refuse_lost_store(path, 0)?;
+        }
         // Made 0600 before SQLite creates it; its journal files take the same mode.
         if !path.exists() {
             std::fs::OpenOptions::new()
@@ -105,6 +113,12 @@ impl Store {
                 })?;
         }
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        if refuse_lost {
+            let version = conn
+                .query_row("PRAGMA user_version", [], |row| row.get(0))
+                .map_err(|e| sqlite_error(path, e))?;
+            refuse_lost_store(path, version)?;
+        }
         count_writable_open(path);
         let mut store = Self {
             conn,
@@ -271,6 +285,30 @@ pub fn writable_opens(path: &Path) -> usize {
 
 /// Something other than a file where the store belongs (a folder, a socket) is a damaged
 /// store, not a store to create: SQLite would only say it cannot open it.
+/// Where `Store::open_file_as` may make a new store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    Anywhere,
+    /// Not beside a decision log that holds entries: the store was there and is gone (removed,
+    /// or emptied to nothing), and a new empty one would answer "nothing decided here".
+    OnlyWhereNothingWasDecided,
+}
+
+/// Refuses a store at schema `version` 0 (no file, or one emptied to nothing) beside a
+/// decision log that holds entries: only `toolbench doctor` puts back what was decided. Told
+/// before anything is written to the file, or the file made.
+fn refuse_lost_store(path: &Path, version: i64) -> Result<(), StoreError> {
+    if version == 0 && decision_log::DecisionLog::beside(path).holds_entries() {
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: "it is gone or empty, but the decision log beside it holds what was \
+                     decided here"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 fn refuse_non_file(path: &Path) -> Result<(), StoreError> {
     match std::fs::metadata(path) {
         Ok(meta) if !meta.is_file() => Err(StoreError::Damaged {

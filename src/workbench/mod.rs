@@ -32,6 +32,7 @@ use crate::runner::confinement::Confinement;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::workspace_handle::WorkspaceHandle;
 use crate::services::{ServiceError, Services};
+use crate::store::decision_log::DecisionLog;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::project::{self, ProjectSource};
 use crate::workspace::{InitReport, WorkspaceError, resolve_root};
@@ -243,7 +244,11 @@ impl Workbench {
             // copy is made at the command's end, as for a store found whole.
             self.back_up_at_exit.store(true, Ordering::Relaxed);
         }
-        let needed = existed || crate::runner::inflight::any_abandoned(self.root());
+        // A store gone beside a decision log that holds entries is opened to be refused:
+        // answering as a workspace where nothing was decided would be half the truth.
+        let needed = existed
+            || crate::runner::inflight::any_abandoned(self.root())
+            || DecisionLog::beside(&state).holds_entries();
         if needed {
             match self.store.get() {
                 Ok(shared) => {
