@@ -172,6 +172,7 @@ actions! {
     OlderInput => "older_input", "An older input of the tool in the launch dialog (also up on its first row)";
     NewerInput => "newer_input", "A newer input in the launch dialog, then back to yours (also down on its last row)";
     NextField => "next_field", "Next field of the dialog";
+    PrevField => "prev_field", "Previous field of the dialog";
     Grant => "grant", "Grant an unreviewed tool what it declares, for this run (asks for its name)";
     ToggleMark => "toggle_mark", "Mark or unmark the candidate, to approve or reject every marked one at once";
     Approve => "approve", "Approve the candidate (asks for an optional reason), or the agent call once";

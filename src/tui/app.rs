@@ -1333,19 +1333,28 @@ impl App {
             (_, Some(Overlay::Accept(state))) => {
                 paste::key_into_area(&mut state.confirm, key, Field::Line);
             }
-            (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
+            // Where there is one field, or none, Tab does nothing: `paste::key_into_area`
+            // never types it into a one-line field.
+            (Some(Action::NextField | Action::PrevField), Some(Overlay::Launch(launch))) => {
+                launch.switch_field()
+            }
             (Some(Action::Grant), Some(Overlay::Launch(launch))) => launch.toggle_grant(),
             (Some(Action::NextField), Some(Overlay::MarkFailure(mark))) => mark.next_field(),
+            (Some(Action::PrevField), Some(Overlay::MarkFailure(mark))) => mark.prev_field(),
             (_, Some(Overlay::Launch(launch))) => launch.input_key(key),
             (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
             (_, Some(Overlay::Service(dialog))) => dialog.input_key(key),
-            (Some(Action::NextField), Some(Overlay::Evolve(evolve))) => evolve.switch_focus(),
+            (Some(Action::NextField | Action::PrevField), Some(Overlay::Evolve(evolve))) => {
+                evolve.switch_focus()
+            }
             (Some(Action::Editor), Some(Overlay::Evolve(_))) => self.edit_externally(),
             (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
             (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
             (_, Some(Overlay::Evolve(evolve))) => evolve.input_key(key),
             (_, Some(Overlay::CallAnswer(answer))) => answer.input_key(key),
-            (Some(Action::NextField), Some(Overlay::Decision(decision))) => decision.switch_field(),
+            (Some(Action::NextField | Action::PrevField), Some(Overlay::Decision(decision))) => {
+                decision.switch_field()
+            }
             (_, Some(Overlay::Decision(decision))) => decision.input_key(key),
             _ => {}
         }
@@ -2126,6 +2135,7 @@ impl App {
             | Action::SideBySide
             | Action::Submit
             | Action::NextField
+            | Action::PrevField
             | Action::Grant
             | Action::NextFile
             | Action::PrevFile

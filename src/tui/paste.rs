@@ -3,7 +3,9 @@
 //! being edited: a line break is one only in a multi-line editor, a space in a one-line field
 //! (where Enter would submit), and no control character of it reaches a field, from which it
 //! would be drawn to the terminal. A key that breaks a line is never typed into a one-line
-//! field either: there it is the dialog's Enter (`breaks_line`).
+//! field either: there it is the dialog's Enter (`breaks_line`); nor is Tab or shift-Tab,
+//! which move between a dialog's fields where it has several, and do nothing where it has one
+//! (`moves_between_fields`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -59,10 +61,19 @@ pub(crate) fn breaks_line(key: &KeyEvent) -> bool {
     }
 }
 
-/// Types `key` into `area` as `field` takes it: a one-line field never takes a line break.
-/// False when the key left the text as it was.
+/// A key that moves between a dialog's fields: Tab, shift-Tab (a terminal's back-tab), or a
+/// `\t` a terminal sends as a character (ratatui-textarea types a tab for each).
+fn moves_between_fields(key: &KeyEvent) -> bool {
+    matches!(
+        key.code,
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Char('\t')
+    )
+}
+
+/// Types `key` into `area` as `field` takes it: a one-line field never takes a line break or
+/// a tab. False when the key left the text as it was.
 pub(crate) fn key_into_area(area: &mut TextArea<'_>, key: KeyEvent, field: Field) -> bool {
-    if field == Field::Line && breaks_line(&key) {
+    if field == Field::Line && (breaks_line(&key) || moves_between_fields(&key)) {
         return false;
     }
     area.input(key)
@@ -117,5 +128,23 @@ mod tests {
             Field::Line
         ));
         assert_eq!(line.lines(), ["m"]);
+    }
+
+    #[test]
+    fn a_line_takes_no_tab_key_and_an_editor_does() {
+        let tabs = [
+            KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+            KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+            KeyEvent::new(KeyCode::Char('\t'), KeyModifiers::NONE),
+        ];
+        for key in tabs {
+            assert!(moves_between_fields(&key), "{key:?}");
+            let mut line = TextArea::new(vec!["ab".into()]);
+            assert!(!key_into_area(&mut line, key, Field::Line), "{key:?}");
+            assert_eq!(line.lines(), ["ab"], "{key:?}");
+        }
+        let mut editor = TextArea::new(vec!["ab".into()]);
+        assert!(key_into_area(&mut editor, tabs[0], Field::Lines));
+        assert_ne!(editor.lines(), ["ab"]);
     }
 }

@@ -11,6 +11,9 @@ use crate::tui::paste::{self, Field};
 mod draw;
 pub(crate) use draw::draw;
 
+/// The dialog's fields: three typed, then the severity.
+const FIELDS: usize = 4;
+
 pub(crate) struct MarkFailureState {
     pub(crate) tool: String,
     pub(crate) version: String,
@@ -20,7 +23,7 @@ pub(crate) struct MarkFailureState {
     /// A negative tag such as `not-for-json`; optional.
     pub(crate) tag: TextArea<'static>,
     pub(crate) severity: Severity,
-    /// 0 scenario, 1 error, 2 tag, 3 severity.
+    /// 0 scenario, 1 error, 2 tag, 3 severity (of `FIELDS`).
     pub(crate) field: usize,
     /// Negative tags already reported in this workspace, sorted: what Tab completes.
     pub(crate) known_tags: Vec<String>,
@@ -66,12 +69,17 @@ impl MarkFailureState {
             self.tag.move_cursor(ratatui_textarea::CursorMove::End);
             return;
         }
-        self.field = (self.field + 1) % 4;
+        self.field = (self.field + 1) % FIELDS;
+    }
+
+    /// Shift-Tab: the previous field, from the first to the last.
+    pub(crate) fn prev_field(&mut self) {
+        self.field = (self.field + FIELDS - 1) % FIELDS;
     }
 
     /// Enter: on to the next field; false on the last (the severity), where Enter saves.
     pub(crate) fn move_on(&mut self) -> bool {
-        let more = self.field < 3;
+        let more = self.field + 1 < FIELDS;
         if more {
             self.field += 1;
         }

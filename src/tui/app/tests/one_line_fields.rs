@@ -1,6 +1,6 @@
 //! A one-line field (a typed name, a reason, the mark-failure dialog's fields) never takes a
 //! line break: Enter there, or a key the editor reads as one, does what the dialog's Enter
-//! does, and the field stays one line.
+//! does, and the field stays one line. Nor a tab: Tab and shift-Tab move between fields.
 
 use super::*;
 
@@ -127,4 +127,60 @@ fn ctrl_m_in_a_reason_confirms_the_decision_instead_of_breaking_the_line() {
             reason: "breaks the header".into()
         })
     );
+}
+
+/// Where the typed name is the dialog's one field, Tab and shift-Tab do nothing; where an
+/// input comes before it, they move between the two; nothing is typed either way.
+#[test]
+fn tab_and_shift_tab_move_between_fields_and_never_type_into_one() {
+    let mut app = app_with(vec![costly_without_input()]);
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "tmp");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "_cleaner");
+    assert_eq!(confirm_lines(&app), ["tmp_cleaner"]);
+
+    let mut app = app_with(vec![tool(
+        Tier::Approved,
+        "bulk_rename",
+        "0.2.0",
+        CostTier::High,
+        "Rename files",
+    )]);
+    key(&mut app, KeyCode::Enter);
+    let editing_name = |app: &App| match &app.overlay {
+        Some(Overlay::Launch(launch)) => launch.editing_confirm,
+        _ => panic!("the launch dialog closed"),
+    };
+    key(&mut app, KeyCode::Tab);
+    assert!(editing_name(&app));
+    type_text(&mut app, "bulk");
+    key(&mut app, KeyCode::BackTab);
+    assert!(!editing_name(&app), "shift-tab goes back to the input");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "_rename");
+    assert_eq!(confirm_lines(&app), ["bulk_rename"]);
+}
+
+/// Shift-Tab takes the mark-failure dialog back one field, from the first to the last.
+#[test]
+fn shift_tab_goes_back_through_the_mark_failure_fields() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    started_run(&mut app);
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('f'));
+    type_text(&mut app, "semicolon");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::BackTab);
+    type_text(&mut app, " CSV");
+    let field = |app: &App| match &app.overlay {
+        Some(Overlay::MarkFailure(mark)) => (mark.field, mark.scenario.lines().to_vec()),
+        _ => panic!("the dialog closed"),
+    };
+    assert_eq!(field(&app), (0, vec!["semicolon CSV".to_string()]));
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(field(&app).0, 3, "from the first to the severity");
 }

@@ -129,6 +129,19 @@ fn enter_on_a_service_asks_for_the_instance_and_launches_it() {
     assert!(screen.contains("← 42"), "{screen}");
 }
 
+/// The instance name is the dialog's one field: Tab has no field to move to, and types nothing.
+#[test]
+fn tab_in_the_instance_name_types_nothing() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::BackTab);
+    let Some(Overlay::Service(dialog)) = &app.overlay else {
+        panic!("the dialog closed");
+    };
+    assert_eq!(dialog.text.lines(), ["kv_cache"]);
+}
+
 #[test]
 fn enter_on_a_running_service_attaches_without_launching() {
     let mut app = app_with(vec![service("kv_cache")]);
