@@ -236,9 +236,21 @@ impl Keymap {
 
     /// The first key bound to `action` anywhere, for hints like "press ? for help".
     pub(crate) fn hint(&self, action: Action) -> String {
-        self.bindings
-            .iter()
-            .find(|b| b.action == action)
+        Self::first_key(self.bindings.iter().find(|b| b.action == action))
+    }
+
+    /// The first key bound to `action` in `context`: what a dialog's foot names, where
+    /// another context's key for the same action would not be read.
+    pub(crate) fn hint_in(&self, context: KeyContext, action: Action) -> String {
+        Self::first_key(
+            self.bindings
+                .iter()
+                .find(|b| b.context == context && b.action == action),
+        )
+    }
+
+    fn first_key(binding: Option<&Binding>) -> String {
+        binding
             .and_then(|b| b.keys.first())
             .map(|k| k.to_string())
             .unwrap_or_else(|| "(unbound)".to_string())

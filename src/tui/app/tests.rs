@@ -1376,6 +1376,74 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
     );
 }
 
+/// The launch dialog's foot, as drawn at 80×24.
+fn launch_foot(app: &App) -> String {
+    let screen = render(app, 80, 24);
+    screen
+        .lines()
+        .find(|l| l.contains(" cancel "))
+        .and_then(|l| l.split('╰').nth(1))
+        .and_then(|l| l.split('─').next())
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// The launch dialog's foot names the keys it answers, from the keymap in force: Enter runs
+/// where the keys are in a one-line field (or in none), Tab is named where there are two
+/// fields to move between.
+#[test]
+fn the_launch_dialogs_foot_names_the_keys_it_answers() {
+    let mut app = app_with(sample());
+    type_text(&mut app, "/slugify");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(launch_foot(&app), "ctrl-s run · esc cancel");
+
+    let mut app = app_with(vec![tool(
+        Tier::Approved,
+        "bulk_rename",
+        "0.2.0",
+        CostTier::High,
+        "Rename files",
+    )]);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        launch_foot(&app),
+        "ctrl-s run · tab/shift-tab switch field · esc cancel"
+    );
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        launch_foot(&app),
+        "enter/ctrl-s run · tab/shift-tab switch field · esc cancel"
+    );
+
+    let mut app = app_with(vec![costly_without_input()]);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(launch_foot(&app), "enter/ctrl-s run · esc cancel");
+
+    // Keys bound elsewhere are named, and answer.
+    let mut keymap = Keymap::defaults();
+    keymap
+        .overlay(
+            "[dialog]\nsubmit = [\"ctrl-x\"]\nclose = [\"ctrl-q\"]\n",
+            std::path::Path::new("keymap.toml"),
+        )
+        .expect("keymap");
+    let mut app = App::new(
+        "tools/".into(),
+        sample(),
+        SortOrder::Name,
+        keymap,
+        Theme::builtin(),
+    );
+    app.update(AppEvent::Terminal(Event::Resize(80, 24)));
+    type_text(&mut app, "/slugify");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(launch_foot(&app), "ctrl-x run · ctrl-q cancel");
+    ctrl(&mut app, 'x');
+    assert!(started_run(&mut app).is_some());
+}
+
 /// An approved high-cost tool that takes no input: its launch asks for its typed name alone.
 fn costly_without_input() -> ToolEntry {
     let mut entry = tool(

@@ -309,8 +309,13 @@ impl LaunchState {
         true
     }
 
+    /// The input's editor and the typed name both: the keys move between them.
+    pub(crate) fn two_fields(&self) -> bool {
+        self.editor.is_some() && self.confirm.is_some()
+    }
+
     pub(crate) fn switch_field(&mut self) {
-        if self.confirm.is_some() && self.editor.is_some() {
+        if self.two_fields() {
             self.editing_confirm = !self.editing_confirm;
         } else {
             self.editing_confirm = self.confirm.is_some();

@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::LaunchState;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, KeyContext};
 use crate::tui::keymap::Keymap;
 use crate::tui::overlays::centered;
+use crate::tui::paste::Field;
 use crate::tui::text_fit::wrap_rows;
 use crate::tui::theme::Theme;
 
@@ -30,10 +31,7 @@ pub(crate) fn draw(
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focused)
         .title(Span::styled(title, theme.title_focused))
-        .title_bottom(Span::styled(
-            " ctrl-s run · tab switch field · esc cancel ",
-            theme.dim,
-        ));
+        .title_bottom(Span::styled(foot(keymap, state), theme.dim));
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -140,6 +138,28 @@ pub(crate) fn draw(
         frame.render_widget(block, confirm);
         frame.render_widget(area, inner_confirm);
     }
+}
+
+/// The keys the dialog answers, from the keymap in force: Enter runs too where the keys are
+/// in a one-line field (the typed name, or none for a tool without input), and Tab moves only
+/// where there are two fields.
+fn foot(keymap: &Keymap, state: &LaunchState) -> String {
+    let key = |action| keymap.hint_in(KeyContext::Dialog, action);
+    let submit = key(Action::Submit);
+    let run = match state.field() {
+        Field::Line => format!("enter/{submit}"),
+        Field::Lines => submit,
+    };
+    let fields = if state.two_fields() {
+        format!(
+            " · {}/{} switch field",
+            key(Action::NextField),
+            key(Action::PrevField)
+        )
+    } else {
+        String::new()
+    };
+    format!(" {run} run{fields} · {} cancel ", key(Action::Close))
 }
 
 /// The editor's title, with where the walk through past inputs is, or how many there are.
