@@ -506,20 +506,22 @@ pub(crate) enum Awaits {
     Review,
     /// The workspace was never opened here: its active tools are accepted first.
     Acceptance,
+    /// Signatures are required and no allowed reviewer's signed review covers its content: a
+    /// reviewer looks at it and approves it where it is, which signs it.
+    Signature,
 }
 
 impl Drift {
-    /// What a person does about it, where resubmitting or approving settles it (or accepting
-    /// the workspace); `None` for a signature, which only a reviewer's signed review settles.
-    pub(crate) fn awaits(&self) -> Option<Awaits> {
+    /// What a person does about it.
+    pub(crate) fn awaits(&self) -> Awaits {
         match self {
-            Drift::Modified { .. } => Some(Awaits::Change),
-            Drift::Unapproved => Some(Awaits::Review),
-            Drift::NotAccepted => Some(Awaits::Acceptance),
+            Drift::Modified { .. } => Awaits::Change,
+            Drift::Unapproved => Awaits::Review,
+            Drift::NotAccepted => Awaits::Acceptance,
             Drift::Unsigned
             | Drift::SignedOtherContent { .. }
             | Drift::SignatureInvalid { .. }
-            | Drift::SignerNotAllowed { .. } => None,
+            | Drift::SignerNotAllowed { .. } => Awaits::Signature,
         }
     }
 

@@ -34,7 +34,7 @@ pub enum SealError {
     )]
     WritableByOthers { path: String, mode: u32 },
     /// `signatures = "require"` and no allowed reviewer's statement verifies for the content.
-    #[error("{}", signature_refusal(&.0.name, &.0.folder, &.0.version, &.0.hash, &.0.signature))]
+    #[error("{0}")]
     Signature(Box<SignatureRefusal>),
     #[error("{}: unreadable approval record ({reason})", path.display())]
     Unreadable { path: PathBuf, reason: String },
@@ -88,6 +88,7 @@ impl SealError {
             SealError::Modified(modification) => Some((Awaits::Change, modification.problem())),
             SealError::Unapproved { folder, .. } => Some((Awaits::Review, unapproved(folder))),
             SealError::NotAccepted { active } => Some((Awaits::Acceptance, not_accepted(active))),
+            SealError::Signature(refusal) => refusal.problem().map(|p| (Awaits::Signature, p)),
             _ => None,
         }
     }
@@ -139,37 +140,97 @@ impl std::fmt::Display for Modification {
     }
 }
 
-fn signature_refusal(
-    name: &str,
-    folder: &str,
-    version: &str,
-    hash: &str,
-    signature: &crate::model::Signature,
-) -> String {
+impl SignatureRefusal {
+    /// What no allowed reviewer's signature covers, without what to do about it; `None` for
+    /// content that is signed, which awaits nothing.
+    fn problem(&self) -> Option<String> {
+        use crate::model::Signature;
+        let SignatureRefusal {
+            folder,
+            version,
+            hash,
+            signature,
+            ..
+        } = self;
+        Some(match signature {
+            Signature::Signed { .. } => return None,
+            Signature::Unsigned => format!(
+                "{folder} ({version} {hash}) has no signed review and [review] signatures = \"require\""
+            ),
+            Signature::OtherContent {
+                version: signed,
+                content_hash,
+            } => format!(
+                "{folder} holds {version} {hash}, but its signed reviews are of other content \
+                 (newest {} {})",
+                crate::text::visible(signed),
+                crate::model::short_hash(content_hash)
+            ),
+            Signature::Invalid { reason } => {
+                format!("the signed review of {folder} does not verify: {reason}")
+            }
+            Signature::SignerNotAllowed { reason, .. } => {
+                format!("the review of {folder} is not signed by an allowed reviewer: {reason}")
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for SignatureRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let SignatureRefusal {
+            name, folder, hash, ..
+        } = self;
+        match self.problem() {
+            Some(problem) => write!(
+                f,
+                "{problem} (`toolbench verify {name}` shows it; a reviewer's `toolbench approve \
+                 {name} --hash {hash}` signs its content)"
+            ),
+            None => write!(f, "{folder} is signed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
     use crate::model::Signature;
-    let what = match signature {
-        Signature::Signed { .. } => return format!("{folder} is signed"),
-        Signature::Unsigned => format!(
-            "{folder} ({version} {hash}) has no signed review and [review] signatures = \"require\""
-        ),
-        Signature::OtherContent {
-            version: signed,
-            content_hash,
-        } => format!(
-            "{folder} holds {version} {hash}, but its signed reviews are of other content \
-             (newest {} {})",
-            crate::text::visible(signed),
-            crate::model::short_hash(content_hash)
-        ),
-        Signature::Invalid { reason } => {
-            format!("the signed review of {folder} does not verify: {reason}")
-        }
-        Signature::SignerNotAllowed { reason, .. } => {
-            format!("the review of {folder} is not signed by an allowed reviewer: {reason}")
-        }
-    };
-    format!(
-        "{what} (`toolbench verify {name}` shows it; a reviewer's `toolbench approve {name} --hash \
-         {hash}` signs its content)"
-    )
+
+    fn refusal(signature: Signature) -> SealError {
+        SealError::Signature(Box::new(SignatureRefusal {
+            name: "slugify".into(),
+            folder: "approved/slugify".into(),
+            version: "1.0.0".into(),
+            hash: "bbbcb5a4ddc8".into(),
+            signature,
+        }))
+    }
+
+    /// The facts once, for every front end; the CLI's commands only in the CLI's words.
+    #[test]
+    fn a_signature_refusal_gives_its_facts_apart_from_the_clis_remedy() {
+        let unsigned = refusal(Signature::Unsigned);
+        let facts = "approved/slugify (1.0.0 bbbcb5a4ddc8) has no signed review and [review] \
+                     signatures = \"require\"";
+        assert_eq!(
+            unsigned.to_string(),
+            format!(
+                "{facts} (`toolbench verify slugify` shows it; a reviewer's `toolbench approve \
+                 slugify --hash bbbcb5a4ddc8` signs its content)"
+            )
+        );
+        let (awaits, problem) = unsigned.awaiting().expect("awaits a signed review");
+        assert_eq!((awaits, problem.as_str()), (Awaits::Signature, facts));
+
+        let invalid = refusal(Signature::Invalid {
+            reason: "bad signature".into(),
+        });
+        let (_, problem) = invalid.awaiting().expect("awaits a signed review");
+        assert_eq!(
+            problem,
+            "the signed review of approved/slugify does not verify: bad signature"
+        );
+        assert!(invalid.to_string().starts_with(&problem));
+    }
 }

@@ -34,7 +34,7 @@ mod error;
 mod known;
 
 pub use accept::{AcceptError, accept, accept_all, plan};
-pub(crate) use error::{Modification, SealError};
+pub(crate) use error::{Modification, SealError, SignatureRefusal};
 
 /// The folder of seals, relative to the workspace root.
 pub(crate) const SEALS_DIR: &str = "seals";
@@ -299,7 +299,7 @@ pub fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
             return Ok(());
         }
         if standing.mode == crate::signature::Mode::Require {
-            return Err(SealError::Signature(Box::new(error::SignatureRefusal {
+            return Err(SealError::Signature(Box::new(SignatureRefusal {
                 name: entry.name.clone(),
                 folder,
                 version: entry.version.clone(),

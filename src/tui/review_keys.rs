@@ -13,6 +13,11 @@ fn keys(awaits: Awaits, keymap: &Keymap) -> String {
     let resubmit = keymap.hint(Action::Resubmit);
     let approve = keymap.hint(Action::Approve);
     match awaits {
+        // Approving an active tool where it is signs it (`review::lifecycle::approve`).
+        Awaits::Signature => format!(
+            "{} shows it, {approve} in Review signs its content",
+            keymap.hint(Action::Details)
+        ),
         Awaits::Change => format!(
             "{resubmit} sends the change to review, {approve} in Review approves it where it is"
         ),
@@ -43,18 +48,21 @@ pub(crate) fn launch_warning(entry: &ToolEntry, keymap: &Keymap) -> Option<Strin
     let drift = entry.drift.as_deref().filter(|_| entry.tier.is_active())?;
     let label = drift.label();
     Some(match drift.awaits() {
-        Some(awaits @ Awaits::Change) => format!(
+        awaits @ Awaits::Change => format!(
             "✗ {label}: it will not run until the change is reviewed ({})",
             keys(awaits, keymap)
         ),
-        Some(awaits @ Awaits::Review) => format!(
+        awaits @ Awaits::Review => format!(
             "✗ {label}: it will not run until it is reviewed ({})",
             keys(awaits, keymap)
         ),
-        Some(Awaits::Acceptance) => format!(
+        Awaits::Acceptance => format!(
             "✗ {label}: it will not run until its tools are accepted ({} asks)",
             keymap.hint(Action::AcceptWorkspace)
         ),
-        None => format!("✗ {label}: it will not run as it is"),
+        awaits @ Awaits::Signature => format!(
+            "✗ {label}: it will not run until an allowed reviewer signs its review ({})",
+            keys(awaits, keymap)
+        ),
     })
 }

@@ -1,11 +1,13 @@
-//! An active tool whose content is not what a person approved will not run: the launch
-//! dialog says so before anything is typed, and the refusal names the workbench's keys that
-//! settle it, not the CLI's commands.
+//! An active tool whose content is not what a person approved (or, where signatures are
+//! required, that no allowed reviewer signed) will not run: the launch dialog says so before
+//! anything is typed, and the refusal names the workbench's keys that settle it, not the
+//! CLI's commands.
 
 use super::*;
 use crate::command::CommandError;
 use crate::model::Drift;
-use crate::seal::{Modification, SealError};
+use crate::model::Signature;
+use crate::seal::{Modification, SealError, SignatureRefusal};
 
 fn modified(name: &str) -> ToolEntry {
     let mut entry = tool(
@@ -120,4 +122,48 @@ fn a_refused_run_of_a_modified_tool_names_the_review_keys_not_the_clis_commands(
         });
         assert_eq!(message(&app), format!("slugify@1.0.0 will not run: {keys}"));
     }
+}
+
+fn unsigned(name: &str) -> ToolEntry {
+    let mut entry = modified(name);
+    entry.drift = Some(Box::new(Drift::Unsigned));
+    entry
+}
+
+#[test]
+fn an_unsigned_tool_where_signatures_are_required_names_the_keys_that_review_and_sign_it() {
+    let mut app = app_with(vec![unsigned("slugify")]);
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    let text = dialog_text(&screen);
+    assert!(
+        text.contains(
+            "✗ unsigned: it will not run until an allowed reviewer signs its review (d shows it, \
+             a in Review signs its content)"
+        ),
+        "{screen}"
+    );
+    ctrl(&mut app, 's');
+    let (run, _) = started_run(&mut app).expect("asked to start");
+    let refusal = SealError::Signature(Box::new(SignatureRefusal {
+        name: "slugify".into(),
+        folder: "approved/slugify".into(),
+        version: "1.0.0".into(),
+        hash: "bbbcb5a4ddc8".into(),
+        signature: Signature::Unsigned,
+    }));
+    // The CLI's words stay the CLI's.
+    assert!(refusal.to_string().contains("`toolbench verify slugify`"));
+    app.update(AppEvent::RunNotStarted {
+        key: run,
+        error: CommandError::Sealed {
+            tool: "slugify@1.0.0".into(),
+            reason: Box::new(refusal),
+        },
+    });
+    assert_eq!(
+        message(&app),
+        "slugify@1.0.0 will not run: approved/slugify (1.0.0 bbbcb5a4ddc8) has no signed review \
+         and [review] signatures = \"require\"; d shows it, a in Review signs its content"
+    );
 }
