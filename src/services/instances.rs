@@ -118,8 +118,10 @@ impl Services {
         // refused, or moved the folder before the seal check here refuses it.
         let tool_lock = ToolLock::acquire_within(self.root(), &entry.name, LOCK_PATIENCE)
             .map_err(|e| ServiceError::Refused(e.to_string()))?;
-        crate::seal::check(self.root(), entry)
-            .map_err(|e| ServiceError::Refused(format!("{} will not launch: {e}", entry.id())))?;
+        crate::seal::check(self.root(), entry).map_err(|e| ServiceError::Sealed {
+            tool: entry.id(),
+            reason: Box::new(e),
+        })?;
         let previous = self.settle_previous(store, instance, &manifest.name)?;
         let held: Vec<(u16, String)> = store
             .lock()

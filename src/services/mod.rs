@@ -34,6 +34,13 @@ pub enum ServiceError {
     /// A refusal or failure the service commands word themselves.
     #[error("{0}")]
     Refused(String),
+    /// An active service whose content may not run as it is: the facts apart, so each front
+    /// end names its own remedy (`SealError::awaiting`).
+    #[error("{tool} will not launch: {reason}")]
+    Sealed {
+        tool: String,
+        reason: Box<crate::seal::SealError>,
+    },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]

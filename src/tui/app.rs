@@ -640,7 +640,7 @@ impl App {
             }
             AppEvent::RunFinished { key, result } => self.on_run_finished(key, result),
             AppEvent::RunNotStarted { key, error } => {
-                let reason = crate::tui::review_keys::run_refusal(&error, &self.keymap);
+                let reason = crate::tui::review_keys::refusal(&error, &self.keymap);
                 self.refuse_run(key, reason);
             }
             AppEvent::InheritedRun {

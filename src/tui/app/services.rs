@@ -189,7 +189,7 @@ impl App {
                 ),
                 Ok(_) => self.notify(format!("instance {instance} launched"), Level::Info),
                 Err(e) => {
-                    let reason = one_line(&e);
+                    let reason = crate::tui::review_keys::refusal(&e, &self.keymap);
                     self.end_views(&instance, &reason, |_| true);
                     self.notify(reason, Level::Error);
                 }

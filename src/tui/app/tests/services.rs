@@ -257,3 +257,51 @@ fn a_launch_the_library_refused_ends_its_view_with_the_reason() {
     assert!(!app.selected_run().is_some_and(RunView::is_running));
     assert!(render(&app, 80, 24).contains("port 50200 is taken"));
 }
+
+/// A launch the seal refused reads as a refused run does in the workbench: the library's
+/// facts, then the keys that settle it rather than the CLI's commands.
+#[test]
+fn a_launch_refused_by_its_seal_names_the_review_keys_not_the_clis_commands() {
+    use crate::seal::{Modification, SealError};
+    let mut app = app_with(vec![service("kv_cache")]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let launch = effects(&mut app)
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Apply(command) if matches!(*command, Command::Launch { .. }) => Some(command),
+            _ => None,
+        })
+        .expect("asked to launch");
+    let refusal = crate::services::ServiceError::Sealed {
+        tool: "kv_cache@1.0.0".into(),
+        reason: Box::new(SealError::Modified(Box::new(Modification {
+            name: "kv_cache".into(),
+            folder: "core/kv_cache".into(),
+            approved: "1.0.0".into(),
+            approved_hash: "e5bbf7a1f15c".into(),
+            version: "1.0.0".into(),
+            hash: "bbbcb5a4ddc8".into(),
+        }))),
+    };
+    // The CLI's words stay the CLI's.
+    assert!(
+        refusal
+            .to_string()
+            .contains("`toolbench resubmit kv_cache`")
+    );
+    app.update(AppEvent::Applied {
+        command: launch,
+        result: Err(refusal.into()),
+    });
+    let refused = "kv_cache@1.0.0 will not launch: core/kv_cache was modified since approval \
+                   (approved 1.0.0 e5bbf7a1f15c, now 1.0.0 bbbcb5a4ddc8); b sends the change to \
+                   review, a in Review approves it where it is";
+    assert_eq!(message(&app), refused);
+    assert!(
+        app.selected_run().is_some_and(
+            |view| matches!(&view.state, RunState::Refused(why) if why.ends_with(refused))
+        ),
+        "the instance's view ends with it too"
+    );
+}
