@@ -332,6 +332,28 @@ fn a_store_emptied_to_nothing_is_rebuilt_not_taken_for_a_new_one() {
     assert!(said.contains("lost: whatever only "), "{said}");
 }
 
+/// A store from a newer toolbench is nothing this build may repair: the doctor says so and
+/// fails alike with or without a dry run, and leaves it as it was.
+#[test]
+fn a_store_from_a_newer_toolbench_fails_the_doctor_alike_with_a_dry_run() {
+    let ws = sample_workspace();
+    approve(ws.path(), TOOL);
+    rusqlite::Connection::open(state(ws.path()))
+        .and_then(|db| db.pragma_update(None, "user_version", 99))
+        .expect("a newer schema");
+    let before = std::fs::read(state(ws.path())).expect("state");
+    for args in [&["doctor", "--dry-run"][..], &["doctor"]] {
+        let out = toolbench(ws.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            "toolbench: the store was written by a newer toolbench: use that toolbench",
+            "{args:?}"
+        );
+    }
+    assert_eq!(std::fs::read(state(ws.path())).expect("state"), before);
+}
+
 /// The store removed: the same, and a dry run makes no store.
 #[test]
 fn a_removed_store_is_rebuilt_from_the_log_and_the_run_folders() {

@@ -28,16 +28,17 @@ pub(crate) fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
         outln!("nothing to repair: the store is whole");
         return Ok(());
     }
+    // Nothing this build may do, with or without a dry run: the same answer either way.
+    if findings.store_is_too_new() {
+        return Err(CliError::msg(
+            "the store was written by a newer toolbench: use that toolbench",
+        ));
+    }
     if args.dry_run {
         for line in findings.plan(root) {
             outln!("dry run: {line}");
         }
         return Ok(());
-    }
-    if findings.store_is_too_new() {
-        return Err(CliError::msg(
-            "the store was written by a newer toolbench: use that toolbench",
-        ));
     }
     let report = ws.repair_store(&findings)?;
     for line in report.lines(root) {
