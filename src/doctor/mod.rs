@@ -223,14 +223,9 @@ pub fn check(root: &Path) -> Findings {
     let state_dir = crate::workspace::state_dir(root);
     let state = state_dir.join(STATE_FILE);
     let log = DecisionLog::in_state_dir(&state_dir);
-    let log_verdict = match log.verify() {
-        Ok(verdict) => verdict,
-        Err(e) => Err(ChainBreak::Entry {
-            path: log.path().to_path_buf(),
-            line: 0,
-            what: e.to_string(),
-        }),
-    };
+    let log_verdict = log
+        .verify()
+        .unwrap_or_else(|e| Err(ChainBreak::Unreadable(e.to_string())));
     let mut findings = Findings {
         state: state.clone(),
         store: StoreHealth::Missing,
@@ -256,14 +251,14 @@ pub fn check(root: &Path) -> Findings {
     let store = match Store::open_file_reader(&state) {
         Ok(store) => store,
         Err(e) => {
-            findings.store = StoreHealth::Damaged(vec![e.to_string()]);
+            findings.store = StoreHealth::Damaged(vec![e.found()]);
             return findings;
         }
     };
     findings.schema = store.schema_version().ok();
     let known = Store::known_schema_version();
     findings.store = match (store.quick_check(), findings.schema) {
-        (Err(e), _) => StoreHealth::Damaged(vec![e.to_string()]),
+        (Err(e), _) => StoreHealth::Damaged(vec![e.found()]),
         (Ok(found), _) if !found.is_empty() => StoreHealth::Damaged(found),
         (Ok(_), None) => StoreHealth::Damaged(vec!["the schema version cannot be read".into()]),
         (Ok(_), Some(0)) => StoreHealth::Missing,
@@ -340,6 +335,28 @@ mod tests {
         std::fs::write(&state, bytes).expect("write");
         let findings = check(dir.path());
         assert!(findings.needs_rebuild(), "{:?}", findings.store);
+        // Said once, as the doctor's own finding: no path twice, no advice to run itself.
+        let line = &findings.lines(dir.path())[0];
+        assert!(
+            line.starts_with("store: .toolbench/state.db: damaged: ")
+                && line.matches("state.db").count() == 1
+                && !line.contains("toolbench doctor"),
+            "{line}"
+        );
+        // A log that cannot be read is named once, with no entry number.
+        let log = dir.path().join(".toolbench/log/decisions.jsonl");
+        let _ = std::fs::remove_file(&log);
+        std::fs::create_dir_all(&log).expect("a folder in its place");
+        let lines = check(dir.path()).lines(dir.path());
+        let said = lines
+            .iter()
+            .find(|l| l.starts_with("decision log: "))
+            .expect("a log line");
+        assert!(
+            said.ends_with("decisions.jsonl: cannot read the decision log: Is a directory")
+                && said.matches("decisions.jsonl").count() == 1,
+            "{said}"
+        );
     }
 
     /// A workspace never written to has no store, so no schema yet: nothing is unreadable.

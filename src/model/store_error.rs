@@ -29,6 +29,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What is wrong, without the store's path or the way out: for a report that names both
+    /// itself (the doctor's own findings).
+    pub(crate) fn found(&self) -> String {
+        match self {
+            StoreError::Damaged { reason, .. } | StoreError::Sqlite { reason, .. } => {
+                reason.clone()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The store file is damaged (`toolbench doctor` repairs it).
     pub(crate) fn is_damaged(&self) -> bool {
         matches!(self, StoreError::Damaged { .. })

@@ -75,6 +75,9 @@ pub enum ChainBreak {
         missing_after(*last)
     )]
     CutOff { path: PathBuf, last: u64, head: u64 },
+    /// The log could not be read at all (`LogError`'s words).
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 fn missing_after(last: u64) -> String {
@@ -90,7 +93,7 @@ impl ChainBreak {
     pub(crate) fn line(&self) -> Option<u64> {
         match self {
             ChainBreak::Entry { line, .. } => Some(*line),
-            ChainBreak::CutOff { .. } => None,
+            ChainBreak::CutOff { .. } | ChainBreak::Unreadable(_) => None,
         }
     }
 }
