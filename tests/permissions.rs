@@ -1674,10 +1674,14 @@ fn paths_that_cannot_be_granted_refuse_the_run() {
     assert!(err.contains("outside the project"), "{err}");
     assert!(!err.contains("sibling notes"), "{err}");
 
+    // A project given that is not there is refused before anything, naming the argument.
     let missing = host.path("does/not/exist");
     let (_, out) = host.run("reads_project", Some(&missing));
-    let err = assert_refused(&host, "reads_project", "project", &out, "no project");
-    assert!(err.contains("does not exist"), "{err}");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!("toolbench: --project {}: no such folder", missing.display())
+    );
+    assert_eq!(host.run_folders("reads_project"), Vec::<String>::new());
 }
 
 /// `project = "write"` for a project that reaches far beyond one: `/`, HOME (also when HOME is
@@ -1794,6 +1798,24 @@ fn a_project_the_workspace_names_is_taken_only_once_accepted_here() {
     let (result, out) = host.run("reader", Some(&host.sibling()));
     assert_ran(&result, &out);
     assert!(tool_output(&result).contains("sibling data"), "{result}");
+    // One that is no folder is told at once, naming the argument, not at a tool's run.
+    let missing = host.path("nowhere");
+    let data = host.project().join("data.txt");
+    for (given, said) in [(&missing, "no such folder"), (&data, "not a folder")] {
+        let given = given.to_str().expect("utf-8 path");
+        for args in [
+            &["--project", given, "project"][..],
+            &["--project", given, "list"],
+        ] {
+            let out = host.tb(args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                text(&out.stderr).trim(),
+                format!("toolbench: --project {given}: {said}"),
+                "{args:?}"
+            );
+        }
+    }
 
     // The file names another folder since: not taken until accepted again.
     named("sibling");

@@ -45,7 +45,7 @@ mod verify;
 mod web;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -256,9 +256,33 @@ pub fn main(helper: RunHelper) -> ExitCode {
     }
 }
 
+/// A project given that is no folder is told at once, not at the first run of a tool granted
+/// `project` (whose manifest the refusal would then seem to blame).
+fn refuse_unusable_project(project: &Path) -> CliResult {
+    match std::fs::metadata(project) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(CliError::msg(format!(
+            "--project {}: not a folder",
+            project.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CliError::msg(format!(
+            "--project {}: no such folder",
+            project.display()
+        ))),
+        Err(e) => Err(CliError::msg(format!(
+            "--project {}: {}",
+            project.display(),
+            crate::io_text::io_reason(&e)
+        ))),
+    }
+}
+
 fn dispatch(cli: Cli, helper: RunHelper) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
+    if let Some(project) = &cli.project {
+        refuse_unusable_project(project)?;
+    }
     let place = Place {
         root: cli.root.as_deref(),
         cwd: &cwd,
