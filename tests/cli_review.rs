@@ -627,18 +627,31 @@ fn no_space_during_the_second_move_puts_the_first_one_back() {
     assert_eq!(out.status.code(), Some(1));
     // The second move takes the candidate away for its frozen copy to take its place.
     let err = stderr(&out);
-    assert!(
-        err.starts_with(
-            "toolbench: cannot move experimental/csv_to_json-1.3.0 to .toolbench/staging/"
-        ) && err
-            .trim()
-            .ends_with("/reviewed: No space left on device; nothing was changed"),
-        "{err}"
+    // Named as the person knows it: the decision's staging folder is not theirs to know.
+    assert_eq!(
+        err.trim(),
+        "toolbench: cannot move experimental/csv_to_json-1.3.0 aside: No space left on device; \
+         nothing was changed"
     );
     assert_eq!(tiers_of(root, "csv_to_json", "1.2.0"), ["approved"]);
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
     assert!(history(root, "csv_to_json").is_empty());
     assert!(!toolbench::review::journal::has_pending(root));
+    // The third writes the frozen copy, made in the staging folder, into its place.
+    let out = Command::new(bin())
+        .arg("--root")
+        .arg(root)
+        .args(["approve", "csv_to_json"])
+        .envs(common::user_dirs(config.path()))
+        .env(toolbench::review::journal::FAIL_MOVE_ENV, "3")
+        .output()
+        .expect("run");
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: cannot write approved/csv_to_json: No space left on device; nothing was \
+         changed"
+    );
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
 }
 
 #[test]
@@ -1299,4 +1312,33 @@ fn an_evolver_the_workspace_file_names_never_runs() {
     let evolved = std::fs::read_to_string(root.join("experimental/word_count-1.1.0/main.py"))
         .expect("the evolved candidate");
     assert!(evolved.contains(secret), "{evolved}");
+}
+
+/// A tool put in `approved/` by hand was never approved: its resubmission says so, and is not
+/// told, nor recorded, as changed after an approval.
+#[test]
+fn a_tool_never_approved_is_resubmitted_as_such_not_as_changed() {
+    let ws = workspace();
+    let root = ws.path();
+    write_tool(
+        root,
+        "approved",
+        "handmade",
+        "name = \"handmade\"\nversion = \"1.0.0\"\ndescription = \"made by hand\"\n\
+         [run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+    );
+    let said = ok(root, &["resubmit", "handmade"]);
+    assert!(
+        said.starts_with("resubmitted handmade@1.0.0 for review as handmade@1.1.0")
+            && said.contains("never approved here, it left approved/"),
+        "{said}"
+    );
+    let manifest = std::fs::read_to_string(root.join("experimental/handmade-1.1.0/tool.toml"))
+        .expect("the candidate");
+    assert!(
+        manifest.contains("active here without an approval; sent to review"),
+        "{manifest}"
+    );
+    let history = ok(root, &["history", "handmade"]);
+    assert!(!history.contains("after its approval"), "{history}");
 }

@@ -153,15 +153,21 @@ impl Decision {
                 extra(&notes)
             ),
             DecisionAction::Resubmit => {
-                let active = match &self.superseded {
-                    Some(approved) => format!(
-                        "{}/{} runs {}@{approved} as approved again",
-                        self.from_tier, self.tool, self.tool
+                let (what, active) = match &self.superseded {
+                    Some(approved) => (
+                        "the changed ",
+                        format!(
+                            "{}/{} runs {}@{approved} as approved again",
+                            self.from_tier, self.tool, self.tool
+                        ),
                     ),
-                    None => format!("it left {}/", self.from_tier),
+                    None => (
+                        "",
+                        format!("never approved here, it left {}/", self.from_tier),
+                    ),
                 };
                 format!(
-                    "resubmitted the changed {}@{} for review as {id} in {} ({active}{})",
+                    "resubmitted {what}{}@{} for review as {id} in {} ({active}{})",
                     self.tool,
                     self.from_version.as_deref().unwrap_or("?"),
                     self.location,

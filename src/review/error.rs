@@ -29,7 +29,7 @@ pub enum ReviewError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     /// A rename between tiers failed; whatever moved before it was put back.
-    #[error("cannot move {from} to {to}: {reason}; nothing was changed")]
+    #[error("cannot {}: {reason}; nothing was changed", moving(from, to))]
     Move {
         from: PathBuf,
         to: PathBuf,
@@ -136,4 +136,15 @@ pub enum EvolverOutputError {
     BadPath(String),
     #[error("file {0:?} is not text (expected a JSON string)")]
     NotText(String),
+}
+
+/// A failed move as a person knows it: a decision's own staging folder is never named (content
+/// made there is written to its place; a folder moved there is moved aside).
+fn moving(from: &std::path::Path, to: &std::path::Path) -> String {
+    let staging = |path: &std::path::Path| path.starts_with(super::journal::staging_parent());
+    match (staging(from), staging(to)) {
+        (true, _) => format!("write {}", to.display()),
+        (false, true) => format!("move {} aside", from.display()),
+        (false, false) => format!("move {} to {}", from.display(), to.display()),
+    }
 }

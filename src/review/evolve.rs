@@ -121,6 +121,9 @@ const RESUBMIT: DecisionKind = DecisionKind::Resubmit;
 pub(crate) const RESUBMIT_HINT: &str =
     "changed where it was active, after its approval; sent back to review";
 
+/// The hint of a resubmitted tool that was active here with no approval of its content.
+const NEVER_APPROVED_HINT: &str = "active here without an approval; sent to review";
+
 /// The approved content a resubmission puts back: its seal and its snapshot.
 struct Restore {
     seal: crate::model::seals::Seal,
@@ -168,6 +171,11 @@ fn evolve_from(
         resubmission(ctx, &entry)?
     } else {
         None
+    };
+    // A tool never approved here was not changed after an approval: its hint says what it is.
+    let hint = match (resubmitting, &restore) {
+        (true, None) => NEVER_APPROVED_HINT,
+        _ => hint,
     };
     let Some(manifest) = entry.manifest.clone().filter(|_| !entry.is_broken()) else {
         return Err(ReviewError::refused(

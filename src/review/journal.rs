@@ -124,8 +124,13 @@ impl Intent {
 
     /// The staging folder relative to the root, for building `Move`s.
     pub(crate) fn staging_relative(&self) -> String {
-        format!("{}/staging/{}", crate::workspace::STATE_DIR, self.id)
+        format!("{}/{}", staging_parent(), self.id)
     }
+}
+
+/// The folder of every decision's staging folder, relative to the root.
+pub(crate) fn staging_parent() -> String {
+    format!("{}/staging", crate::workspace::STATE_DIR)
 }
 
 pub(crate) fn journal_dir(root: &Path) -> PathBuf {
