@@ -1342,3 +1342,23 @@ fn a_tool_never_approved_is_resubmitted_as_such_not_as_changed() {
     let history = ok(root, &["history", "handmade"]);
     assert!(!history.contains("after its approval"), "{history}");
 }
+
+/// A version superseded that was never indexed (accepted with the workspace) is kept as
+/// activated when it was accepted, its seal's time, not when its files were last written.
+#[test]
+fn a_superseded_version_is_kept_as_activated_when_it_was_accepted() {
+    let ws = workspace();
+    let root = ws.path();
+    let seal: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".toolbench/seals/csv_to_json.json")).expect("seal"),
+    )
+    .expect("JSON");
+    let accepted = seal["at"].as_str().expect("at").to_string();
+    approve(root, "csv_to_json@1.3.0");
+    let history = ok(root, &["history", "csv_to_json"]);
+    let kept = history
+        .lines()
+        .find(|l| l.trim_start().starts_with("1.2.0 "))
+        .unwrap_or_else(|| panic!("1.2.0 kept: {history}"));
+    assert!(kept.contains(&format!("activated {accepted}")), "{kept}");
+}

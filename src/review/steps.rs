@@ -383,9 +383,10 @@ pub(super) fn activate_version(entry: &ToolEntry, at: &str) -> VersionRecord {
 }
 
 /// The index row of an active version on its way out (only written if it was never indexed;
-/// its activation time is then guessed from the folder). `None` for a broken tool, and for
-/// content no person accepted (modified since approval, or never approved here): keeping it
-/// would let a rollback make it active.
+/// its activation time is then when its seal was made, the moment a person accepted it, else
+/// guessed from the folder). `None` for a broken tool, and for content no person accepted
+/// (modified since approval, or never approved here): keeping it would let a rollback make it
+/// active.
 pub(super) fn keep_version(
     ctx: &ReviewContext,
     entry: &ToolEntry,
@@ -398,14 +399,16 @@ pub(super) fn keep_version(
     if crate::seal::drift_of(entry, seal.as_ref()).is_some() {
         return Ok(None);
     }
-    let modified = entry
-        .path
-        .metadata()
-        .and_then(|m| m.modified())
-        .map(crate::clock::rfc3339)
-        .unwrap_or_else(|_| at.to_string());
+    let accepted = seal.map(|seal| seal.at).unwrap_or_else(|| {
+        entry
+            .path
+            .metadata()
+            .and_then(|m| m.modified())
+            .map(crate::clock::rfc3339)
+            .unwrap_or_else(|_| at.to_string())
+    });
     Ok(Some(VersionRecord {
-        activated_at: modified,
+        activated_at: accepted,
         ..activate_version(entry, at)
     }))
 }
