@@ -147,9 +147,9 @@ pub(crate) fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, 
         .parsed::<CostTier>("cost_tier")?
         .unwrap_or(CostTier::Medium);
     let idempotent = top.bool("idempotent")?.unwrap_or(false);
-    let keywords = top.words("keywords")?;
-    let capabilities = top.words("capabilities")?;
-    let use_cases = top.str_list("use_cases")?;
+    let keywords = top.one_line_items("keywords")?;
+    let capabilities = top.one_line_items("capabilities")?;
+    let use_cases = top.one_line_items("use_cases")?;
     let inferred = top.bool("inferred")?.unwrap_or(false);
 
     let run_section = top.required_table("run", &mut warnings, RUN_FIELDS)?;
@@ -626,9 +626,11 @@ impl<'a, 'i> Section<'a, 'i> {
             .collect()
     }
 
-    /// A list of one-line words (keywords, capabilities): the index keeps each list as one
-    /// column, its items joined by a control character, which no item may hold.
-    fn words(&self, key: &str) -> Result<Vec<String>, ManifestError> {
+    /// A list of one-line items: keywords and capabilities, which the index keeps as one
+    /// column, their items joined by a control character that no item may hold; use cases,
+    /// each a line of the list an agent reads in the tool's description, where a line break
+    /// would let an item write lines of its own (a forged `Permissions:` line).
+    fn one_line_items(&self, key: &str) -> Result<Vec<String>, ManifestError> {
         let words = self.str_list(key)?;
         if !words.iter().all(|w| is_one_line(w)) {
             return Err(self.field_error(key, &format!("each item must be {ONE_LINE}")));

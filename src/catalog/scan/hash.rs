@@ -96,7 +96,7 @@ fn open_regular(path: &Path) -> Option<std::fs::File> {
 /// The rules by which a scan derives a tool's row from its files (the manifest's parse, the
 /// errors and warnings it words). Part of every fingerprint: a build whose rules changed
 /// bumps it, and then takes no row an older build wrote as its own.
-const SCAN_RULES: u32 = 2;
+const SCAN_RULES: u32 = 3;
 
 /// What the listing says about the folder without reading it: paths, kinds, sizes, inodes and
 /// times. Equal fingerprints mean the content hash, and the row a scan derived from the
