@@ -674,6 +674,58 @@ fn malformed_json_rpc_does_not_stop_the_server() {
     assert!(server.answer_to(3)["result"]["tools"].is_array());
 }
 
+/// A client that writes its requests and closes its input (a script's here-doc, the spec's way
+/// to shut a stdio server down) reads every answer before the server exits.
+#[test]
+fn a_client_that_closes_its_input_gets_every_answer_before_the_server_exits() {
+    let ws = Workspace::sample();
+    for round in 0..3 {
+        let mut child = Command::new(bin())
+            .arg("--root")
+            .arg(ws.root())
+            .arg("mcp")
+            .envs(common::user_dirs(ws.config.path()))
+            .env_remove("TOOLBENCH_ROOT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn toolbench mcp");
+        let requests = [
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "here-doc", "version": "1"}}}),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+            json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+                "name": "word_count", "arguments": {"text": "one two three"}}}),
+            json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {
+                "name": "line_sort", "arguments": {"lines": ["b", "a"]}}}),
+            json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {
+                "name": "no_such_tool", "arguments": {}}}),
+        ];
+        let mut stdin = child.stdin.take().expect("stdin");
+        for request in &requests {
+            writeln!(stdin, "{request}").expect("write");
+        }
+        drop(stdin);
+        let out = child.wait_with_output().expect("the server ends");
+        assert!(out.status.success(), "round {round}: {:?}", out.status);
+        let answered: BTreeSet<u64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|m| m.get("method").is_none())
+            .filter_map(|m| m["id"].as_u64())
+            .collect();
+        assert_eq!(
+            answered,
+            BTreeSet::from([1, 2, 3, 4, 5]),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
 /// JSON-RPC 2.0 §5.1: a line that is not JSON gets a Parse error (-32700) with a null id.
 #[test]
 fn malformed_json_rpc_is_answered_with_a_parse_error() {

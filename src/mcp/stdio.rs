@@ -6,10 +6,19 @@
 //! JSON-RPC asks for a Parse error (-32700) instead, with the request's id whenever it can be
 //! told, so this reader checks each line first and answers the undecodable ones itself. One
 //! task owns stdout and writes the session's lines and these answers whole, never interleaved.
+//!
+//! The end of the client's input ends the session only once every request read before it is
+//! answered: a client that writes its requests and closes its input (a script's here-doc, the
+//! spec's way to shut a stdio server down) reads every answer. One whose reading end is gone
+//! too (it went away) ends the session at once, which cancels its calls.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// Buffer between the edge and the session, each way.
 const PIPE_BYTES: usize = 256 * 1024;
@@ -21,14 +30,134 @@ pub(crate) fn transport(max_line: usize) -> (DuplexStream, DuplexStream) {
     let (session_reads, to_session) = tokio::io::duplex(PIPE_BYTES);
     let (from_session, session_writes) = tokio::io::duplex(PIPE_BYTES);
     let (answers_tx, answers) = mpsc::unbounded_channel();
+    let unanswered = Arc::new(Unanswered::default());
     tokio::spawn(read_client(
         tokio::io::stdin(),
-        to_session,
-        answers_tx,
+        Client {
+            session: to_session,
+            answers: answers_tx,
+            unanswered: Arc::clone(&unanswered),
+            gone: stdout_gone,
+        },
         max_line,
     ));
-    tokio::spawn(write_client(from_session, answers, tokio::io::stdout()));
+    tokio::spawn(write_client(
+        from_session,
+        answers,
+        tokio::io::stdout(),
+        unanswered,
+    ));
     (session_reads, session_writes)
+}
+
+/// The ids of the client's requests the session has not answered yet, as JSON text.
+#[derive(Debug, Default)]
+struct Unanswered {
+    ids: Mutex<HashSet<String>>,
+    /// An answer was written, or stdout failed.
+    changed: Notify,
+}
+
+impl Unanswered {
+    fn ids(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ids.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes what the client's line `message` asks or withdraws.
+    fn read(&self, message: &Value) {
+        for message in batch(message) {
+            match (
+                message.get("method").and_then(Value::as_str),
+                message.get("id"),
+            ) {
+                // A cancelled request may go unanswered (the spec lets the server drop it).
+                (Some("notifications/cancelled"), None) => {
+                    if let Some(id) = message.pointer("/params/requestId") {
+                        self.ids().remove(&id.to_string());
+                    }
+                }
+                (Some(_), Some(id)) => {
+                    self.ids().insert(id.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Notes the answers the session's line `text` carries.
+    fn written(&self, text: &[u8]) {
+        let Ok(message) = serde_json::from_slice::<Outgoing>(text) else {
+            return;
+        };
+        let heads = match message {
+            Outgoing::One(head) => vec![head],
+            Outgoing::Batch(heads) => heads,
+        };
+        let mut answered = heads.iter().filter_map(Head::answer_id).peekable();
+        if answered.peek().is_some() {
+            let mut ids = self.ids();
+            for id in answered {
+                ids.remove(&id.to_string());
+            }
+            drop(ids);
+            self.changed.notify_waiters();
+        }
+    }
+}
+
+/// One message, or each of a batch.
+fn batch(message: &Value) -> Vec<&Value> {
+    match message {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    }
+}
+
+/// What the session writes, read only as far as telling an answer's id: a tool's result may be
+/// megabytes, skipped without being kept.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Outgoing {
+    One(Head),
+    Batch(Vec<Head>),
+}
+
+#[derive(serde::Deserialize)]
+struct Head {
+    id: Option<Value>,
+    method: Option<serde::de::IgnoredAny>,
+}
+
+impl Head {
+    /// The id this message answers: a response has one and no method.
+    fn answer_id(&self) -> Option<&Value> {
+        self.id.as_ref().filter(|_| self.method.is_none())
+    }
+}
+
+/// Whether the client closed its end of stdout (a pipe's reader gone): it can read no answer.
+fn stdout_gone() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    const NOW: Timespec = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(&stdout, PollFlags::empty())];
+    poll(&mut fds, Some(&NOW)).is_ok()
+        && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP)
+}
+
+/// How often the end of input looks again whether the client can still read its answers.
+const GONE_EVERY: Duration = Duration::from_millis(100);
+
+/// Where `read_client` hands the client's lines on.
+struct Client<S> {
+    session: S,
+    answers: mpsc::UnboundedSender<Value>,
+    unanswered: Arc<Unanswered>,
+    /// Whether the client can no longer read what is written to it.
+    gone: fn() -> bool,
 }
 
 /// One line from the client, as far as it was read.
@@ -40,34 +169,41 @@ enum Line {
 
 async fn read_client(
     input: impl AsyncRead + Unpin,
-    mut session: impl AsyncWrite + Unpin,
-    answers: mpsc::UnboundedSender<Value>,
+    mut client: Client<impl AsyncWrite + Unpin>,
     max_line: usize,
 ) {
     let mut input = BufReader::new(input);
     while let Some(line) = next_line(&mut input, max_line).await {
         let verdict = match line {
             Line::Whole(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Whole(bytes) => check(&bytes).map(|()| bytes),
+            Line::Whole(bytes) => check(&bytes).map(|message| (bytes, message)),
             Line::Oversized(head) => Err(parse_error(
                 id_at_start(&head),
                 &format!("the message is longer than {max_line} bytes"),
             )),
         };
         match verdict {
-            Ok(mut bytes) => {
+            Ok((mut bytes, message)) => {
+                client.unanswered.read(&message);
                 bytes.push(b'\n');
-                if session.write_all(&bytes).await.is_err() {
+                if client.session.write_all(&bytes).await.is_err() {
                     return;
                 }
             }
             Err(answer) => {
-                let _ = answers.send(answer);
+                let _ = client.answers.send(answer);
             }
         }
     }
-    // End of input: the session sees it and ends.
-    let _ = session.shutdown().await;
+    // End of input: the session sees it and ends, once what was asked is answered.
+    loop {
+        let changed = client.unanswered.changed.notified();
+        if client.unanswered.ids().is_empty() || (client.gone)() {
+            break;
+        }
+        let _ = tokio::time::timeout(GONE_EVERY, changed).await;
+    }
+    let _ = client.session.shutdown().await;
 }
 
 /// Reads up to and without the next newline, keeping at most `max_line` bytes of it.
@@ -104,8 +240,8 @@ async fn next_line(input: &mut (impl AsyncBufReadExt + Unpin), max_line: usize) 
     }
 }
 
-/// `Ok` for a line the session can decode; else the answer to send back.
-fn check(bytes: &[u8]) -> Result<(), Value> {
+/// The message of a line the session can decode; else the answer to send back.
+fn check(bytes: &[u8]) -> Result<Value, Value> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) => {
@@ -116,7 +252,7 @@ fn check(bytes: &[u8]) -> Result<(), Value> {
         }
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(_) => Ok(()),
+        Ok(message) => Ok(message),
         Err(e) => Err(parse_error(
             recovered_id(text),
             &format!("the message is not valid JSON text ({e})"),
@@ -223,6 +359,7 @@ async fn write_client(
     session: impl AsyncRead + Unpin,
     mut answers: mpsc::UnboundedReceiver<Value>,
     mut output: impl AsyncWrite + Unpin,
+    unanswered: Arc<Unanswered>,
 ) {
     let mut session = BufReader::new(session);
     let mut line = Vec::new();
@@ -245,6 +382,7 @@ async fn write_client(
                         if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
                             return;
                         }
+                        unanswered.written(&line);
                         line.clear();
                     }
                 }
@@ -273,6 +411,22 @@ mod tests {
     }
 
     #[test]
+    fn requests_wait_for_their_answers_and_a_cancelled_one_for_nothing() {
+        let unanswered = Unanswered::default();
+        unanswered.read(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call"}));
+        unanswered.read(&json!([{"id": "b", "method": "ping"}, {"method": "notifications/x"}]));
+        unanswered.read(&json!({"jsonrpc": "2.0", "id": 7, "result": {}}));
+        assert_eq!(unanswered.ids().len(), 2);
+        // A request of the server's own (its id is the server's) answers nothing.
+        unanswered.written(br#"{"jsonrpc":"2.0","id":1,"method":"roots/list"}"#);
+        assert_eq!(unanswered.ids().len(), 2);
+        unanswered.written(br#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#);
+        assert_eq!(*unanswered.ids(), HashSet::from(["\"b\"".to_string()]));
+        unanswered.read(&json!({"method": "notifications/cancelled", "params": {"requestId": "b"}}));
+        assert!(unanswered.ids().is_empty());
+    }
+
+    #[test]
     fn surrogate_pairs_and_escaped_backslashes_are_left_alone() {
         assert_eq!(repair_surrogates(r#""\ud83d\ude00""#), r#""\ud83d\ude00""#);
         assert_eq!(repair_surrogates(r#""\ud83d""#), r#""\uFFFD""#);
@@ -295,7 +449,13 @@ mod tests {
         let input: &[u8] = b"{\"a\":1}\n\n{\"id\":9,\"method\":\"x\",\"params\":\"0123456789abcdef\"}\n{\"b\":2}\n";
         let (mut session, to_session) = tokio::io::duplex(1024);
         let (answers_tx, mut answers) = mpsc::unbounded_channel();
-        read_client(input, to_session, answers_tx, 40).await;
+        let client = Client {
+            session: to_session,
+            answers: answers_tx,
+            unanswered: Arc::new(Unanswered::default()),
+            gone: || false,
+        };
+        read_client(input, client, 40).await;
         let mut passed = String::new();
         tokio::io::AsyncReadExt::read_to_string(&mut session, &mut passed)
             .await
