@@ -988,6 +988,83 @@ fn gc_with_min_quality_collects_tools_that_keep_failing() {
     assert!(!dry.contains("slugify"), "{dry}");
 }
 
+/// A tool that never ran has only the score every new tool starts with (0.40): gc does not
+/// collect it for a quality floor above that, and says so instead of "nothing to collect".
+#[test]
+fn gc_names_the_tools_below_the_quality_floor_that_never_ran_and_keeps_them() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["review", "--json"]);
+    for _ in 0..5 {
+        insert_run(root, "http_status", 1, "failed");
+    }
+    let dry = ok(root, &["gc", "--min-quality", "0.5", "--dry-run"]);
+    let lines: Vec<&str> = dry.lines().collect();
+    assert!(
+        lines[0].starts_with("would archive http_status@1.0.0: quality 0."),
+        "{dry}"
+    );
+    let never_ran = lines
+        .iter()
+        .find(|l| l.contains("never ran"))
+        .unwrap_or_else(|| panic!("no never-ran line: {dry}"));
+    assert!(
+        never_ran.contains(" tools below quality 0.50 never ran: not collected (")
+            && never_ran.contains("slugify@1.0.0"),
+        "{never_ran}"
+    );
+    assert!(!never_ran.contains("http_status"), "{never_ran}");
+
+    let report: Value =
+        serde_json::from_str(&ok(root, &["gc", "--min-quality", "0.5", "--json"])).expect("JSON");
+    let names = |key: &str| -> Vec<String> {
+        report[key]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| c["name"].as_str())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names("candidates"), ["http_status"], "{report}");
+    assert!(
+        names("never_ran").contains(&"slugify".to_string()),
+        "{report}"
+    );
+    assert_eq!(
+        report["never_ran"][0].as_object().map(|o| o.len()),
+        Some(2),
+        "{report}"
+    );
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["approved"]);
+    assert_eq!(tiers_of(root, "http_status", "1.0.0"), ["archived"]);
+
+    // Collected for being unused, a tool is not also named as kept.
+    let report: Value = serde_json::from_str(&ok(
+        root,
+        &[
+            "gc",
+            "--days-unused",
+            "0",
+            "--min-quality",
+            "0.5",
+            "--dry-run",
+            "--json",
+        ],
+    ))
+    .expect("JSON");
+    assert_eq!(report["never_ran"], serde_json::json!([]), "{report}");
+
+    let help = ok(root, &["gc", "--help"]);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("A tool that never ran (nor failed) has nothing to judge it by: it is named, not collected"),
+        "{help}"
+    );
+}
+
 fn git(root: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")

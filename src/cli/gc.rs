@@ -11,6 +11,7 @@ pub(crate) struct GcArgs {
     #[arg(long, value_name = "N")]
     days_unused: Option<u64>,
     /// Also collect approved tools whose quality (0..1, from their runs and failures) is below Q.
+    /// A tool that never ran (nor failed) has nothing to judge it by: it is named, not collected.
     #[arg(long, value_name = "Q", value_parser = parse_quality)]
     min_quality: Option<f64>,
     /// Only list what would be archived and removed.
@@ -61,6 +62,23 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
         }
     }
     if !args.json {
+        if let Some(floor) = args.min_quality
+            && !report.never_ran.is_empty()
+        {
+            let tools: Vec<String> = report
+                .never_ran
+                .iter()
+                .map(|t| format!("{}@{}", t.name, t.version))
+                .collect();
+            outln!(
+                "{} below quality {floor:.2} never ran: not collected ({})",
+                match tools.len() {
+                    1 => "1 tool".to_string(),
+                    n => format!("{n} tools"),
+                },
+                tools.join(", ")
+            );
+        }
         let verb = if report.dry_run {
             "would remove"
         } else {

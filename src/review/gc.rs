@@ -12,6 +12,7 @@ use super::ReviewError;
 use super::lifecycle::{ReviewContext, archive_from};
 use super::steps::scan;
 use crate::model::decided::Decision;
+use crate::model::quality::ToolStats;
 use crate::model::{Tier, ToolId};
 use crate::store::StoreAccess;
 
@@ -30,6 +31,14 @@ pub(crate) struct GcCandidate {
     pub(crate) reason: String,
 }
 
+/// An approved tool below the quality floor that gc leaves where it is: it has no runs or
+/// failures, so its quality is only the score every new tool starts with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct NeverRan {
+    pub(crate) name: String,
+    pub(crate) version: String,
+}
+
 /// What a gc pass found and did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GcReport {
@@ -38,15 +47,16 @@ pub struct GcReport {
     pub(crate) archived: Vec<Decision>,
     /// Tools that could not be archived, one line each (the others still were).
     pub(crate) failed: Vec<String>,
+    /// With `min_quality`, the approved tools below it that never ran: not collected.
+    pub(crate) never_ran: Vec<NeverRan>,
     /// Environments no tool in `core/`, `approved/` or `experimental/` runs with: removed, or
     /// with `dry_run` those that would be.
     pub(crate) environments: Vec<crate::runner::packages::EnvInfo>,
 }
 
 /// Lists approved tools unused for `days_unused` days (by their last run, or their folder's
-/// age when they never ran) or, with `min_quality`, scored below it (only tools with runs or
-/// failures are scored), and archives them unless `dry_run`; with neither, none. Then the
-/// environments no tool outside archived/ uses.
+/// age when they never ran) or, with `min_quality`, scored below it, and archives them unless
+/// `dry_run`; with neither, none. Then the environments no tool outside archived/ uses.
 pub(crate) fn gc(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
@@ -64,6 +74,7 @@ pub(crate) fn gc(
     // The archives below find their tools through the index: this scan is all they need.
     let _ = store.with_store(|store| store.save_index(catalog.entries()));
     let mut candidates = Vec::new();
+    let mut never_ran = Vec::new();
     for entry in catalog
         .entries()
         .iter()
@@ -92,10 +103,17 @@ pub(crate) fn gc(
                 }
             }
         }
-        if let (Some(floor), Some(score)) = (min_quality, quality)
-            && score < floor
-        {
-            reasons.push(format!("quality {score:.2} is below {floor:.2}"));
+        let mut unjudged = false;
+        if let Some(floor) = min_quality {
+            match quality {
+                Some(score) if score < floor => {
+                    reasons.push(format!("quality {score:.2} is below {floor:.2}"))
+                }
+                // Only runs and failures judge a tool: one with neither has the score every
+                // new tool starts with, which says nothing against it. Named, not collected.
+                None => unjudged = ToolStats::unused(&entry.name).quality < floor,
+                Some(_) => {}
+            }
         }
         if !reasons.is_empty() {
             candidates.push(GcCandidate {
@@ -107,6 +125,11 @@ pub(crate) fn gc(
                 quality,
                 reason: reasons.join("; "),
             });
+        } else if unjudged {
+            never_ran.push(NeverRan {
+                name: entry.name.clone(),
+                version: entry.version.clone(),
+            });
         }
     }
     let mut report = GcReport {
@@ -114,6 +137,7 @@ pub(crate) fn gc(
         candidates,
         archived: Vec::new(),
         failed: Vec::new(),
+        never_ran,
         environments: Vec::new(),
     };
     if dry_run {
