@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod admission;
 pub mod audit;
 pub(crate) mod calls;
+mod capability;
+pub use capability::Capability;
 pub mod catalog;
 pub use catalog::{Catalog, LookupError, SortOrder};
 pub(crate) mod decided;

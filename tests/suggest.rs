@@ -114,6 +114,30 @@ fn a_capability_nothing_serves_is_missing_and_stays_dismissed() {
     assert_eq!(all[0]["evidence"]["calls"], 2);
 }
 
+/// A capability that is empty, blank or holds a control character names nothing a tool could
+/// be written for: refused at once in one line naming `--capability`, and never suggested.
+#[test]
+fn a_blank_capability_is_refused_and_never_suggested() {
+    let ws = sample_workspace();
+    let root = ws.path();
+    for capability in ["", "   ", "csv\n.parse", "\u{1b}[2J"] {
+        let out = toolbench(root, &["call", "--capability", capability, "--input", "{}"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{capability:?}: {}",
+            stderr(&out)
+        );
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{capability:?}: {err}");
+        assert!(
+            err.starts_with("toolbench: --capability: "),
+            "{capability:?}: {err}"
+        );
+    }
+    assert!(suggestions(root, true).is_empty());
+}
+
 #[test]
 fn unknown_and_bad_ids_are_one_line_errors() {
     let ws = sample_workspace();

@@ -29,10 +29,15 @@ pub(crate) struct CallArgs {
 }
 
 pub(crate) fn run(args: CallArgs, ws: &Workbench) -> CliResult {
+    // Before the input is read: `@-` may wait on standard input.
+    let capability = args
+        .capability
+        .parse()
+        .map_err(|e| CliError::msg(format!("--capability: {e}")))?;
     let input = read_input(args.input.as_deref())?;
     let mut ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let command = Command::Call {
-        capability: args.capability.clone(),
+        capability,
         input,
         max_attempts: args.max_attempts as usize,
         confirmed: args.yes,

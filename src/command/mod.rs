@@ -45,7 +45,7 @@ use crate::model::decided::Outcome;
 use crate::model::failure_report::{AGENT_REPORT_HOURS, FailureReport, FailureReportError};
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
-use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
+use crate::model::{Capability, RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
 use crate::review::validate::{Compared, Comparer, Comparing, active_entry, similar};
 use crate::runner::{Reach, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;
@@ -88,7 +88,7 @@ pub enum Command {
     /// The best active tools with `capability`, best quality first, each tried until one
     /// succeeds; every attempt is recorded.
     Call {
-        capability: String,
+        capability: Capability,
         input: Option<String>,
         max_attempts: usize,
         confirmed: bool,
@@ -666,11 +666,12 @@ fn prepared_run(
 
 async fn call(
     ctx: &Context,
-    capability: String,
+    capability: Capability,
     input: Option<String>,
     max_attempts: usize,
     confirmed: bool,
 ) -> Result<CallReport, CommandError> {
+    let capability = String::from(capability);
     let candidates = {
         let (ctx, capability) = (ctx.clone(), capability.clone());
         blocking(move || {
@@ -1250,7 +1251,7 @@ mod tests {
             .block_on(apply(
                 &ctx,
                 Command::Call {
-                    capability: "csv.parse".into(),
+                    capability: "csv.parse".parse().expect("a capability"),
                     input: None,
                     max_attempts: 3,
                     confirmed: false,
