@@ -248,6 +248,37 @@ fn list_show_failures_and_runs_make_manifest_and_tool_text_visible() {
     }
 }
 
+/// A failure's scenario and error are any text a person or an agent typed: a newline or a lone
+/// CR in them is shown as an escape on a terminal and piped alike, so each failure stays one
+/// row and no row is forged.
+#[test]
+fn a_line_break_in_a_failure_shows_as_an_escape_and_forges_no_row() {
+    let ws = sample_workspace();
+    let out = toolbench(
+        ws.path(),
+        &[
+            "mark-failure",
+            "word_count",
+            "--scenario",
+            "line1\n2026-01-01T00:00:00.000Z fake row",
+            "--error",
+            "real\rFAKE",
+            "--severity",
+            "low",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row = r"line1\u{a}2026-01-01T00:00:00.000Z fake row: real\u{d}FAKE";
+    let shown = assert_neutralised(&on_terminal(ws.path(), &["failures"]));
+    let rows: Vec<&str> = shown.lines().collect();
+    assert_eq!(rows.len(), 2, "a header and one row: {shown:?}");
+    assert!(rows[1].contains(row), "{shown:?}");
+    let piped = stdout(&toolbench(ws.path(), &["failures"]));
+    let rows: Vec<&str> = piped.lines().collect();
+    assert_eq!(rows.len(), 2, "a header and one row: {piped:?}");
+    assert!(rows[1].contains(row), "{piped:?}");
+}
+
 #[test]
 fn piped_run_output_is_byte_identical() {
     let ws = tempfile::tempdir().expect("tempdir");

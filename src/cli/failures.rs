@@ -5,6 +5,7 @@ use super::runs::{column_width, for_tool};
 use super::term::{errln, outln, print_json, rowln};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
+use crate::text::visible;
 
 #[derive(Debug, Args)]
 pub(crate) struct FailuresArgs {
@@ -97,20 +98,17 @@ fn print_table(failures: &[FailureRecord]) {
             .as_deref()
             .map(|t| format!(" [{t}]"))
             .unwrap_or_default();
+        // A scenario or an error may hold any text: its line breaks and other controls show
+        // as escapes, piped too, so each failure is one row and no text passes for another.
         rowln!(
             "{:<id_width$} {:<24} {:<tool_width$} {:<8} {}: {}{}",
             id,
             f.at,
             tool,
             f.severity.as_str(),
-            one_line(&f.scenario),
-            one_line(&f.error),
+            visible(&f.scenario),
+            visible(&f.error),
             tag
         );
     }
-}
-
-/// Keeps a table row on one line whatever the reporter typed.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
