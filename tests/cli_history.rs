@@ -242,13 +242,15 @@ fn failures_json_has_the_contract_keys_and_links_runs() {
         assert_eq!(
             keys(f),
             set(&[
-                "id", "tool", "version", "severity", "scenario", "error", "origin", "at", "run_id"
+                "id", "tool", "version", "severity", "scenario", "error", "tag", "origin", "at",
+                "run_id"
             ]),
             "{f}"
         );
     }
     assert_eq!(listed[0]["tool"], "json_format");
     assert_eq!(listed[0]["run_id"], Value::Null);
+    assert_eq!(listed[0]["tag"], Value::Null);
     let linked = &listed[1];
     assert_eq!(linked["id"], failures[0].id);
     assert_eq!(linked["run_id"], runs[4].id);
@@ -256,6 +258,7 @@ fn failures_json_has_the_contract_keys_and_links_runs() {
     assert_eq!(linked["scenario"], "semicolon separated file");
     assert_eq!(linked["error"], "one column per row");
     assert_eq!(linked["origin"], "tui");
+    assert_eq!(linked["tag"], "not-for-semicolons");
     assert_eq!(linked["at"], "2026-11-21T10:00:05.500Z");
     let of_csv = json_array(ws.path(), &["failures", "csv_to_json@1.3.0", "--json"]);
     assert_eq!(of_csv.len(), 1);
@@ -383,6 +386,7 @@ fn mark_failure_records_it_and_lowers_quality() {
     assert_eq!(recorded["origin"], "cli");
     assert_eq!(recorded["run_id"], Value::Null);
     assert_eq!(recorded["scenario"], "file with a BOM");
+    assert_eq!(recorded["tag"], "not-for-bom");
     let store = Store::open(ws.path()).expect("store");
     assert_eq!(
         store.negative_tags("csv_to_json").expect("tags"),

@@ -28,6 +28,8 @@ struct ListedFailure<'a> {
     severity: Severity,
     scenario: &'a str,
     error: &'a str,
+    /// The negative tag (`not-for-json`) the reporter gave, if any.
+    tag: Option<&'a str>,
     origin: RunOrigin,
     at: &'a str,
     run_id: Option<i64>,
@@ -42,6 +44,7 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
             severity: f.severity,
             scenario: &f.scenario,
             error: &f.error,
+            tag: f.tag.as_deref(),
             origin: f.origin,
             at: &f.at,
             run_id: f.run_id,
