@@ -608,6 +608,40 @@ fn a_move_that_fails_leaves_the_previous_state_intact() {
     assert!(!toolbench::review::journal::has_pending(root));
 }
 
+/// A decision the decision log cannot take is refused, not half-made (docs/recovery.md):
+/// nothing moves or is written, and nothing is left for a later command to finish once the
+/// log can be written again.
+#[test]
+fn a_decision_the_decision_log_cannot_take_is_refused_and_never_made_later() {
+    let ws = workspace();
+    let root = ws.path();
+    let log = root.join(".toolbench/log/decisions.jsonl");
+    let kept = std::fs::read(&log).expect("the acceptance is in the log");
+    // A folder where the log belongs: no append goes through, for root either.
+    std::fs::remove_file(&log).expect("rm");
+    std::fs::create_dir(&log).expect("a folder in its place");
+    let err = refused(root, &["reject", "tmp_cleaner", "--reason", "x"]);
+    assert!(
+        err.starts_with("toolbench: cannot reject tmp_cleaner: ")
+            && err.contains("decisions.jsonl: cannot append to the decision log: ")
+            && err.ends_with("; nothing was changed"),
+        "{err}"
+    );
+    let err = refused(root, &["request-changes", "bulk_rename", "--feedback", "x"]);
+    assert!(err.ends_with("; nothing was changed"), "{err}");
+    assert!(!root.join("experimental/bulk_rename/REVIEW.md").exists());
+    assert!(!toolbench::review::journal::has_pending(root));
+
+    std::fs::remove_dir(&log).expect("rmdir");
+    std::fs::write(&log, kept).expect("the log back");
+    let out = toolbench(root, &["list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert_eq!(tiers_of(root, "tmp_cleaner", "0.1.0"), ["experimental"]);
+    assert!(history(root, "tmp_cleaner").is_empty());
+    assert!(history(root, "bulk_rename").is_empty());
+}
+
 /// `TOOLBENCH_FAIL_MOVE` is read only by builds with debug assertions (`cargo test`).
 #[cfg(debug_assertions)]
 #[test]

@@ -27,7 +27,7 @@ pub(crate) fn add_case(
     const ACTION: &str = "add a test case to";
     let value = serde_json::from_str::<serde_json::Value>(input)
         .map_err(|e| ReviewError::refused(ACTION, spec, format!("the input is not JSON ({e})")))?;
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let catalog = named(ctx, store, spec, &[Tier::Experimental]);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;

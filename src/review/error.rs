@@ -35,6 +35,14 @@ pub enum ReviewError {
         to: PathBuf,
         reason: String,
     },
+    /// The decision log would not take the decision: refused before anything moved, or what
+    /// moved was put back.
+    #[error("cannot {action} {tool}: {reason}; nothing was changed")]
+    Unlogged {
+        action: String,
+        tool: String,
+        reason: String,
+    },
     /// A rename failed and undoing the earlier ones failed too: recovery finishes the job.
     #[error(
         "{tool}: move interrupted ({reason}); the journal entry {journal} is left for recovery at the next start"

@@ -154,7 +154,7 @@ fn evolve_from(
             "the hint is empty; say what the new version should do",
         ));
     }
-    let (lock, recovered) = begin(ctx, &mut store.clone(), spec)?;
+    let (lock, recovered) = begin(ctx, &mut store.clone(), action, spec)?;
     let tiers: Vec<Tier> = if resubmitting {
         RESUBMIT.taken_from()
     } else {

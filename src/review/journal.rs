@@ -15,7 +15,7 @@ use super::ReviewError;
 use super::lock::ToolLock;
 use crate::io_text::io_reason;
 use crate::safe_fs::move_noreplace;
-use crate::store::{DecisionRecord, Store, StoreAccess, VersionRecord};
+use crate::store::{DecisionRecord, Store, StoreAccess, StoreError, VersionRecord};
 use crate::workspace::state_dir;
 
 // Test hooks. `TOOLBENCH_CRASH_AT` and `TOOLBENCH_FAIL_MOVE` let the tests abort a decision
@@ -292,25 +292,24 @@ pub(crate) fn commit(
     }
     crash_point("after-move");
 
-    // The moves stand from here; a seal that cannot be written leaves the intent for
-    // recovery, like a record the store refused.
-    let written = crate::seal::apply_decisions(root, &intent.decisions).and_then(|()| {
-        crate::signature::write_statements(root, &intent.statements)
-            .map_err(crate::seal::SealError::Write)
-    });
-    if let Err(e) = written {
-        return Err(ReviewError::Interrupted {
-            tool: intent.tool.clone(),
-            reason: format!("moved, but the approval records were not written: {e}"),
-            journal: path,
-        });
-    }
     let recorded = store.with_store(|store| {
         store.record_decisions(&intent.decisions, &intent.versions, &intent.kept)
     });
     let recorded = match recorded {
         Ok(recorded) => recorded,
-        // The moves stand; the intent stays so the next start records them.
+        // The log took no entry, so the store holds nothing either: the decision is refused,
+        // and what moved goes back rather than wait for a recovery that would make it.
+        Err(StoreError::DecisionLog { reason, .. }) => {
+            let why = format!("not recorded: {reason}");
+            put_back(root, intent, &path, intent.moves.len(), &why)?;
+            return Err(ReviewError::Unlogged {
+                action: intent.op.clone(),
+                tool: intent.tool.clone(),
+                reason,
+            });
+        }
+        // The log may hold it: the moves stand, and the intent stays so the next start
+        // records them.
         Err(e) => {
             return Err(ReviewError::Interrupted {
                 tool: intent.tool.clone(),
@@ -320,6 +319,19 @@ pub(crate) fn commit(
         }
     };
     crash_point("after-record");
+    // Recorded: a seal that cannot be written leaves the intent for recovery, which writes
+    // the seals of every intent it finishes.
+    let written = crate::seal::apply_decisions(root, &intent.decisions).and_then(|()| {
+        crate::signature::write_statements(root, &intent.statements)
+            .map_err(crate::seal::SealError::Write)
+    });
+    if let Err(e) = written {
+        return Err(ReviewError::Interrupted {
+            tool: intent.tool.clone(),
+            reason: format!("recorded, but the approval records were not written: {e}"),
+            journal: path,
+        });
+    }
     forget_intent(root, &path, &intent.id);
     Ok(recorded)
 }
@@ -333,26 +345,38 @@ fn undo(
     failed: &Move,
     reason: String,
 ) -> ReviewError {
+    let why = format!("{reason} moving {}", failed.from);
+    match put_back(root, intent, journal, done, &why) {
+        Ok(()) => ReviewError::Move {
+            from: failed.from.clone().into(),
+            to: failed.to.clone().into(),
+            reason,
+        },
+        Err(e) => e,
+    }
+}
+
+/// Puts the first `done` moves back in reverse order and forgets the intent; when one cannot
+/// go back, the intent stays for recovery and the error says `why` it was put back and what
+/// stopped it.
+fn put_back(
+    root: &Path,
+    intent: &Intent,
+    journal: &Path,
+    done: usize,
+    why: &str,
+) -> Result<(), ReviewError> {
     for m in intent.moves[..done].iter().rev() {
         if let Err(e) = move_noreplace(root, &m.to, &m.from) {
-            return ReviewError::Interrupted {
+            return Err(ReviewError::Interrupted {
                 tool: intent.tool.clone(),
-                reason: format!(
-                    "{reason} moving {}, then {} putting {} back",
-                    failed.from,
-                    io_reason(&e),
-                    m.from
-                ),
+                reason: format!("{why}, then {} putting {} back", io_reason(&e), m.from),
                 journal: journal.to_path_buf(),
-            };
+            });
         }
     }
     forget_intent(root, journal, &intent.id);
-    ReviewError::Move {
-        from: failed.from.clone().into(),
-        to: failed.to.clone().into(),
-        reason,
-    }
+    Ok(())
 }
 
 /// What `recover` did, one line per intent.
@@ -856,5 +880,34 @@ mod tests {
         assert!(root.join("experimental/x").is_dir());
         assert!(!has_pending(root));
         assert!(store.decisions_of("x").expect("history").is_empty());
+    }
+
+    /// The log refuses the entry once the folders moved (the disk filled up meanwhile): the
+    /// decision is refused whole, and nothing is left for recovery to make of it later.
+    #[test]
+    fn a_decision_the_log_refuses_after_the_moves_is_put_back() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let mut intent = approve_intent(&lock);
+        let log = root.join(".toolbench/log/decisions.jsonl");
+        let err = commit(root, &mut store, &lock, &mut intent, || {
+            // A folder where the log belongs: no entry can be appended, whoever runs this.
+            std::fs::create_dir_all(&log).map_err(|e| ReviewError::io(&log, &e))
+        })
+        .expect_err("refused")
+        .to_string();
+        assert!(
+            err.starts_with("cannot approve x: ") && err.ends_with("; nothing was changed"),
+            "{err}"
+        );
+        assert!(err.contains("cannot append to the decision log"), "{err}");
+        assert!(root.join("experimental/x/tool.toml").is_file());
+        assert!(!root.join("approved/x").exists());
+        assert!(!has_pending(root));
+        assert!(store.decisions_of("x").expect("history").is_empty());
+        drop(lock);
+        assert!(recover(root, &mut store).expect("recover").is_empty());
+        assert!(root.join("experimental/x").is_dir());
     }
 }

@@ -59,7 +59,7 @@ pub fn approve(
     const KIND: DecisionKind = DecisionKind::Approve;
     const ACTION: &str = KIND.spec().phrase;
     let reason = non_empty(reason);
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let mut catalog = named(ctx, store, spec, &[Tier::Experimental]);
     if !catalog.entries().iter().any(|e| spec.matches_candidate(e)) {
         let active = [Tier::Core, Tier::Approved];
@@ -341,7 +341,7 @@ pub(crate) fn request_changes(
             "the feedback is empty; say what should change",
         ));
     };
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let found = resolve(&catalog, spec, &tiers, ACTION)?;
@@ -372,7 +372,7 @@ pub(crate) fn promote(
 ) -> Result<Decision, ReviewError> {
     const KIND: DecisionKind = DecisionKind::Promote;
     const ACTION: &str = KIND.spec().phrase;
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
@@ -475,7 +475,7 @@ fn move_to_archive(
     reason: Option<String>,
 ) -> Result<Decision, ReviewError> {
     let (verb, action) = (kind.spec().phrase, kind.spec().records);
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, verb, spec)?;
     let catalog = named(ctx, store, spec, tiers);
     let found = resolve(&catalog, spec, tiers, verb)?;
     refuse_running(verb, store, found)?;
@@ -575,7 +575,7 @@ pub(crate) fn restore(
     store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
-    let locked = begin(ctx, store, spec)?;
+    let locked = begin(ctx, store, DecisionKind::Restore.spec().phrase, spec)?;
     restore_recorded_as(ctx, store, locked, spec, (DecisionAction::Restore, None))
 }
 
@@ -677,7 +677,7 @@ pub(crate) fn rollback(
 ) -> Result<Decision, ReviewError> {
     const KIND: DecisionKind = DecisionKind::Rollback;
     const ACTION: &str = KIND.spec().phrase;
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let current = resolve(&catalog, spec, &tiers, ACTION)?.clone();

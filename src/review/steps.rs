@@ -21,14 +21,22 @@ use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
 use crate::versions::VersionStore;
 
-/// Takes the tool's lock, after finishing decisions that crashed since this process started
-/// recovering (front ends recover once at start; a workbench runs for hours). With nothing
-/// pending that is one directory read.
+/// Where every decision on a tool starts, as `action` ("approve", …): refused while the
+/// decision log would not take it; then the tool's lock is taken, after finishing decisions that crashed since this process
+/// started recovering (front ends recover once at start; a workbench runs for hours). With
+/// nothing pending that is one directory read.
 pub(super) fn begin(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
+    action: &str,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
+    // A decision the log cannot record is not half-made: refused before anything moves.
+    crate::store::check_decision_log(ctx.root()).map_err(|e| ReviewError::Unlogged {
+        action: action.to_string(),
+        tool: tool.to_string(),
+        reason: e.to_string(),
+    })?;
     let recovered = if journal::needs_recovery(ctx.root()) {
         store
             .with_store(|store| journal::recover(ctx.root(), store))?

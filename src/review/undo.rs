@@ -45,7 +45,7 @@ pub(crate) fn undo(
     of: i64,
 ) -> Result<Decision, ReviewError> {
     let name = spec.name.as_str();
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
     let log = store.with_store(|store| store.decisions_of(name))?;
     let Some(undone) = log.iter().find(|d| d.id == of).cloned() else {
         return Err(ReviewError::refused(

@@ -342,6 +342,38 @@ fn log_decision(
         })
 }
 
+/// Whether the decision log of the workspace at `root` would take an entry now, writing
+/// nothing: a decision asks before anything moves, so one the log refuses changes nothing.
+/// The log file must open for appending (or be missing), and its folder, or the nearest one
+/// there to make it in, must take new files (the head file is written beside the log).
+pub(crate) fn check_decision_log(root: &Path) -> Result<(), decision_log::LogError> {
+    let log = decision_log::DecisionLog::in_state_dir(&crate::workspace::state_dir(root));
+    let path = log.path();
+    let fail = |e: std::io::Error| decision_log::LogError::Append {
+        path: path.to_path_buf(),
+        reason: crate::io_text::io_reason(&e),
+    };
+    match std::fs::File::options().append(true).open(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail(e)),
+        _ => {}
+    }
+    let Some(folder) = path
+        .ancestors()
+        .skip(1)
+        .find(|d| d.symlink_metadata().is_ok())
+    else {
+        return Ok(());
+    };
+    if !folder.is_dir() {
+        return Err(fail(std::io::Error::from_raw_os_error(libc::ENOTDIR)));
+    }
+    rustix::fs::access(
+        folder,
+        rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK,
+    )
+    .map_err(|e| fail(e.into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
