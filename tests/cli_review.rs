@@ -608,6 +608,55 @@ fn a_move_that_fails_leaves_the_previous_state_intact() {
     assert!(!toolbench::review::journal::has_pending(root));
 }
 
+/// A workspace never opened here takes no decision until a person accepts its tools: every
+/// deciding command is refused with the one line that says so, and nothing moves, is written
+/// or is logged. The sample's reviews are signed, which lets a decision open the workspace only
+/// once a person accepted its reviewers here.
+#[test]
+fn a_never_opened_workspace_takes_no_decision_until_a_person_accepts_it() {
+    let ws = never_opened_sample();
+    let root = ws.path();
+    let deciding: [&[&str]; 11] = [
+        &["approve", "csv_to_json"],
+        &["reject", "tmp_cleaner", "--reason", "x"],
+        &["request-changes", "bulk_rename", "--feedback", "x"],
+        &["promote", "slugify"],
+        &["archive", "slugify"],
+        &["restore", "old_csv_parser"],
+        &["rollback", "slugify"],
+        &["resubmit", "slugify"],
+        &["add-case", "tmp_cleaner", "--input", "{}"],
+        &["evolve", "slugify", "--hint", "x"],
+        &["undo", "slugify", "--decision", "1"],
+    ];
+    for args in deciding {
+        let err = refused(root, args);
+        assert!(
+            err.starts_with(
+                "toolbench: this workspace was never opened here: its 8 active tools are not \
+                 accepted yet (`toolbench accept --dry-run` lists them"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!root.join(".toolbench/seals").exists(), "nothing sealed");
+    assert!(root.join("experimental/tmp_cleaner").is_dir());
+    assert!(!root.join("experimental/bulk_rename/REVIEW.md").exists());
+    assert!(
+        !root
+            .join("experimental/tmp_cleaner/tests/generated-1.toml")
+            .exists()
+    );
+    assert_eq!(
+        ok(root, &["audit", "--json"]).trim(),
+        "[]",
+        "nothing logged"
+    );
+
+    accept(root);
+    ok(root, &["reject", "tmp_cleaner", "--reason", "x"]);
+}
+
 /// A decision the decision log cannot take is refused, not half-made (docs/recovery.md):
 /// nothing moves or is written, and nothing is left for a later command to finish once the
 /// log can be written again.

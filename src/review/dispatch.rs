@@ -68,8 +68,6 @@ fn decide(
     command: &ReviewCommand,
     progress: &dyn Fn(EvolveProgress),
 ) -> Result<Decision, ReviewError> {
-    // Nothing changes what runs in a workspace whose tools nobody accepted here yet.
-    crate::seal::ensure_accepted(ctx.root())?;
     // Each store step takes the store for itself alone: a decision's copies and its git commit
     // run with the store free for the rest of the process.
     let steps = &mut store.clone();

@@ -1024,6 +1024,7 @@ mod edit_tests {
         )
         .expect("manifest");
         std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+        crate::seal::accept_all(root, "ana").expect("a person accepts greet");
         let store = SharedStore::new(crate::store::Store::open(root).expect("store"));
         let ctx = ReviewContext::new(root, "ana");
         let edits = BTreeMap::from([("run.sh".to_string(), "echo hello\n".to_string())]);

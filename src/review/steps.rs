@@ -22,7 +22,8 @@ use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
 use crate::versions::VersionStore;
 
 /// Where every decision on a tool starts, as `action` ("approve", …): refused while the
-/// decision log would not take it; then the tool's lock is taken, after finishing decisions that crashed since this process
+/// workspace's tools wait for a person to accept them, or while the decision log would not take
+/// it; then the tool's lock is taken, after finishing decisions that crashed since this process
 /// started recovering (front ends recover once at start; a workbench runs for hours). With
 /// nothing pending that is one directory read.
 pub(super) fn begin(
@@ -31,6 +32,8 @@ pub(super) fn begin(
     action: &str,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
+    // Nothing changes what runs in a workspace whose tools nobody accepted here yet.
+    crate::seal::ensure_accepted(ctx.root())?;
     // A decision the log cannot record is not half-made: refused before anything moves.
     crate::store::check_decision_log(ctx.root()).map_err(|e| ReviewError::Unlogged {
         action: action.to_string(),

@@ -155,11 +155,15 @@ pub(crate) fn ensure_accepted(root: &Path) -> Result<(), SealError> {
     if accepted(root) {
         return Ok(());
     }
-    // With signatures on, what a reviewer signed runs by its review, tool by tool: a
-    // decision opens the workspace here, and its unsigned active tools stay not approved
-    // (each accepted by name or with the rest) where signatures are not required.
-    let signing = crate::signature::Standing::load(root).mode != crate::signature::Mode::Off;
-    if active_folders(root) > 0 && !signing {
+    // With signatures on, what a reviewer signed runs by its review, tool by tool: once a
+    // person accepted the workspace's reviewers here (`signers accept`, `signers add`), a
+    // decision opens the workspace, and its unsigned active tools stay not approved (each
+    // accepted by name or with the rest) where signatures are not required. Before that act,
+    // nobody here looked at the workspace at all.
+    let standing = crate::signature::Standing::load(root);
+    let reviewers_accepted =
+        standing.mode != crate::signature::Mode::Off && standing.trust.accepted.is_some();
+    if active_folders(root) > 0 && !reviewers_accepted {
         return Err(not_accepted(root));
     }
     open_seals(root)
