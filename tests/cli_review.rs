@@ -657,6 +657,27 @@ fn a_never_opened_workspace_takes_no_decision_until_a_person_accepts_it() {
     ok(root, &["reject", "tmp_cleaner", "--reason", "x"]);
 }
 
+/// `accept NAME@VERSION` accepts that version when it is the active one, and otherwise
+/// refuses, naming the active one, and accepts nothing.
+#[test]
+fn accept_takes_the_active_version_by_name_at_version_and_refuses_another() {
+    let ws = never_opened_sample();
+    let root = ws.path();
+    let err = refused(root, &["accept", "csv_to_json@1.3.0"]);
+    assert_eq!(
+        err,
+        "toolbench: csv_to_json@1.3.0 is not active (csv_to_json@1.2.0 is, in approved/): only \
+         the active version of a tool is accepted, as it is"
+    );
+    assert!(!root.join(".toolbench/seals").exists(), "nothing accepted");
+    let accepted: Vec<Value> =
+        serde_json::from_str(&ok(root, &["accept", "csv_to_json@1.2.0", "--json"])).expect("JSON");
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    assert_eq!(accepted[0]["name"], "csv_to_json");
+    assert_eq!(accepted[0]["version"], "1.2.0");
+    assert!(root.join(".toolbench/seals/csv_to_json.json").is_file());
+}
+
 /// A decision the decision log cannot take is refused, not half-made (docs/recovery.md):
 /// nothing moves or is written, and nothing is left for a later command to finish once the
 /// log can be written again.

@@ -5,14 +5,14 @@
 use clap::Args;
 
 use super::term::{outln, rowln};
-use super::{CliError, CliResult, Workbench, unexpected};
+use super::{CliError, CliResult, Workbench, tool_id, unexpected};
 use crate::command::{Applied, Command};
 use crate::model::seals::Sealed;
 
 #[derive(Debug, Args)]
 pub(crate) struct AcceptArgs {
-    /// Accept only these active tools (names); the others stay not approved here. Default:
-    /// every active tool without a seal.
+    /// Accept only these active tools (NAME, or NAME@VERSION of the active version); the
+    /// others stay not approved here. Default: every active tool without a seal.
     names: Vec<String>,
     /// List what would be accepted, and accept nothing.
     #[arg(long)]
@@ -23,8 +23,13 @@ pub(crate) struct AcceptArgs {
 }
 
 pub(crate) fn run(args: AcceptArgs, ws: &Workbench) -> CliResult {
+    let only = args
+        .names
+        .iter()
+        .map(|name| tool_id(name))
+        .collect::<Result<_, _>>()?;
     let command = Command::Accept {
-        only: args.names,
+        only,
         dry_run: args.dry_run,
     };
     let Applied::Accepted { tools, dry_run } = super::apply(ws, command)? else {

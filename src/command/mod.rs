@@ -174,7 +174,7 @@ pub enum Command {
     DismissSuggestion { id: i64, reason: String },
     /// A person accepts, as they are, the active tools of a workspace never opened here (all,
     /// or those named in `only`); `dry_run` lists them and accepts nothing.
-    Accept { only: Vec<String>, dry_run: bool },
+    Accept { only: Vec<ToolId>, dry_run: bool },
     /// A one-time code that pairs a device with the review page, for the device `name`
     /// (else `device-N`), and the link that redeems it on the page: served at `listen` and
     /// reached by `host` when given, else where `[web]` says.
@@ -513,7 +513,7 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
 /// The tool `spec` names, read fresh from disk.
 /// Seals the active tools of a workspace never opened here as they are, and records each
 /// acceptance as a decision of the person's, in one entry of the decision log.
-fn accept(ctx: &Context, only: &[String], dry_run: bool) -> Result<Applied, CommandError> {
+fn accept(ctx: &Context, only: &[ToolId], dry_run: bool) -> Result<Applied, CommandError> {
     let root = ctx.review.root();
     let active = crate::catalog::scan::scan_tiers(
         root,

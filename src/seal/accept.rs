@@ -16,7 +16,7 @@ use std::path::Path;
 use super::{MARK_FILE, SEALS_DIR, SealError, encode_tagged, mark, seals_dir};
 use crate::catalog::scan::{ScanProgress, parallel_map};
 use crate::model::seals::{Seal, Sealed};
-use crate::model::{Tier, ToolEntry, is_valid_name};
+use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
 use crate::safe_fs::Dir;
 use crate::store::Store;
 use crate::versions::VersionStore;
@@ -33,16 +33,23 @@ pub enum AcceptError {
     Sealed(Vec<String>),
     #[error("no active tool named {}: `toolbench accept --dry-run` lists them", .0.join(", "))]
     Unknown(Vec<String>),
+    /// Named with a version (`NAME@VERSION`) that is not the active one of that name.
+    #[error(
+        "{}: only the active version of a tool is accepted, as it is",
+        .0.join("; ")
+    )]
+    NotActive(Vec<String>),
     #[error(transparent)]
     Seal(#[from] SealError),
 }
 
 /// What `accept` would seal of the active tools `scanned` (all of them, or those named in
-/// `only`), for `who`, writing nothing: a person reads this before accepting.
+/// `only`, each its active version), for `who`, writing nothing: a person reads this before
+/// accepting.
 pub fn plan(
     root: &Path,
     scanned: &[ToolEntry],
-    only: &[String],
+    only: &[ToolId],
     who: &str,
 ) -> Result<Vec<Sealed>, AcceptError> {
     let opened = super::accepted(root);
@@ -62,24 +69,39 @@ pub fn plan(
     active.sort_by_key(|e| (e.tier != Tier::Core, e.name.clone()));
     let mut taken = std::collections::HashSet::new();
     active.retain(|e| taken.insert(e.name.as_str()));
+    let of_name = |spec: &ToolId| active.iter().find(|e| e.name == spec.name).copied();
     let unknown: Vec<String> = only
         .iter()
-        .filter(|name| !active.iter().any(|e| &e.name == *name))
-        .cloned()
+        .filter(|spec| of_name(spec).is_none())
+        .map(ToString::to_string)
         .collect();
     if !unknown.is_empty() {
         return Err(AcceptError::Unknown(unknown));
     }
+    let other_version: Vec<String> = only
+        .iter()
+        .filter_map(|spec| {
+            let e = of_name(spec).filter(|e| !spec.accepts(&e.version))?;
+            Some(format!(
+                "{spec} is not active ({} is, in {}/)",
+                e.id(),
+                e.tier
+            ))
+        })
+        .collect();
+    if !other_version.is_empty() {
+        return Err(AcceptError::NotActive(other_version));
+    }
     let has_seal = |e: &ToolEntry| opened && super::peek(root, &e.name).is_some();
     let sealed: Vec<String> = only
         .iter()
-        .filter(|name| active.iter().any(|e| &e.name == *name && has_seal(e)))
-        .cloned()
+        .filter(|spec| of_name(spec).is_some_and(has_seal))
+        .map(|spec| spec.name.clone())
         .collect();
     if !sealed.is_empty() {
         return Err(AcceptError::Sealed(sealed));
     }
-    active.retain(|e| !has_seal(e) && (only.is_empty() || only.contains(&e.name)));
+    active.retain(|e| !has_seal(e) && (only.is_empty() || only.iter().any(|s| s.name == e.name)));
     let at = crate::clock::now_rfc3339();
     Ok(active
         .into_iter()
@@ -117,7 +139,7 @@ pub fn plan(
 pub fn accept(
     root: &Path,
     scanned: &[ToolEntry],
-    only: &[String],
+    only: &[ToolId],
     who: &str,
 ) -> Result<Vec<Sealed>, AcceptError> {
     let sealed = plan(root, scanned, only, who)?;

@@ -596,6 +596,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
 mod tests {
     use super::*;
     use crate::catalog::scan::{ScanLimits, load_tool};
+    use crate::model::ToolId;
     use crate::model::seals::Sealed;
     use crate::store::DecisionAction;
 
@@ -710,7 +711,7 @@ mod tests {
         let again = accept(
             root,
             std::slice::from_ref(&changed),
-            &["a".to_string()],
+            &[ToolId::named("a")],
             "ana",
         )
         .expect_err("sealed already");
@@ -729,13 +730,26 @@ mod tests {
         let left = tool(root, Tier::Approved, "left", "echo left\n");
         let scanned = [kept.clone(), left.clone()];
         let unknown =
-            accept(root, &scanned, &["nope".to_string()], "ana").expect_err("unknown name");
+            accept(root, &scanned, &[ToolId::named("nope")], "ana").expect_err("unknown name");
         assert_eq!(
             unknown.to_string(),
             "no active tool named nope: `toolbench accept --dry-run` lists them"
         );
+        // NAME@VERSION names the active version, or nothing is accepted.
+        let other = "kept@9.9.9".parse().expect("spec");
+        let refused = accept(root, &scanned, &[other], "ana").expect_err("not the active one");
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "kept@9.9.9 is not active (kept@{} is, in core/): only the active version of a \
+                 tool is accepted, as it is",
+                kept.version
+            )
+        );
         assert!(!seals_dir(root).exists());
-        accept(root, &scanned, &["kept".to_string()], "ana").expect("accepted");
+        let named = ToolId::known(&kept.name, &kept.version);
+        assert!(named.version.is_some());
+        accept(root, &scanned, &[named], "ana").expect("accepted");
         check(root, &kept).expect("accepted by name");
         assert!(matches!(
             check(root, &left),
