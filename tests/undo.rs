@@ -326,3 +326,45 @@ fn an_undo_is_refused_in_one_line_when_it_cannot_be_taken() {
     let rows = bench.log().len();
     assert_eq!(rows, 3, "refusals recorded nothing: {:?}", bench.log());
 }
+
+/// `history NAME@VERSION` shows what was recorded about that version alone; a version no
+/// folder of the tool holds and nothing recorded is refused as every command refuses it.
+#[test]
+fn a_history_of_a_version_shows_that_version_s_decisions() {
+    let bench = Bench::new();
+    bench.candidate("greet", "1.0.0", "one");
+    bench.ok(&["approve", "greet"]);
+    bench.candidate("greet-1.1.0", "1.1.0", "two");
+    bench.ok(&["approve", "greet@1.1.0"]);
+    let actions = |spec: &str| -> Vec<(String, String)> {
+        let listed = bench.json(&["history", spec, "--json"]);
+        listed
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|d| {
+                let version = d["to_version"].as_str().unwrap_or_default().to_string();
+                (
+                    d["action"].as_str().unwrap_or_default().to_string(),
+                    version,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(actions("greet@1.1.0"), [("approve".into(), "1.1.0".into())]);
+    assert_eq!(
+        actions("greet@1.0.0"),
+        [
+            ("supersede".into(), "1.0.0".into()),
+            ("approve".into(), "1.0.0".into())
+        ]
+    );
+    assert_eq!(actions("greet").len(), 3);
+    let text = bench.ok(&["history", "greet@1.1.0"]);
+    assert!(!text.contains("1.0.0"), "{text}");
+    let missing = bench.refused(&["history", "greet@9.9.9"]);
+    assert!(
+        missing.starts_with("toolbench: tool \"greet\" has no version 9.9.9 (known: "),
+        "{missing}"
+    );
+}

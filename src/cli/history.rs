@@ -8,7 +8,7 @@ use crate::model::decisions::DecisionRecord;
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
-    /// The tool NAME.
+    /// The tool NAME, or NAME@VERSION for that version's decisions and kept snapshot.
     tool: String,
     /// Print the decisions as a JSON array, newest first.
     #[arg(long)]
@@ -53,14 +53,19 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
 pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();
-    let history = ws.reader()?.history(name)?;
+    let history = ws.reader()?.history(name)?.of(&tool);
+    // A version nothing recorded is looked up as every command looks one up: one no folder of
+    // the tool holds is refused in the same words.
+    if tool.version.is_some() && history.decisions.is_empty() && history.versions.is_empty() {
+        ws.find_reading(&tool)?;
+    }
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
         print_json(&listed)?;
         return Ok(());
     }
     if history.decisions.is_empty() && history.versions.is_empty() {
-        errln!("no decisions recorded for {name}");
+        errln!("no decisions recorded for {tool}");
         return Ok(());
     }
     for d in &history.decisions {

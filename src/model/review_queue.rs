@@ -44,6 +44,20 @@ pub struct History {
     pub(crate) versions: Vec<VersionRecord>,
 }
 
+impl History {
+    /// What is recorded about the version `tool` names (all of it for a bare name): the
+    /// decisions that took that version from or to somewhere, and its kept snapshots.
+    pub(crate) fn of(mut self, tool: &crate::model::ToolId) -> History {
+        if tool.version.is_some() {
+            let about = |v: &Option<String>| v.as_deref().is_some_and(|v| tool.accepts(v));
+            self.decisions
+                .retain(|d| about(&d.from_version) || about(&d.to_version));
+            self.versions.retain(|v| tool.accepts(&v.version));
+        }
+        self
+    }
+}
+
 /// One experimental tool waiting for review (the `review --json` shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct QueueItem {
