@@ -327,6 +327,67 @@ fn an_undo_is_refused_in_one_line_when_it_cannot_be_taken() {
     assert_eq!(rows, 3, "refusals recorded nothing: {:?}", bench.log());
 }
 
+/// `undo NAME@VERSION` and `--hash PREFIX` bind the undo to what a person saw, as every
+/// decision is bound: a version no folder of the tool holds is refused in the words every
+/// command uses, one the decision did not leave (or other content) is refused naming what it
+/// left, and nothing is recorded until the undo names the content the decision left.
+#[test]
+fn an_undo_acts_only_on_the_version_and_content_it_names() {
+    let bench = Bench::new();
+    bench.candidate("greet", "1.0.0", "one");
+    // Nothing decided yet: a version nobody has is still told apart from a tool with no
+    // decision.
+    let nowhere = bench.refused(&["undo", "greet@9.9.9"]);
+    assert_eq!(
+        nowhere,
+        "toolbench: tool \"greet\" has no version 9.9.9 (known: 1.0.0)"
+    );
+    bench.ok(&["approve", "greet"]);
+    bench.candidate("greet-1.1.0", "1.1.0", "two");
+    bench.ok(&["approve", "greet@1.1.0"]);
+    let rows = bench.log().len();
+    let hash_of = |tier: &str| -> String {
+        let listed = bench.json(&["list", "--json"]);
+        let found = listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|t| t["name"] == "greet" && t["tier"] == tier);
+        found.expect("listed")["content_hash"]
+            .as_str()
+            .expect("hash")[..12]
+            .to_string()
+    };
+    let (approved, archived) = (hash_of("approved"), hash_of("archived"));
+
+    let missing = bench.refused(&["undo", "greet@9.9.9"]);
+    assert!(
+        missing.starts_with("toolbench: tool \"greet\" has no version 9.9.9 (known: "),
+        "{missing}"
+    );
+    let other_version = bench.refused(&["undo", "greet@1.0.0"]);
+    assert!(
+        other_version.ends_with(&format!(
+            "it left greet@1.1.0 approved/greet {approved}, not the greet@1.0.0 you named"
+        )),
+        "{other_version}"
+    );
+    let other_content = bench.refused(&["undo", "greet", "--hash", &archived]);
+    assert!(
+        other_content.ends_with(&format!("not the greet --hash {archived} you named")),
+        "{other_content}"
+    );
+    let gone = bench.refused(&["undo", "greet", "--hash", "deadbeefdead"]);
+    assert!(
+        gone.contains("the content you asked for (deadbeefdead) is not there"),
+        "{gone}"
+    );
+    assert_eq!(bench.log().len(), rows, "refusals recorded nothing");
+
+    bench.ok(&["undo", "greet@1.1.0", "--hash", &approved]);
+    assert_eq!(bench.log()[0]["action"], "undo");
+}
+
 /// `history NAME@VERSION` shows what was recorded about that version alone; a version no
 /// folder of the tool holds and nothing recorded is refused as every command refuses it.
 #[test]

@@ -1,14 +1,15 @@
 use clap::Args;
 
-use super::{CliError, CliResult, Workbench, decide, tool_id};
+use super::{CliError, CliResult, ContentArg, Workbench, content_id, decide};
 use crate::command::Command;
-use crate::model::ToolId;
 use crate::model::review_command::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub(crate) struct UndoArgs {
-    /// The tool NAME.
+    /// The tool NAME, or NAME@VERSION: the version the decision left.
     tool: String,
+    #[command(flatten)]
+    content: ContentArg,
     /// The id of the decision to take back (`#ID` in `toolbench history NAME`); by default the
     /// newest decision on the tool. It must be the newest, and yours.
     #[arg(long, value_name = "ID")]
@@ -16,13 +17,13 @@ pub(crate) struct UndoArgs {
 }
 
 pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
-    let name = tool_id(&args.tool)?.name;
+    let tool = content_id(&args.tool, &args.content)?;
     let of = match args.decision {
         Some(id) => id,
         None => {
             let newest = ws
                 .reader()?
-                .history(&name)?
+                .history(&tool.name)?
                 .decisions
                 .iter()
                 .map(|d| d.id)
@@ -30,14 +31,10 @@ pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
             match newest {
                 Some(id) => id,
                 None => {
-                    // A name nothing in the workspace has is a typo more likely than a tool
-                    // nobody decided on yet.
-                    if let Err(e @ crate::model::LookupError::NotFound(_)) =
-                        ws.find_reading(&ToolId::named(&name))
-                    {
-                        return Err(CliError::msg(e.to_string()));
-                    }
-                    let line = format!("nothing to undo: no decision is recorded for {name}");
+                    // A name (or version, or content) nothing in the workspace has is a typo
+                    // more likely than a tool nobody decided on yet.
+                    ws.find_reading(&tool)?;
+                    let line = format!("nothing to undo: no decision is recorded for {tool}");
                     return Err(CliError::msg(line));
                 }
             }
@@ -46,7 +43,7 @@ pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
     decide::apply(
         ws,
         Command::Decide {
-            tool: ToolId::named(name),
+            tool,
             decision: ReviewCommand::Undo { of },
         },
     )

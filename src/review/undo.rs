@@ -24,8 +24,9 @@ use super::lifecycle::{accepted_versions, move_active, restore_recorded_as};
 use super::lock::ToolLock;
 use super::steps::{
     active_in, begin, decided, ensure_tier, finish, free_slot, named, refuse_broken,
-    refuse_links_out, relative, tier_slot,
+    refuse_links_out, relative, resolve, tier_slot,
 };
+use crate::model::catalog::content_label;
 use crate::model::decided::Decision;
 use crate::model::decisions::UndoMove;
 use crate::model::short_hash;
@@ -46,6 +47,12 @@ pub(crate) fn undo(
 ) -> Result<Decision, ReviewError> {
     let name = spec.name.as_str();
     let (lock, recovered) = begin(ctx, store, ACTION, spec)?;
+    // A version or content named is looked up as every decision looks it up: one no folder of
+    // the tool holds is refused in the same words.
+    if spec.version.is_some() || spec.hash.is_some() {
+        let everywhere = named(ctx, store, &ToolId::named(name), Tier::ALL);
+        resolve(&everywhere, spec, Tier::ALL, ACTION)?;
+    }
     let log = store.with_store(|store| store.decisions_of(name))?;
     let Some(undone) = log.iter().find(|d| d.id == of).cloned() else {
         return Err(ReviewError::refused(
@@ -79,11 +86,11 @@ pub(crate) fn undo(
     };
     match undone.undo_move() {
         Ok(UndoMove::Unapprove) => {
-            let entry = decided_content(ctx, store, &undone, &what)?;
+            let entry = decided_content(ctx, store, spec, &undone, &what)?;
             undo_approval(ctx, store, (lock, recovered), &log, &undone, entry, &reason)
         }
         Ok(UndoMove::Restore) => {
-            let entry = decided_content(ctx, store, &undone, &what)?;
+            let entry = decided_content(ctx, store, spec, &undone, &what)?;
             let outcome = if undone.action == DecisionAction::Reject {
                 "back to review"
             } else {
@@ -94,7 +101,7 @@ pub(crate) fn undo(
             restore_recorded_as(ctx, store, (lock, recovered), &pinned, recorded)
         }
         Ok(UndoMove::Demote) => {
-            let entry = decided_content(ctx, store, &undone, &what)?;
+            let entry = decided_content(ctx, store, spec, &undone, &what)?;
             demote(
                 ctx,
                 store,
@@ -107,11 +114,13 @@ pub(crate) fn undo(
     }
 }
 
-/// The tool as `undone` left it: in its tier with its content. Refused, naming what is there
-/// now, when that content changed or left.
+/// The tool as `undone` left it: in its tier with its content, which must be what `spec`
+/// names (its version, its `--hash`). Refused, naming what is there now, when that content
+/// changed or left.
 fn decided_content(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
+    spec: &ToolId,
     undone: &DecisionRecord,
     what: &str,
 ) -> Result<ToolEntry, ReviewError> {
@@ -131,6 +140,21 @@ fn decided_content(
         .collect();
     if let Some(entry) = here.iter().find(|e| e.content_hash == hash) {
         refuse_broken(ACTION, entry)?;
+        if !(spec.accepts(&entry.version) && spec.accepts_hash(&entry.content_hash)) {
+            let asked = match &spec.hash {
+                Some(prefix) => format!("{spec} --hash {prefix}"),
+                None => spec.to_string(),
+            };
+            return Err(ReviewError::refused(
+                ACTION,
+                what,
+                format!(
+                    "it left {} {}, not the {asked} you named",
+                    entry.id(),
+                    content_label(entry)
+                ),
+            ));
+        }
         return Ok((*entry).clone());
     }
     let reason = match here.first() {
