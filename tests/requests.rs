@@ -211,6 +211,17 @@ async fn feedback_on_a_request_reaches_the_agent() {
     assert_eq!(status["state"], "changes_requested", "{status}");
     assert_eq!(status["reason"], "take a path, not the text");
     assert_eq!(status["reviewer"], "ana");
+    // Answered already: said in the words a person reads, not the stored state's name.
+    let again = bench.cli(&["request-changes", "line_count", "--feedback", "and more"]);
+    assert_eq!(again.status.code(), Some(1));
+    let err = stderr(&again);
+    assert!(
+        err.starts_with(
+            "toolbench: cannot request changes to the request for line_count: it was already \
+             answered with changes requested by ana at "
+        ),
+        "{err}"
+    );
     client.cancel().await.expect("close");
 }
 

@@ -51,6 +51,17 @@ impl RequestState {
         }
     }
 
+    /// How a person reads the state once answered, in the words the CLI's answers use
+    /// ("it was already …"), never the stored name.
+    pub(crate) fn as_answered(self) -> &'static str {
+        match self {
+            RequestState::Pending => "waiting for an answer",
+            RequestState::Approved => "approved",
+            RequestState::Rejected => "rejected",
+            RequestState::ChangesRequested => "answered with changes requested",
+        }
+    }
+
     pub(crate) fn parse(text: &str) -> RequestState {
         match text {
             "approved" => RequestState::Approved,

@@ -263,7 +263,7 @@ pub(crate) fn answer_if_requested(
         return Err(ReviewError::refused(
             action,
             subject,
-            format!("it was already {}{by}", latest.state),
+            format!("it was already {}{by}", latest.state.as_answered()),
         ));
     }
     let clients = store
