@@ -1289,7 +1289,7 @@ fn every_command_reads_a_tool_spec_the_same_way() {
             ),
             (
                 "Csv_To_Json",
-                "toolbench: \"Csv_To_Json\": \"Csv_To_Json\" is not a valid tool name",
+                "toolbench: \"Csv_To_Json\" is not a valid tool name",
             ),
             (
                 "csv_to_json@1.2",
@@ -1306,6 +1306,23 @@ fn every_command_reads_a_tool_spec_the_same_way() {
         );
     }
     assert_eq!(listed(root), before, "nothing moved");
+}
+
+/// A name of thousands of characters is named once, by its start and its length.
+#[test]
+fn a_very_long_bad_name_is_echoed_once_and_short() {
+    let ws = workspace();
+    let long = "A".repeat(5000);
+    let err = refused(ws.path(), &["reject", &long, "--reason", "r"]);
+    assert_eq!(
+        err,
+        format!(
+            "toolbench: \"{}…\" (5000 characters) is not a valid tool name (lowercase letters, \
+             digits, `_` and `-`, starting with a letter or digit, at most 64 characters); \
+             expected NAME or NAME@VERSION",
+            "A".repeat(32)
+        )
+    );
 }
 
 #[test]

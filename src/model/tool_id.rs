@@ -19,14 +19,33 @@ pub struct ToolId {
     pub(crate) hash: Option<String>,
 }
 
-/// Why a `name@version` spec was refused; one line, naming the spec.
+/// Why a `name@version` spec was refused; one line, naming the spec once.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{spec:?}: {problem}; expected {expected}")]
+#[error("{}{problem}; expected {expected}", subject(spec.as_deref()))]
 pub struct ToolIdError {
-    pub(crate) spec: String,
+    /// The spec, when the problem does not name it already.
+    pub(crate) spec: Option<String>,
     pub(crate) problem: String,
     /// What was expected in its place.
     pub(crate) expected: &'static str,
+}
+
+/// `"spec": ` before the problem, when the problem does not name the spec itself.
+fn subject(spec: Option<&str>) -> String {
+    spec.map(|spec| format!("{}: ", echoed(spec)))
+        .unwrap_or_default()
+}
+
+/// `text` quoted as a refusal echoes what a person or an agent typed: whole when short, else
+/// its start and its length, so a name of thousands of characters is not sent back whole.
+fn echoed(text: &str) -> String {
+    const WHOLE: usize = 80;
+    let length = text.chars().count();
+    if length <= WHOLE {
+        return format!("{text:?}");
+    }
+    // 32 characters and the `…` that says it goes on.
+    format!("{:?} ({length} characters)", crate::text::shorten(text, 33))
 }
 
 impl ToolId {
@@ -52,7 +71,7 @@ impl ToolId {
     /// The same id, bound to content whose hash starts with `prefix`.
     pub(crate) fn with_hash(self, prefix: &str) -> Result<Self, ToolIdError> {
         let refuse = |problem: &str| ToolIdError {
-            spec: prefix.to_string(),
+            spec: Some(prefix.to_string()),
             problem: problem.to_string(),
             expected: "the start of a content hash, as `list`, `show` and `review` print it",
         };
@@ -93,7 +112,7 @@ impl FromStr for ToolId {
 
     fn from_str(spec: &str) -> Result<Self, ToolIdError> {
         let refuse = |problem: String| ToolIdError {
-            spec: spec.to_string(),
+            spec: Some(spec.to_string()),
             problem,
             expected: "NAME or NAME@VERSION",
         };
@@ -105,16 +124,22 @@ impl FromStr for ToolId {
             return Err(refuse("empty name".into()));
         }
         if !is_valid_name(name) {
-            return Err(refuse(format!(
-                "{name:?} is not a valid tool name ({NAME_RULE})"
-            )));
+            let problem = format!("{} is not a valid tool name ({NAME_RULE})", echoed(name));
+            // A bare name is the whole spec: named once.
+            return Err(match version {
+                None => ToolIdError {
+                    spec: None,
+                    ..refuse(problem)
+                },
+                Some(_) => refuse(problem),
+            });
         }
         let version = match version {
             None => None,
             Some("") => return Err(refuse("empty version".into())),
             Some(text) => Some(
                 semver::Version::parse(text)
-                    .map_err(|e| refuse(format!("version {text:?} is not semver ({e})")))?,
+                    .map_err(|e| refuse(format!("version {} is not semver ({e})", echoed(text))))?,
             ),
         };
         Ok(ToolId {
@@ -213,6 +238,29 @@ mod tests {
             assert_eq!(err.lines().count(), 1, "{err}");
         }
         assert!("a".repeat(64).parse::<ToolId>().is_ok());
+    }
+
+    /// A bare name is the whole spec: the refusal names it once, and a long one by its start
+    /// and length, not its thousands of characters.
+    #[test]
+    fn a_bad_name_is_named_once_and_a_long_one_shortened() {
+        assert_eq!(
+            error("Csv"),
+            format!(
+                "\"Csv\" is not a valid tool name ({NAME_RULE}); expected NAME or NAME@VERSION"
+            )
+        );
+        let long = error(&"a".repeat(5000));
+        assert_eq!(
+            long,
+            format!(
+                "\"{}…\" (5000 characters) is not a valid tool name ({NAME_RULE}); expected NAME \
+                 or NAME@VERSION",
+                "a".repeat(32)
+            )
+        );
+        let versioned = error(&format!("{}@{}", "a".repeat(5000), "1".repeat(5000)));
+        assert!(versioned.len() < 400, "{versioned}");
     }
 
     #[test]
