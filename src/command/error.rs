@@ -74,6 +74,18 @@ pub enum CommandError {
 }
 
 impl CommandError {
+    /// A run or a service's launch refused by the tool's seal: the tool, what was refused
+    /// (`run`, `launch`) and why, for a front end to name its own remedy.
+    pub(crate) fn sealed(&self) -> Option<(&str, &'static str, &crate::seal::SealError)> {
+        match self {
+            CommandError::Sealed { tool, reason } => Some((tool, "run", reason)),
+            CommandError::Service(crate::services::ServiceError::Sealed { tool, reason }) => {
+                Some((tool, "launch", reason))
+            }
+            _ => None,
+        }
+    }
+
     /// The tool's input did not match its input schema, so the run never started.
     pub(crate) fn input_off_schema(&self) -> bool {
         matches!(self, CommandError::Run(RunError::InputSchema { .. }))

@@ -422,7 +422,8 @@ mod tests {
         assert_eq!(unanswered.ids().len(), 2);
         unanswered.written(br#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#);
         assert_eq!(*unanswered.ids(), HashSet::from(["\"b\"".to_string()]));
-        unanswered.read(&json!({"method": "notifications/cancelled", "params": {"requestId": "b"}}));
+        unanswered
+            .read(&json!({"method": "notifications/cancelled", "params": {"requestId": "b"}}));
         assert!(unanswered.ids().is_empty());
     }
 

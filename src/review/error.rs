@@ -29,11 +29,12 @@ pub enum ReviewError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     /// A rename between tiers failed; whatever moved before it was put back.
-    #[error("cannot {}: {reason}; nothing was changed", moving(from, to))]
+    #[error("cannot {}: {reason}; nothing was changed", moving(from, to, *staged))]
     Move {
         from: PathBuf,
         to: PathBuf,
         reason: String,
+        staged: Staged,
     },
     /// The decision log would not take the decision: refused before anything moved, or what
     /// moved was put back.
@@ -146,13 +147,23 @@ pub enum EvolverOutputError {
     NotText(String),
 }
 
-/// A failed move as a person knows it: a decision's own staging folder is never named (content
-/// made there is written to its place; a folder moved there is moved aside).
-fn moving(from: &std::path::Path, to: &std::path::Path) -> String {
-    let staging = |path: &std::path::Path| path.starts_with(super::journal::staging_parent());
-    match (staging(from), staging(to)) {
-        (true, _) => format!("write {}", to.display()),
-        (false, true) => format!("move {} aside", from.display()),
-        (false, false) => format!("move {} to {}", from.display(), to.display()),
+/// Which end of a failed move is a decision's own staging folder, which a person never
+/// knew of and is never told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staged {
+    /// Content made there, on its way to its place.
+    From,
+    /// A folder set aside there.
+    To,
+    Neither,
+}
+
+/// A failed move as a person knows it: content made in the staging folder is written to its
+/// place; a folder moved there is moved aside.
+fn moving(from: &std::path::Path, to: &std::path::Path, staged: Staged) -> String {
+    match staged {
+        Staged::From => format!("write {}", to.display()),
+        Staged::To => format!("move {} aside", from.display()),
+        Staged::Neither => format!("move {} to {}", from.display(), to.display()),
     }
 }

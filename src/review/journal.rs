@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ReviewError;
+use super::error::Staged;
 use super::lock::ToolLock;
 use crate::io_text::io_reason;
 use crate::safe_fs::move_noreplace;
@@ -129,8 +130,23 @@ impl Intent {
 }
 
 /// The folder of every decision's staging folder, relative to the root.
-pub(crate) fn staging_parent() -> String {
+fn staging_parent() -> String {
     format!("{}/staging", crate::workspace::STATE_DIR)
+}
+
+/// The move from `from` to `to` (relative to the root) failed, and nothing was changed.
+fn move_failed(from: &str, to: &str, reason: String) -> ReviewError {
+    let staging = |path: &str| Path::new(path).starts_with(staging_parent());
+    ReviewError::Move {
+        from: from.into(),
+        to: to.into(),
+        reason,
+        staged: match (staging(from), staging(to)) {
+            (true, _) => Staged::From,
+            (false, true) => Staged::To,
+            (false, false) => Staged::Neither,
+        },
+    }
 }
 
 pub(crate) fn journal_dir(root: &Path) -> PathBuf {
@@ -230,11 +246,11 @@ pub(crate) fn commit(
             .any(|earlier| earlier.from == m.to);
         if !vacated && to.symlink_metadata().is_ok() {
             let _ = std::fs::remove_dir_all(intent.staging_dir(root));
-            return Err(ReviewError::Move {
-                from: m.from.clone().into(),
-                to: m.to.clone().into(),
-                reason: "the target already exists".to_string(),
-            });
+            return Err(move_failed(
+                &m.from,
+                &m.to,
+                "the target already exists".to_string(),
+            ));
         }
     }
     let path = match write_intent(root, intent) {
@@ -347,11 +363,7 @@ fn undo(
 ) -> ReviewError {
     let why = format!("{reason} moving {}", failed.from);
     match put_back(root, intent, journal, done, &why) {
-        Ok(()) => ReviewError::Move {
-            from: failed.from.clone().into(),
-            to: failed.to.clone().into(),
-            reason,
-        },
+        Ok(()) => move_failed(&failed.from, &failed.to, reason),
         Err(e) => e,
     }
 }

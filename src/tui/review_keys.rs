@@ -4,7 +4,6 @@
 
 use crate::command::CommandError;
 use crate::model::{Awaits, ToolEntry};
-use crate::services::ServiceError;
 use crate::tui::action::Action;
 use crate::tui::keymap::Keymap;
 
@@ -35,14 +34,7 @@ fn keys(awaits: Awaits, keymap: &Keymap) -> String {
 /// Why a run or a service's launch did not start, in one line; a tool that awaits a person's
 /// look names the keys that settle it rather than the CLI's commands.
 pub(crate) fn refusal(error: &CommandError, keymap: &Keymap) -> String {
-    let sealed = match error {
-        CommandError::Sealed { tool, reason } => Some((tool, "run", reason)),
-        CommandError::Service(ServiceError::Sealed { tool, reason }) => {
-            Some((tool, "launch", reason))
-        }
-        _ => None,
-    };
-    if let Some((tool, act, reason)) = sealed
+    if let Some((tool, act, reason)) = error.sealed()
         && let Some((awaits, problem)) = reason.awaiting()
     {
         return format!("{tool} will not {act}: {problem}; {}", keys(awaits, keymap));
