@@ -726,6 +726,77 @@ fn a_client_that_closes_its_input_gets_every_answer_before_the_server_exits() {
     }
 }
 
+/// A client that never opens the session is told, in one line of toolbench's words, what it
+/// did instead; asked to end before any client opened it, the server ends cleanly.
+#[test]
+fn a_session_never_opened_ends_in_words_and_a_signal_before_it_ends_cleanly() {
+    let ws = Workspace::sample();
+    let server = || {
+        Command::new(bin())
+            .arg("--root")
+            .arg(ws.root())
+            .arg("mcp")
+            .envs(common::user_dirs(ws.config.path()))
+            .env_remove("TOOLBENCH_ROOT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn toolbench mcp")
+    };
+    for (sent, said) in [
+        (
+            "",
+            "the client closed its input before it initialized the session",
+        ),
+        (
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n",
+            "the client's first message was not an initialize request",
+        ),
+    ] {
+        let mut child = server();
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(sent.as_bytes()).expect("write");
+        drop(stdin);
+        let out = child.wait_with_output().expect("the server ends");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{sent:?}: {err}");
+        // Its last line (the sample's reviewer keys are told first).
+        assert_eq!(
+            err.trim().lines().last(),
+            Some(format!("toolbench: MCP session: {said}").as_str()),
+            "{sent:?}"
+        );
+    }
+    let mut child = server();
+    // Once the server catches SIGTERM (its handlers are in place), it is asked to end; its
+    // input stays open and nothing is sent.
+    let pid = child.id();
+    let catches_term = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (libc::SIGTERM - 1)) != 0)
+    };
+    assert!(
+        wait_for(Duration::from_secs(20), || catches_term().then_some(())).is_some(),
+        "the server never caught SIGTERM"
+    );
+    // Its input stays open until it has ended: the end is the signal's, not the input's.
+    let input = child.stdin.take();
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().expect("the server ends");
+    drop(input);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// JSON-RPC 2.0 §5.1: a line that is not JSON gets a Parse error (-32700) with a null id.
 #[test]
 fn malformed_json_rpc_is_answered_with_a_parse_error() {

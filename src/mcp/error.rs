@@ -13,6 +13,9 @@ pub enum McpError {
     Watch(#[source] crate::model::watch_error::WatchStartError),
     #[error("MCP session")]
     Session(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The client never opened the session: what it did instead, in words.
+    #[error("MCP session: {0}")]
+    NotInitialized(&'static str),
     /// A refused `--http` option or a socket that cannot be opened; names the flag.
     #[error("{0}")]
     Http(String),

@@ -142,9 +142,9 @@ pub(super) async fn serve(
     if let Some(line) = waiting {
         eprintln!("toolbench mcp: {line}");
     }
-    let asked = super::stop::signalled();
-    let until = async {
-        let signal = asked.await;
+    let mut signals = super::stop::Signals::install();
+    let until = async move {
+        let signal = signals.asked().await;
         eprintln!("toolbench mcp: {signal}: stopping its runs and ending");
     };
     crate::http_server::serve(

@@ -78,6 +78,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 /// Serves one client on stdin/stdout until it goes away.
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     serve_on_runtime(async move {
+        let mut signals = stop::Signals::install();
         let shared = shared(workbench)?;
         live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
@@ -85,14 +86,19 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
         // the newline the session's reader counts.
         let transport = AsyncRwTransport::new(client_lines, session_lines)
             .with_max_line_length(MAX_MESSAGE_BYTES + 1);
-        let service = Gateway::new(Arc::clone(&shared))
-            .serve(transport)
-            .await
-            .map_err(|e| McpError::Session(e.into()))?;
+        // Asked to end before the client initialized, it ends as it would after: cleanly.
+        let serving = Gateway::new(Arc::clone(&shared)).serve(transport);
+        let service = tokio::select! {
+            served = serving => served.map_err(not_initialized)?,
+            _ = signals.asked() => {
+                stop::stop(&shared).await;
+                return Ok(());
+            }
+        };
         // Asked to end, the server stops its runs and ends the session.
         let session = service.cancellation_token();
         tokio::spawn(async move {
-            stop::signalled().await;
+            signals.asked().await;
             Stop::begin();
             session.cancel();
         });
@@ -117,6 +123,21 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
         stop::stop(&shared).await;
         Ok(())
     })
+}
+
+/// Why a stdio session never opened, in words rather than the library's (which prints the
+/// message it got instead of an initialize request as a Rust value).
+fn not_initialized(error: rmcp::service::ServerInitializeError) -> McpError {
+    use rmcp::service::ServerInitializeError as Why;
+    match error {
+        Why::ConnectionClosed(_) => McpError::NotInitialized(
+            "the client closed its input before it initialized the session",
+        ),
+        Why::ExpectedInitializeRequest(_) => {
+            McpError::NotInitialized("the client's first message was not an initialize request")
+        }
+        other => McpError::Session(other.into()),
+    }
 }
 
 /// Serves any number of clients over Streamable HTTP, all sessions sharing one catalog and

@@ -10,20 +10,35 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::shared::ServerState;
 use crate::workbench::stop::Stop;
 
-/// Resolves with the signal's name once the server is asked to end; never when the handlers
-/// cannot be installed (the signals then end the process as they would without them).
-pub(super) async fn signalled() -> &'static str {
-    let (Ok(mut term), Ok(mut interrupt), Ok(mut hangup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
-        _ = hangup.recv() => "SIGHUP",
+/// The signals that ask the server to end, taken from their first moment: one that comes
+/// before the server waits for it is kept, not left to end the process by its default.
+pub(super) struct Signals(Option<[tokio::signal::unix::Signal; 3]>);
+
+impl Signals {
+    /// Installs the handlers now (within a runtime); none when they cannot be (the signals
+    /// then end the process as they would without them).
+    pub(super) fn install() -> Signals {
+        let kinds = [
+            SignalKind::terminate(),
+            SignalKind::interrupt(),
+            SignalKind::hangup(),
+        ];
+        match kinds.map(signal) {
+            [Ok(term), Ok(interrupt), Ok(hangup)] => Signals(Some([term, interrupt, hangup])),
+            _ => Signals(None),
+        }
+    }
+
+    /// Resolves with the signal's name once the server is asked to end.
+    pub(super) async fn asked(&mut self) -> &'static str {
+        let Some([term, interrupt, hangup]) = &mut self.0 else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = hangup.recv() => "SIGHUP",
+        }
     }
 }
 
