@@ -240,6 +240,23 @@ fn a_hash_of_another_tool_is_refused_naming_that_tool() {
         err.contains("(00000000) is not there (") && err.contains("or the hash is not one it had"),
         "{err}"
     );
+    // Its own active version's hash: that content is there, in a tier reject does not take.
+    let active = content_hash(root, "csv_to_json", "1.2.0");
+    let err = refused(
+        root,
+        &[
+            "reject",
+            "csv_to_json",
+            "--reason",
+            "x",
+            "--hash",
+            &active[..12],
+        ],
+    );
+    assert_eq!(
+        err,
+        "toolbench: cannot reject csv_to_json@1.2.0: it is in approved/, not in experimental/"
+    );
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
     assert_eq!(tiers_of(root, "kv_cache", "1.0.0"), ["experimental"]);
     assert_eq!(content_hash(root, "csv_to_json", "1.3.0"), own);

@@ -1989,3 +1989,32 @@ fn a_definition_named_as_a_candidate_or_an_approved_tool_is_refused_naming_it() 
     );
     assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
 }
+
+/// Defining a service again while an instance of it runs would supersede the code the
+/// instance runs and leave it on its port: refused as an archive is, until it is stopped.
+#[test]
+fn a_service_with_a_running_instance_is_not_redefined() {
+    let mut ws = Ws::new();
+    let (_scripts, script) = echo_script();
+    let out = ws.define_copied(&script, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.instance("e1")["state"], "healthy");
+    let before = std::fs::read_to_string(ws.root().join("core/echo/tool.toml")).expect("defined");
+    let out = ws.run(&["tools", "define", "echo", "--description", "changed"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: cannot update echo@1.0.0: instance e1 is running; stop it first \
+         (toolbench tools stop e1)"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.root().join("core/echo/tool.toml")).expect("kept"),
+        before
+    );
+    assert_eq!(ws.instance("e1")["state"], "healthy");
+    assert!(ws.run(&["tools", "stop", "e1"]).status.success());
+    let out = ws.run(&["tools", "define", "echo", "--description", "changed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

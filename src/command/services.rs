@@ -78,15 +78,21 @@ pub(super) async fn define(ctx: &Context, definition: Definition) -> Result<Appl
     let ctx = ctx.clone();
     blocking(move || {
         let root = ctx.review.root();
-        let updated = define::existing(root, &definition.name)?.is_some();
+        let store = ctx.store.get()?;
+        let name = definition.name.clone();
+        let updated = define::existing(root, &name)?.is_some();
         if !updated {
-            let store = ctx.store.get()?;
             let limits = ctx.review.scan_limits();
-            let named =
-                crate::lookup::known_named(root, limits, &mut store.lock(), &definition.name);
-            define::refuse_shadowing(&definition.name, &named)?;
+            let named = crate::lookup::known_named(root, limits, &mut store.lock(), &name);
+            define::refuse_shadowing(&name, &named)?;
         }
-        let path = define::write(root, &ctx.review.confinement(), definition)?;
+        // An update supersedes the version an instance runs: as for an archive, none may.
+        let may_update = || {
+            let entry = ctx.services().find_service(&store, &name)?;
+            crate::review::refuse_running("update", &mut store.lock(), &entry)
+                .map_err(|e| ServiceError::Refused(e.to_string()))
+        };
+        let path = define::write(root, &ctx.review.confinement(), definition, may_update)?;
         Ok(Applied::ServiceDefined { path, updated })
     })
     .await

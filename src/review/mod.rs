@@ -36,6 +36,7 @@ pub use decision::ReviewContext;
 pub use dispatch::apply;
 pub(crate) use dispatch::apply_reporting;
 pub(crate) use error::ReviewError;
+pub(crate) use steps::refuse_running;
 
 /// What tests of decisions share.
 #[cfg(test)]

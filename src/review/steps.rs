@@ -126,6 +126,21 @@ pub(super) fn resolve<'c>(
             several => return Err(LookupError::ambiguous(tool, several).into()),
         }
     }
+    // The content asked for is there, in a tier this decision does not take from: said so,
+    // not taken for content that changed.
+    if tool.hash.is_some()
+        && let Some(other) = named.iter().find(|e| {
+            !tiers.contains(&e.tier)
+                && tool.accepts(&e.version)
+                && tool.accepts_hash(&e.content_hash)
+        })
+    {
+        return Err(ReviewError::refused(
+            action,
+            other.id(),
+            elsewhere(std::iter::once(other.tier), tiers),
+        ));
+    }
     let unmatched: Vec<&ToolEntry> = tiers.iter().flat_map(|t| versioned(*t)).collect();
     if tool.hash.is_some() && !unmatched.is_empty() {
         return Err(LookupError::content_changed(tool, unmatched).into());
@@ -214,7 +229,7 @@ pub(super) fn refuse_occupied(
 /// version or of one it superseded: one left running would keep its port and its process
 /// after the decision revoked its code (a superseded one gets no message, `Services::send`,
 /// but runs on).
-pub(super) fn refuse_running(
+pub(crate) fn refuse_running(
     action: &'static str,
     store: &mut impl StoreAccess,
     entry: &ToolEntry,

@@ -82,10 +82,13 @@ pub(crate) fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, Serv
 /// Writes `def` to `core/NAME/`: its `tool.toml` at version 1.0.0 when new, the next patch
 /// version when it replaces one, and `def.files` beside it (an update keeps the other files
 /// the folder had). Nothing changes unless all of it is written and its executable found.
+/// An update first asks `may_update`, under the tool's lock (a launch claims its instance
+/// under it), whether the service may be replaced now.
 pub(crate) fn write(
     root: &Path,
     confinement: &Confinement,
     def: Definition,
+    may_update: impl FnOnce() -> Result<(), ServiceError>,
 ) -> Result<PathBuf, ServiceError> {
     if !crate::model::is_valid_name(&def.name) {
         return Err(ServiceError::Refused(format!(
@@ -109,6 +112,7 @@ pub(crate) fn write(
         ToolLock::acquire(root, &def.name).map_err(|e| ServiceError::Refused(e.to_string()))?;
     let existing = existing(root, &def.name)?;
     if existing.is_some() {
+        may_update()?;
         // An update carries the folder's other files over and seals the result: only content
         // a person accepted may be carried, never a change made since.
         refuse_unaccepted(root, &def.name, &dir)?;
