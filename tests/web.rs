@@ -951,10 +951,11 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
     assert!(stderr(&out).contains("192.0.2.1:80: not a loopback address"));
 }
 
-/// A page on every address with no name devices reach it by gets no pairing link: one line,
-/// no link, and nothing of the refusal left in the store; with `--host` the link names it.
+/// A pairing link is refused, in one line and with no code made, where no device could pair
+/// through it: a page beyond loopback without TLS, which `toolbench web` refuses to serve,
+/// whatever host is named; with TLS, a page on every address with no name devices reach it by.
 #[test]
-fn web_pair_on_every_address_needs_the_host_devices_reach_it_by() {
+fn web_pair_refuses_a_link_to_a_page_no_device_could_pair_through() {
     let dir = empty_workspace();
     let config = tempfile::tempdir().expect("config dir");
     let pair = |extra: &[&str]| {
@@ -964,19 +965,42 @@ fn web_pair_on_every_address_needs_the_host_devices_reach_it_by() {
             .output()
             .expect("run")
     };
+    let refused = |out: &Output, said: &str| {
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(said), "{err}");
+        assert!(stdout(out).is_empty(), "no link: {}", stdout(out));
+    };
+    for host in [&[][..], &["--host", "my.box"][..]] {
+        let out = pair(host);
+        refused(&out, "0.0.0.0:7999: not a loopback address");
+        assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
+    }
+    // The same line `toolbench web` refuses to serve that page with.
+    let served = toolbench_command(
+        dir.path(),
+        config.path(),
+        &["web", "--listen", "0.0.0.0:7999"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(stderr(&served), stderr(&pair(&[])));
+
+    // Over TLS (the files are read by `toolbench web` only) the page may listen on every
+    // address, and the link needs the name devices reach it by.
+    std::fs::write(
+        config.path().join("config.toml"),
+        "[web]\ntls_cert = \"/nonexistent/cert.pem\"\ntls_key = \"/nonexistent/key.pem\"\n",
+    )
+    .expect("config.toml");
     let out = pair(&[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("0.0.0.0:7999: the page listens on every address") && err.contains("--host"),
-        "{err}"
-    );
-    assert!(stdout(&out).is_empty(), "no link: {}", stdout(&out));
+    refused(&out, "0.0.0.0:7999: the page listens on every address");
+    assert!(stderr(&out).contains("--host"), "{}", stderr(&out));
     let out = pair(&["--host", "box.lan"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).starts_with("http://box.lan:7999/pair?code="),
+        stdout(&out).starts_with("https://box.lan:7999/pair?code="),
         "{}",
         stdout(&out)
     );

@@ -22,7 +22,8 @@ const SECRET_BYTES: usize = 32;
 
 /// Makes a pairing code for the device `name` (else `device-N`, the first free N), and its link
 /// on the page served at `listen` and reached by `host` (each else as `[web]` says). Refused
-/// before a code is made when no device could reach that page by its address.
+/// before a code is made when no device could pair through that page: one `toolbench web`
+/// would not serve, or one on every address with no name to reach it by.
 pub(super) async fn pairing_code(
     ctx: &Context,
     name: Option<String>,
@@ -32,6 +33,8 @@ pub(super) async fn pairing_code(
     let mut web = ctx.review.config().web.clone();
     web.listen = listen.unwrap_or(web.listen);
     web.host = host.or(web.host);
+    // No device could pair through a page `toolbench web` refuses to serve.
+    web.check_servable().map_err(DeviceError::from)?;
     let Some(page) = web.page_address() else {
         return Err(DeviceError::NoHost(web.listen).into());
     };
@@ -160,10 +163,11 @@ mod tests {
         }
     }
 
-    /// The link names the host devices reach the page by and its scheme; a page on every
-    /// address with no host named is refused in one line before any code is made.
+    /// The link names the page's address and its scheme; a page `toolbench web` would not
+    /// serve (beyond loopback without TLS) gets no code, whatever host is named: refused in
+    /// one line before any code is made.
     #[test]
-    fn a_pairing_code_comes_with_the_pages_link_or_is_refused_where_no_device_reaches_it() {
+    fn a_pairing_code_comes_with_the_pages_link_or_is_refused_where_no_device_pairs_through_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let workbench = crate::workbench::Workbench::at(dir.path(), None).expect("opened");
@@ -179,28 +183,24 @@ mod tests {
             };
             runtime.block_on(super::super::apply(&ctx, command))
         };
-        let refused = code("0.0.0.0:7443", None).expect_err("no name to reach it by");
-        let line = refused.to_string();
-        assert!(
-            line.starts_with("0.0.0.0:7443: ")
-                && line.contains("[web] host")
-                && !line.contains('\n'),
-            "{line}"
-        );
+        for host in [None, Some("box.example.net")] {
+            let line = code("0.0.0.0:7443", host).expect_err("refused").to_string();
+            assert!(
+                line.starts_with("0.0.0.0:7443: not a loopback address")
+                    && line.contains("TLS")
+                    && !line.contains('\n'),
+                "{line}"
+            );
+        }
         let made = |applied: Result<Applied, CommandError>| match applied {
             Ok(Applied::PairingCode(code)) => code,
             other => panic!("no code: {other:?}"),
         };
-        let first = made(code("0.0.0.0:7443", Some("box.example.net")));
-        assert_eq!(first.device, "device-1", "the refusal made no code");
+        let first = made(code("127.0.0.1:7878", None));
+        assert_eq!(first.device, "device-1", "the refusals made no code");
         assert_eq!(
             first.link,
-            format!("http://box.example.net:7443/pair?code={}", first.code)
-        );
-        let second = made(code("127.0.0.1:7878", None));
-        assert_eq!(
-            second.link,
-            format!("http://127.0.0.1:7878/pair?code={}", second.code)
+            format!("http://127.0.0.1:7878/pair?code={}", first.code)
         );
     }
 

@@ -133,6 +133,8 @@ pub enum DeviceError {
     Unknown(String),
     #[error("the pairing code is unknown, used or expired")]
     CodeRefused,
+    #[error(transparent)]
+    NotLoopback(#[from] crate::model::settings::NotLoopback),
     #[error(
         "{0}: the page listens on every address, so a pairing link needs the name devices reach it by: set [web] host (or give `toolbench web pair --host NAME`)"
     )]

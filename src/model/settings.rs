@@ -73,7 +73,23 @@ pub(crate) struct WebSettings {
     pub(crate) with_workbench: bool,
 }
 
+/// The page would be served in the clear beyond loopback, which `toolbench web` refuses: so
+/// a pairing link for it is refused too, since no device could pair through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0}: not a loopback address (--listen or [web] listen), and no certificate is set to serve it over TLS: its session cookie and answers would cross the network in the clear; set [web] tls_cert and tls_key (which `web pair` reads too; `toolbench web` also takes --tls-cert and --tls-key), or listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
+)]
+pub struct NotLoopback(pub std::net::SocketAddr);
+
 impl WebSettings {
+    /// Whether the page may be served as these settings say: beyond loopback only over TLS.
+    pub(crate) fn check_servable(&self) -> Result<(), NotLoopback> {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() {
+            return Err(NotLoopback(self.listen));
+        }
+        Ok(())
+    }
+
     /// Where devices reach the page (`https://box.lan:7443`): by `host` when named, else at
     /// the address it listens on; `None` when that is every address and no host is named.
     pub(crate) fn page_address(&self) -> Option<String> {

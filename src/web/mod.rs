@@ -29,10 +29,8 @@ pub(crate) use error::WebError;
 
 /// Serves the review page as `web` says until the process is ended.
 pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
+    web.check_servable()?;
     let tls = web.tls.as_ref().map(tls::Tls::load).transpose()?;
-    if tls.is_none() && !web.listen.ip().is_loopback() {
-        return Err(WebError::NotLoopback(web.listen));
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
