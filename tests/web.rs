@@ -1007,6 +1007,65 @@ fn web_pair_refuses_a_link_to_a_page_no_device_could_pair_through() {
     assert!(stderr(&out).contains("as device-1"), "{}", stderr(&out));
 }
 
+/// One name, one device: a second link for a name that has one waiting, or a device paired,
+/// is refused in one line; and two links for one name (made by an older build) meet
+/// cleanly: the second pairs nothing and its page says why, in the page's words, never the
+/// store's.
+#[test]
+fn a_name_pairs_one_device_and_a_second_link_for_it_is_refused_cleanly() {
+    let bench = Bench::new();
+    let first = bench.code("dup");
+    let out = bench.cli(&["web", "pair", "--name", "dup", "--listen", &bench.addr]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("a pairing link for dup was made already and works until"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty(), "no link: {}", stdout(&out));
+    // Without a name, the next free one: dup's waiting code takes nothing from device-N.
+    let out = bench.cli(&["web", "pair", "--listen", &bench.addr]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A second code for dup, as two `web pair --name dup` made them before they were refused.
+    let second = "0123456789abcdef0123456789abcdef";
+    let db = rusqlite::Connection::open(bench.root().join(".toolbench/state.db")).expect("db");
+    db.execute(
+        "INSERT INTO web_pairing_codes (code_hash, device, created_at, expires_at)
+         SELECT ?1, device, created_at, expires_at FROM web_pairing_codes WHERE device = 'dup'",
+        [blake3::hash(second.as_bytes()).to_hex().to_string()],
+    )
+    .expect("a second code");
+    drop(db);
+
+    let paired = bench.post("/pair", "", &[("code", &first)]);
+    assert_eq!(paired.status, 303, "{}", paired.body);
+    let again = bench.post("/pair", "", &[("code", second)]);
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.header("set-cookie").is_none());
+    assert!(
+        again
+            .body
+            .contains("A device named dup is paired already, so this link pairs nothing"),
+        "{}",
+        again.body
+    );
+    let root = bench.root().display().to_string();
+    for internal in ["UNIQUE", "constraint", "state.db", "SQLite", root.as_str()] {
+        assert!(!again.body.contains(internal), "{internal}: {}", again.body);
+    }
+    let devices = bench.json(&["web", "devices", "--json"]);
+    assert_eq!(devices.as_array().map(Vec::len), Some(1), "{devices}");
+    let out = bench.cli(&["web", "pair", "--name", "dup", "--listen", &bench.addr]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("a device named dup is paired already"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
     let bench = Bench::new();

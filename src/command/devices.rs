@@ -10,7 +10,7 @@ use super::applied::{PairingCode, Session};
 use super::context::{Context, blocking};
 use super::error::{CommandError, DeviceError, MAX_DEVICE_NAME};
 use crate::store::Store;
-use crate::store::devices::NewSession;
+use crate::store::devices::{NameTaken, NewSession, Redeemed};
 
 /// How long a pairing code may be redeemed.
 pub(crate) const CODE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -23,7 +23,8 @@ const SECRET_BYTES: usize = 32;
 /// Makes a pairing code for the device `name` (else `device-N`, the first free N), and its link
 /// on the page served at `listen` and reached by `host` (each else as `[web]` says). Refused
 /// before a code is made when no device could pair through that page: one `toolbench web`
-/// would not serve, or one on every address with no name to reach it by.
+/// would not serve, or one on every address with no name to reach it by; and when the name
+/// is taken, by a paired device or a code made for it still waiting.
 pub(super) async fn pairing_code(
     ctx: &Context,
     name: Option<String>,
@@ -42,25 +43,22 @@ pub(super) async fn pairing_code(
     blocking(move || {
         let store = ctx.store.get()?;
         let mut store = store.lock();
+        let now = SystemTime::now();
+        let made_at = crate::clock::rfc3339(now);
         let device = match name {
             Some(name) => {
                 check_name(&name)?;
-                if store.device_is_paired(&name)? {
-                    return Err(DeviceError::Paired(name).into());
-                }
                 name
             }
-            None => first_free_name(&store)?,
+            None => first_free_name(&store, &made_at)?,
         };
         let code = random_hex(CODE_BYTES)?;
-        let now = SystemTime::now();
         let expires_at = crate::clock::rfc3339(now + CODE_TTL);
-        store.insert_pairing_code(
-            &secret_hash(&code),
-            &device,
-            &crate::clock::rfc3339(now),
-            &expires_at,
-        )?;
+        if let Some(taken) =
+            store.insert_pairing_code(&secret_hash(&code), &device, &made_at, &expires_at)?
+        {
+            return Err(name_taken(device, taken).into());
+        }
         Ok(Applied::PairingCode(PairingCode {
             link: crate::model::settings::pairing_link(&page, &code),
             code,
@@ -85,11 +83,15 @@ pub(super) async fn pair(ctx: &Context, code: String) -> Result<Applied, Command
             expires_at: &crate::clock::rfc3339(now + SESSION_TTL),
         };
         let store = ctx.store.get()?;
-        let device = store
-            .lock()
-            .redeem_pairing_code(&secret_hash(&code), &paired_at, &session)?
-            .ok_or(DeviceError::CodeRefused)?;
-        Ok(Applied::Paired(Session { secret, device }))
+        let redeemed =
+            store
+                .lock()
+                .redeem_pairing_code(&secret_hash(&code), &paired_at, &session)?;
+        match redeemed {
+            Redeemed::Paired(device) => Ok(Applied::Paired(Session { secret, device })),
+            Redeemed::Refused => Err(DeviceError::CodeRefused.into()),
+            Redeemed::NameTaken(device) => Err(DeviceError::Paired(device).into()),
+        }
     })
     .await
 }
@@ -139,14 +141,23 @@ fn check_name(name: &str) -> Result<(), DeviceError> {
     }
 }
 
-fn first_free_name(store: &Store) -> Result<String, CommandError> {
+/// `device-N` for the first N from the count of devices ever paired whose name takes a
+/// code at `now`.
+fn first_free_name(store: &Store, now: &str) -> Result<String, CommandError> {
     let mut n = store.devices(true)?.len() + 1;
     loop {
         let name = format!("device-{n}");
-        if !store.device_is_paired(&name)? {
+        if store.device_name_taken(&name, now)?.is_none() {
             return Ok(name);
         }
         n += 1;
+    }
+}
+
+fn name_taken(name: String, taken: NameTaken) -> DeviceError {
+    match taken {
+        NameTaken::Paired => DeviceError::Paired(name),
+        NameTaken::Waiting { until } => DeviceError::Waiting { name, until },
     }
 }
 
@@ -164,8 +175,8 @@ mod tests {
     }
 
     /// The link names the page's address and its scheme; a page `toolbench web` would not
-    /// serve (beyond loopback without TLS) gets no code, whatever host is named: refused in
-    /// one line before any code is made.
+    /// serve (beyond loopback without TLS) gets no code, whatever host is named, and neither
+    /// does a name that has one waiting: each refused in one line before any code is made.
     #[test]
     fn a_pairing_code_comes_with_the_pages_link_or_is_refused_where_no_device_pairs_through_it() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -175,20 +186,23 @@ mod tests {
             .caller(crate::model::RunOrigin::Cli)
             .expect("context");
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let code = |listen: &str, host: Option<&str>| {
+        let code = |name: Option<&str>, listen: &str, host: Option<&str>| {
             let command = super::super::Command::PairingCode {
-                name: None,
+                name: name.map(str::to_string),
                 listen: Some(listen.parse().expect("address")),
                 host: host.map(str::to_string),
             };
             runtime.block_on(super::super::apply(&ctx, command))
         };
+        let refused = |applied: Result<Applied, CommandError>| {
+            let line = applied.expect_err("refused").to_string();
+            assert!(!line.contains('\n'), "{line}");
+            line
+        };
         for host in [None, Some("box.example.net")] {
-            let line = code("0.0.0.0:7443", host).expect_err("refused").to_string();
+            let line = refused(code(None, "0.0.0.0:7443", host));
             assert!(
-                line.starts_with("0.0.0.0:7443: not a loopback address")
-                    && line.contains("TLS")
-                    && !line.contains('\n'),
+                line.starts_with("0.0.0.0:7443: not a loopback address") && line.contains("TLS"),
                 "{line}"
             );
         }
@@ -196,11 +210,21 @@ mod tests {
             Ok(Applied::PairingCode(code)) => code,
             other => panic!("no code: {other:?}"),
         };
-        let first = made(code("127.0.0.1:7878", None));
+        let first = made(code(None, "127.0.0.1:7878", None));
         assert_eq!(first.device, "device-1", "the refusals made no code");
         assert_eq!(
             first.link,
             format!("http://127.0.0.1:7878/pair?code={}", first.code)
+        );
+        let second = made(code(None, "127.0.0.1:7878", None));
+        assert_eq!(second.device, "device-2", "device-1 has a code waiting");
+        let line = refused(code(Some("device-1"), "127.0.0.1:7878", None));
+        assert_eq!(
+            line,
+            format!(
+                "a pairing link for device-1 was made already and works until {}: open that one on the device, or give another --name",
+                first.expires_at
+            )
         );
     }
 

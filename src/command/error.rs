@@ -129,6 +129,10 @@ pub enum DeviceError {
     Name(String),
     #[error("a device named {0} is paired already; `toolbench web revoke {0}` ends its session")]
     Paired(String),
+    #[error(
+        "a pairing link for {name} was made already and works until {until}: open that one on the device, or give another --name"
+    )]
+    Waiting { name: String, until: String },
     #[error("no paired device is named {0} (`toolbench web devices` lists them)")]
     Unknown(String),
     #[error("the pairing code is unknown, used or expired")]

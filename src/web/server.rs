@@ -277,6 +277,21 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
                 ),
             )
         }
+        // Two links made for one name (by an older build): the second pairs nothing.
+        Err(CommandError::Device(DeviceError::Paired(name))) => {
+            eprintln!(
+                "toolbench web: refused a pairing as {name}: a device of that name is paired"
+            );
+            html(
+                StatusCode::CONFLICT,
+                page::refusal(
+                    "Pairing refused",
+                    &format!(
+                        "A device named {name} is paired already, so this link pairs nothing (and is used up). On the machine, `toolbench web pair --name OTHER` makes a link under another name; after `toolbench web revoke {name}`, a new link pairs as {name} again."
+                    ),
+                ),
+            )
+        }
         Ok(_) => plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the library answered for another command",
