@@ -1066,6 +1066,56 @@ fn a_name_pairs_one_device_and_a_second_link_for_it_is_refused_cleanly() {
     );
 }
 
+/// When the machine fails (here its store lost the table of calls), the device is told only
+/// that; the store's words and its path go to the server's log, where its owner reads them.
+#[test]
+fn an_error_of_the_machine_shows_the_device_nothing_of_the_machine() {
+    let bench = Bench::new();
+    // A candidate's form on the page carries the session's CSRF token.
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    assert!(!device.csrf.is_empty());
+    let db = rusqlite::Connection::open(bench.root().join(".toolbench/state.db")).expect("db");
+    db.execute_batch("DROP TABLE agent_calls").expect("drop");
+    drop(db);
+    let page = bench.get("/", &device.cookie);
+    let answer = bench.post(
+        "/calls/1",
+        &device.cookie,
+        &[("csrf", &device.csrf), ("answer", "once")],
+    );
+    let root = bench.root().display().to_string();
+    for reply in [&page, &answer] {
+        assert_eq!(reply.status, 500, "{}", reply.body);
+        assert!(
+            reply.body.contains("Something failed on the machine"),
+            "{}",
+            reply.body
+        );
+        for internal in ["agent_calls", "no such table", "state.db", root.as_str()] {
+            assert!(!reply.body.contains(internal), "{internal}: {}", reply.body);
+        }
+    }
+    let log = bench.log.lock().expect("log");
+    let said: Vec<String> = log
+        .try_iter()
+        .filter(|line| line.contains("agent_calls"))
+        .collect();
+    for what in ["the page failed: ", "reading a call failed: "] {
+        assert!(
+            said.iter().any(|line| line.contains(what)),
+            "the server's log says why: {said:?}"
+        );
+    }
+}
+
 #[test]
 fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
     let bench = Bench::new();

@@ -90,6 +90,21 @@ impl CommandError {
     pub(crate) fn input_off_schema(&self) -> bool {
         matches!(self, CommandError::Run(RunError::InputSchema { .. }))
     }
+
+    /// The store failed under the command, rather than the command being refused: a front
+    /// end serving others says so without the store's words, which name its file.
+    pub(crate) fn store_failed(&self) -> bool {
+        use crate::model::calls::decision::ApprovalError;
+        use crate::review::requests::RequestError;
+        matches!(
+            self,
+            CommandError::Store(_)
+                | CommandError::Review(ReviewError::Store(_))
+                | CommandError::Validate(ValidateError::Store(_))
+                | CommandError::Request(RequestError::Store(_))
+                | CommandError::Approval(ApprovalError::Store(_))
+        )
+    }
 }
 
 /// Whether `error` is, or was caused by, the caller's input refused before a run (not JSON,

@@ -187,12 +187,20 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
                 .and_then(|reader| reader.call(id));
             let command = match now {
                 Ok(now) => answers::call_answer(&form, id, now.as_ref()),
-                Err(e) => Err(e.to_string()),
+                Err(e) => return failed("reading a call", &crate::error_chain::one_line(&e)),
             };
             act(server, &paired, command).await
         }
         _ => not_found(),
     }
+}
+
+/// Why an answer was not taken.
+enum NotTaken {
+    /// The answer was refused, in words for the person who gave it.
+    Refused(String),
+    /// The machine failed (its store): said only in the server's log.
+    Failed(String),
 }
 
 /// Does an answer's command as the device's, then shows the page: a redirect to it when
@@ -205,21 +213,43 @@ async fn act(server: &Server, paired: &Paired, command: Result<Command, String>)
                 .workbench()
                 .apply(&caller, command)
                 .await
-                .map_err(|e| crate::error_chain::one_line(&e)),
-            Err(e) => Err(e.to_string()),
+                .map_err(|e| {
+                    let why = crate::error_chain::one_line(&e);
+                    if e.store_failed() {
+                        NotTaken::Failed(why)
+                    } else {
+                        NotTaken::Refused(why)
+                    }
+                }),
+            Err(e) => Err(NotTaken::Failed(e.to_string())),
         },
-        Err(why) => Err(why),
+        Err(why) => Err(NotTaken::Refused(why)),
     };
     match applied {
         Ok(_) => {
             eprintln!("toolbench web: {} answered", paired.device);
             see_other("/")
         }
-        Err(why) => {
+        Err(NotTaken::Refused(why)) => {
             eprintln!("toolbench web: refused {}'s answer: {why}", paired.device);
             review(server, paired, StatusCode::CONFLICT, 0, Some(&why))
         }
+        Err(NotTaken::Failed(why)) => failed(&format!("{}'s answer", paired.device), &why),
     }
+}
+
+/// The machine failed, not the request: why is said in the server's log, where the machine's
+/// owner reads it, and the device is told only that, never the words of the store or the
+/// files behind them.
+fn failed(what: &str, why: &str) -> HttpResponse {
+    eprintln!("toolbench web: {what} failed: {why}");
+    html(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        page::refusal(
+            "Something failed on the machine",
+            "toolbench could not do this. The output of `toolbench web` on the machine says why.",
+        ),
+    )
 }
 
 /// Redeems the code a pairing form carries for a session cookie, unless too many codes were
@@ -292,14 +322,8 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
                 ),
             )
         }
-        Ok(_) => plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the library answered for another command",
-        ),
-        Err(e) => plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            crate::error_chain::one_line(&e),
-        ),
+        Ok(_) => failed("a pairing", "the library answered for another command"),
+        Err(e) => failed("a pairing", &crate::error_chain::one_line(&e)),
     }
 }
 
@@ -350,12 +374,7 @@ fn review(
 ) -> HttpResponse {
     let waiting = match super::waiting::gather(server.ws.workbench(), page) {
         Ok(waiting) => waiting,
-        Err(e) => {
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                crate::error_chain::one_line(&e),
-            );
-        }
+        Err(e) => return failed("the page", &crate::error_chain::one_line(&e)),
     };
     let csrf = sessions::csrf_token(&paired.secret);
     let frame = Frame {
