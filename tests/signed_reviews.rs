@@ -1375,3 +1375,61 @@ fn a_signing_key_not_allowed_is_refused_with_a_signers_add_line_that_works() {
         "{approved}"
     );
 }
+
+/// `[review] signing_key` may name a private key with no `.pub` beside it: ssh-keygen derives
+/// its public half, without ever asking a passphrase (a key that has one is refused at once,
+/// saying how to make its `.pub`); a key that is not there is named as given, not its `.pub`.
+#[test]
+fn a_private_key_without_its_pub_signs_and_one_that_cannot_is_named() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    let key = ana.key("id_ed25519");
+    std::fs::remove_file(key.with_extension("pub")).expect("rm .pub");
+    write_tool(&root, "experimental", "lonely", "1.0.0");
+    let approved = ok(&approve(ana, &root, "lonely"), "approve with the .pub gone");
+    assert!(approved.contains("signed by ana@example.com"), "{approved}");
+
+    let locked = ana.home.path().join(".ssh/locked");
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "a passphrase", "-f"])
+        .arg(&locked)
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(locked.with_extension("pub")).expect("rm .pub");
+    write_tool(&root, "experimental", "fresh", "1.0.0");
+    let refused = |setting: &str| {
+        ana.set_config(&format!(
+            "reviewer = \"ana\"\n[review]\nsigning_key = \"{setting}\"\n"
+        ));
+        let started = std::time::Instant::now();
+        let out = approve(ana, &root, "fresh");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "asked nobody for a passphrase"
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(root.join("experimental/fresh").is_dir(), "not approved");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        err
+    };
+    let err = refused(&locked.display().to_string());
+    let locked = locked.display();
+    assert!(
+        err.contains(&format!(
+            "[review] signing_key: {locked}: its public key {locked}.pub is not there, and the key has a passphrase"
+        )) && err.contains(&format!("`ssh-keygen -y -f {locked} > {locked}.pub` makes it")),
+        "{err}"
+    );
+    let err = refused("~/nokey");
+    let nokey = ana.home.path().join("nokey");
+    assert!(
+        err.contains(&format!(
+            "[review] signing_key: {}: No such file or directory",
+            nokey.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("nokey.pub"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! The key a review is signed with: `[review] signing_key` of the user config, else git's
-//! `user.signingkey` when `gpg.format = ssh`. Only its public half is ever read.
+//! `user.signingkey` when `gpg.format = ssh`. Only its public half is ever read by toolbench
+//! (ssh-keygen derives it from a private key without its `.pub`).
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,8 @@ pub(crate) struct Key {
     pub(crate) key: sshkeygen::SigningKey,
     pub(crate) explicit: bool,
     /// The public key file the setting names (`KEY.pub` for a private `KEY`), what
-    /// `signers add` takes; `None` for a key given inline (`key::…`), which has no file.
+    /// `signers add` takes; `None` for a key given inline (`key::…`), or a private key
+    /// without its `.pub`, whose public half ssh-keygen derived.
     pub(crate) public_file: Option<PathBuf>,
     /// Holds a temporary `.pub` for a `key::` key while it is used.
     _hold: Option<tempfile::TempDir>,
@@ -60,15 +62,7 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
         }));
     }
     let file = crate::config::expand_home(&setting);
-    let public_file = if file.extension().is_some_and(|e| e == "pub") {
-        file.clone()
-    } else {
-        let mut with = file.as_os_str().to_os_string();
-        with.push(".pub");
-        PathBuf::from(with)
-    };
-    // The public half only: toolbench never reads a private key.
-    let public = signers::read_public_key(&public_file).map_err(|e| format!("{named}: {e}"))?;
+    let (public, public_file) = public_half(&file).map_err(|e| format!("{named}: {e}"))?;
     Ok(Some(Key {
         key: sshkeygen::SigningKey {
             file,
@@ -76,7 +70,49 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
             public,
         },
         explicit,
-        public_file: Some(public_file),
+        public_file,
         _hold: None,
     }))
+}
+
+/// The public half of the key `file` names, and the file it was read from: `file` itself
+/// when it is a `.pub`; else `KEY.pub` beside it, or, without one, what `ssh-keygen -y`
+/// derives from the private key (no file then). toolbench itself never reads a private key.
+fn public_half(file: &Path) -> Result<((String, String), Option<PathBuf>), String> {
+    if file.extension().is_some_and(|e| e == "pub") {
+        return Ok((signers::read_public_key(file)?, Some(file.to_path_buf())));
+    }
+    let mut with = file.as_os_str().to_os_string();
+    with.push(".pub");
+    let public_file = PathBuf::from(with);
+    if std::fs::symlink_metadata(&public_file).is_ok() {
+        return Ok((signers::read_public_key(&public_file)?, Some(public_file)));
+    }
+    // The missing file is the key named, not the .pub looked for beside it.
+    std::fs::symlink_metadata(file)
+        .map_err(|e| format!("{}: {}", file.display(), crate::io_text::io_reason(&e)))?;
+    let missing = format!(
+        "{}: its public key {} is not there",
+        file.display(),
+        public_file.display()
+    );
+    let derived = sshkeygen::public_of(file).map_err(|why| {
+        if why.contains("passphrase") {
+            format!(
+                "{missing}, and the key has a passphrase, which toolbench does not ask for to \
+                 derive it: `ssh-keygen -y -f {} > {}` makes it (asking the passphrase once)",
+                file.display(),
+                public_file.display()
+            )
+        } else {
+            format!("{missing}, and ssh-keygen cannot read the key to derive it: {why}")
+        }
+    })?;
+    let public = signers::parse_public_key(&derived).ok_or_else(|| {
+        format!(
+            "{}: ssh-keygen -y printed no OpenSSH public key for it",
+            file.display()
+        )
+    })?;
+    Ok((public, None))
 }

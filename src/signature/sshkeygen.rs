@@ -178,6 +178,20 @@ pub(crate) fn sign(
     Ok(answer.stdout)
 }
 
+/// The public key (`TYPE BASE64 comment`) of the private key `key`, as `ssh-keygen -y`
+/// prints it. Never asks for a passphrase: an empty one is given, so a key that has one is
+/// refused at once (ssh-keygen says `incorrect passphrase`), with no terminal to wait on.
+pub(crate) fn public_of(key: &Path) -> Result<String, String> {
+    let mut command = program();
+    command.args(["-y", "-P", "", "-f"]).arg(key);
+    let answer = run(command, b"", VERIFY_TIMEOUT, true)?;
+    if answer.ok {
+        Ok(String::from_utf8_lossy(&answer.stdout).into_owned())
+    } else {
+        Err(last_line(&answer.stderr))
+    }
+}
+
 /// `ssh-keygen -Y verify` of `message` against `signature` in `namespace`, for `principal`
 /// of the allowed_signers file `allowed`. `Ok` holds ssh-keygen's line (`Good "…" signature
 /// for … with ED25519 key SHA256:…`).
