@@ -1433,3 +1433,49 @@ fn a_private_key_without_its_pub_signs_and_one_that_cannot_is_named() {
     );
     assert!(!err.contains("nokey.pub"), "{err}");
 }
+
+/// An allowed_signers that cannot be read as toolbench reads it is said to be unreadable, in
+/// one line naming file, line, field and value, by `signers list` (exit 1, claiming no key
+/// removed), `verify` and `approve` alike.
+#[test]
+fn an_unreadable_allowed_signers_is_said_to_be_unreadable_never_emptied() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    let signers = root.join(".reviews/allowed_signers");
+    let listed = std::fs::read_to_string(&signers).expect("allowed_signers");
+    write_tool(&root, "experimental", "fresh", "1.0.0");
+    let lines = listed.lines().count();
+    for (extra, field, value) in [
+        (
+            "*@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDQjQ6n8Zt3Vt0l9yqCk5mF1Q0iAqYp0o6mJQ5b1l0kH",
+            "principals",
+            "`*@example.com`",
+        ),
+        ("garbage line", "keytype", "`line`"),
+    ] {
+        std::fs::write(&signers, format!("{listed}{extra}\n")).expect("write");
+        let said = format!(
+            "the reviewers cannot be read: .reviews/allowed_signers:{}: field `{field}`: {value}",
+            lines + 1
+        );
+        let out = ana.toolbench(&root, &["signers", "list"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&said), "{err}");
+        assert!(!stdout(&out).contains("removed"), "{}", stdout(&out));
+        let out = ana.toolbench(&root, &["signers", "list", "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stderr(&out).contains(&said), "{}", stderr(&out));
+
+        let out = ana.toolbench(&root, &["verify", "greet"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let verified = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(verified.contains(&said), "{verified}");
+
+        let out = approve(ana, &root, "fresh");
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stderr(&out).contains(&said), "{}", stderr(&out));
+        assert!(root.join("experimental/fresh").is_dir(), "not approved");
+    }
+}

@@ -42,7 +42,7 @@ enum SignersAction {
 
 pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
     match args.action {
-        SignersAction::List { json } => list(&ws.signers(), json),
+        SignersAction::List { json } => list(&ws.signers().map_err(CliError::msg)?, json),
         SignersAction::Add {
             principal,
             pubkey_file,
@@ -65,7 +65,7 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
             Ok(())
         }
         SignersAction::Accept { dry_run } => {
-            let trust = ws.signers_to_accept().map_err(CliError::msg)?;
+            let trust = ws.signers().map_err(CliError::msg)?;
             let floor = ws.signatures_asked();
             for entry in &trust.waiting {
                 rowln!("  + {}", describe(entry));
@@ -148,9 +148,6 @@ fn list(trust: &Trust, json: bool) -> CliResult {
     }
     if json {
         return print_json(&rows);
-    }
-    for e in &trust.errors {
-        outln!("cannot read: {e}");
     }
     if rows.is_empty() {
         outln!(

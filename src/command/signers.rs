@@ -37,12 +37,12 @@ pub(super) async fn add(
 
 /// Trusts, on this machine, the workspace's reviewers as its allowed_signers lists them now,
 /// and its `[review] signatures` as the least it may ask for later
-/// (`Trust::load_to_accept`).
+/// (`Trust::load_whole`).
 pub(super) async fn accept(ctx: &Context) -> Result<Applied, CommandError> {
     let review = ctx.review.clone();
     blocking(move || {
         let root = review.root();
-        Trust::load_to_accept(root).map_err(CommandError::Signers)?;
+        Trust::load_whole(root).map_err(CommandError::Signers)?;
         let floor = crate::signature::asked_by_workspace(root);
         let signing_key = review.config().review.signing_key.as_deref();
         let (accepted, file) =

@@ -246,8 +246,8 @@ fn signed(review: &statement::Review, line: &str) -> Signature {
 }
 
 fn not_allowed_reason(trust: &Trust, principal: &str) -> String {
-    if let Some(e) = trust.errors.first() {
-        return format!("the reviewers cannot be read: {e}");
+    if let Some(line) = trust.unreadable() {
+        return line;
     }
     if let Some(why) = &trust.unendorsed {
         return format!(
@@ -452,6 +452,10 @@ fn sign_each(
 fn principal_for(key: &Key, standing: &Standing) -> Result<String, String> {
     let public = &key.key.public;
     standing.trust.principal_of_key(&public.1).ok_or_else(|| {
+        // A list read in part lists no key: that is what is wrong, not the key.
+        if let Some(line) = standing.trust.unreadable() {
+            return line;
+        }
         let fingerprint = signers::fingerprint_of(&public.1).unwrap_or_default();
         // `signers add` takes the public half; a key given inline has no file to name.
         match &key.public_file {

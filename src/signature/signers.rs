@@ -136,7 +136,12 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<SignerEntry>, SignersE
         let (principals, rest) = split_word(line);
         let mut parsed = Vec::new();
         for principal in principals.split(',') {
-            check_principal(principal).map_err(|why| err("principals", why))?;
+            check_principal(principal).map_err(|why| {
+                err(
+                    "principals",
+                    format!("`{}`: {why}", crate::text::visible(principal)),
+                )
+            })?;
             parsed.push(principal.to_string());
         }
         let rest = rest.trim_start();
@@ -149,14 +154,23 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<SignerEntry>, SignersE
             (options, key_type, after)
         };
         if !KEY_TYPES.contains(&key_type) {
-            return Err(err(
-                "keytype",
+            // A word read as options that sets nothing (no `=`) was most likely meant as the
+            // key type: it is the one to name (`garbage line` names `line`).
+            let word = if !options.is_empty() && !options.contains('=') {
+                options.as_str()
+            } else {
+                key_type
+            };
+            let why = if word.is_empty() {
+                "missing: a line is PRINCIPALS [OPTIONS] KEYTYPE KEY".to_string()
+            } else {
                 format!(
-                    "{} is not a key type ssh-keygen signs with ({})",
-                    crate::text::visible(key_type),
+                    "`{}` is not a key type ssh-keygen signs with ({})",
+                    crate::text::visible(word),
                     KEY_TYPES.join(", ")
-                ),
-            ));
+                )
+            };
+            return Err(err("keytype", why));
         }
         let (key, _comment) = split_word(after.trim_start());
         if fingerprint_of(key).is_none() || key.is_empty() {
@@ -476,6 +490,32 @@ mod tests {
             "a key limited to git signs no review"
         );
         assert!(entries[0].fingerprint().starts_with("SHA256:"));
+    }
+
+    #[test]
+    fn a_refused_line_names_the_value_it_read() {
+        let said = |line: &str| parse(line, "w").expect_err(line).to_string();
+        assert_eq!(
+            said(&format!("*@example.com ssh-ed25519 {KEY}")),
+            "w:1: field `principals`: `*@example.com`: '*' is not allowed in a principal (one \
+             reviewer, no patterns)"
+        );
+        assert!(
+            said("garbage line").starts_with(
+                "w:1: field `keytype`: `line` is not a key type ssh-keygen signs with (ssh-ed25519,"
+            ),
+            "{}",
+            said("garbage line")
+        );
+        assert!(
+            said(&format!("ana ssh-ed2551 {KEY}"))
+                .starts_with("w:1: field `keytype`: `ssh-ed2551` is not a key type"),
+            "a word read as options and a key type after it: the key type is named"
+        );
+        assert_eq!(
+            said("garbage"),
+            "w:1: field `keytype`: missing: a line is PRINCIPALS [OPTIONS] KEYTYPE KEY"
+        );
     }
 
     #[test]

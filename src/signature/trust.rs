@@ -17,14 +17,23 @@ use super::system;
 use crate::model::signers::{SignerEntry, SystemList, Trust, WORKSPACE_SIGNERS};
 
 impl Trust {
-    /// Reads the lists for `root` to accept the workspace's reviewers: refused, in one line,
-    /// while any list cannot be read, since what is trusted must be what a person saw.
-    pub(crate) fn load_to_accept(root: &Path) -> Result<Trust, String> {
+    /// Reads the lists for `root` whole, to list or accept the workspace's reviewers: refused,
+    /// in one line, while any list cannot be read, since a list read in part would show its
+    /// keys as removed, and what is trusted must be what a person saw.
+    pub(crate) fn load_whole(root: &Path) -> Result<Trust, String> {
         let trust = Trust::load(root);
-        match trust.errors.first() {
-            Some(e) => Err(e.to_string()),
+        match trust.unreadable() {
+            Some(line) => Err(line),
             None => Ok(trust),
         }
+    }
+
+    /// Why the reviewers cannot be read, when a list cannot (its file, line, field and value):
+    /// the one line every command that reads them says.
+    pub(crate) fn unreadable(&self) -> Option<String> {
+        self.errors
+            .first()
+            .map(|e| format!("the reviewers cannot be read: {e}"))
     }
 
     /// Reads the lists for `root`. A broken file contributes nothing and is named in
@@ -167,8 +176,8 @@ impl Trust {
     }
 
     fn change(&self, name_the_list: bool) -> Option<String> {
-        if let Some(e) = self.errors.first() {
-            return Some(format!("reviewers cannot be read: {e}"));
+        if let Some(line) = self.unreadable() {
+            return Some(line);
         }
         if let Some(why) = &self.unendorsed {
             return Some(format!(

@@ -129,16 +129,10 @@ impl super::Workbench {
     }
 
     /// Whom this machine trusts to sign this workspace's reviews, and how the workspace's
-    /// list stands against what a person accepted here; a list that cannot be read is named in
-    /// its errors.
-    pub(crate) fn signers(&self) -> Trust {
-        Trust::load(self.root())
-    }
-
-    /// `signers`, to accept the workspace's reviewers: refused, in one line, while any list
-    /// cannot be read, since what is trusted must be what a person saw.
-    pub(crate) fn signers_to_accept(&self) -> Result<Trust, String> {
-        Trust::load_to_accept(self.root())
+    /// list stands against what a person accepted here: refused, in one line, while any list
+    /// cannot be read (`Trust::load_whole`).
+    pub(crate) fn signers(&self) -> Result<Trust, String> {
+        Trust::load_whole(self.root())
     }
 
     /// The least `[review] signatures` the workspace's own toolbench.toml asks for.
