@@ -1027,6 +1027,12 @@ fn import_names_malformed_json_and_the_wrong_field() {
             r#"{"executable": "sh", "files": {"../x": {"text": "a"}}}"#,
             "field `files`: \"../x\": must stay inside the tool folder (no `..`)",
         ),
+        // The definition's fields are the manifest: import takes no `manifest` to give it as.
+        (
+            r#"{"executable": "sh", "files": {"tool.toml": {"text": "name = 'x'"}}}"#,
+            "field `files`: \"tool.toml\" is written from the definition's fields; give them as \
+             fields, not as a file",
+        ),
         (
             r#"{"executable": "sh", "launch_args": ["-c", "/proc/self/x"]}"#,
             "field `launch_args[1]`: /proc/self/x: the service would not see it in the sandbox",

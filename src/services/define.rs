@@ -15,6 +15,7 @@ use crate::model::MANIFEST_FILE;
 use crate::model::service_definition::{DefinedFile, Definition};
 use crate::model::{Tier, ToolEntry};
 use crate::review::lock::ToolLock;
+use crate::review::propose::PathError;
 use crate::runner::confinement::Confinement;
 use crate::safe_fs::{Dir, SafeFsError};
 
@@ -79,6 +80,25 @@ pub(crate) fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, Serv
     Ok(files)
 }
 
+/// The definition's `files` refused, named as the field. The manifest's own name is said as
+/// a definition takes it: written from the definition, whose fields import takes.
+fn files_refused(e: PathError) -> FieldRefused {
+    match e {
+        PathError::Manifest { path } => FieldRefused::with_import_reason(
+            "files",
+            format!(
+                "files: {path:?}: the manifest is written from the definition, so no file may \
+                 take its name; copy the executable under another name"
+            ),
+            format!(
+                "{path:?} is written from the definition's fields; give them as fields, not as \
+                 a file"
+            ),
+        ),
+        other => FieldRefused::new("files", other.to_string(), "files: "),
+    }
+}
+
 /// Writes `def` to `core/NAME/`: its `tool.toml` at version 1.0.0 when new, the next patch
 /// version when it replaces one, and `def.files` beside it (an update keeps the other files
 /// the folder had). Nothing changes unless all of it is written and its executable found.
@@ -98,7 +118,7 @@ pub(crate) fn write(
         )));
     }
     crate::review::propose::check_paths(def.files.keys().map(String::as_str))
-        .map_err(|e| FieldRefused::new("files", e.to_string(), "files: "))?;
+        .map_err(files_refused)?;
     let dir = definition_dir(root, &def.name);
     // A program outside the folder is checked before anything is written; one the definition
     // brings (`./server.py`) once it is staged.

@@ -44,6 +44,10 @@ pub enum PathError {
     SameFile { first: String, second: String },
     #[error("files: {path:?} needs a folder where {file:?} is a file")]
     FileAndFolder { file: String, path: String },
+    /// A spelling of the manifest, which each front end that writes a tool takes otherwise:
+    /// said here as a proposal takes it.
+    #[error("files: {path:?}: give the manifest as `manifest`, not as a file")]
+    Manifest { path: String },
 }
 
 /// Checks every path and the paths together; answers how many folders they make.
@@ -105,7 +109,7 @@ fn check(path: &str) -> Result<(), PathError> {
     }
     let normal = names.join("/");
     if normal.eq_ignore_ascii_case(MANIFEST_FILE) {
-        return refuse("give the manifest as `manifest`, not as a file".into());
+        return Err(PathError::Manifest { path: shown(path) });
     }
     if normal.is_empty() {
         return refuse("a path needs a file name".into());
