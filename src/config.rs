@@ -5,8 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::Deserialize;
+use serde::de::{self, Unexpected, Visitor};
+
+use crate::catalog::manifest::key_line;
 use crate::catalog::scan::ScanLimits;
 use crate::io_text::read_text_capped;
 use crate::model::SortOrder;
@@ -17,6 +22,7 @@ use crate::model::settings::{
     SessionLimits, Signatures, TaskSettings, TlsFiles, ValidateSettings, WebSettings, web_host,
 };
 use crate::notify::webhook::Webhook;
+use crate::text::located;
 use crate::user_dirs::config_dir;
 
 /// A workspace's own settings, at its root.
@@ -113,10 +119,10 @@ struct NotifyLayer {
 #[serde(deny_unknown_fields)]
 struct DependenciesLayer {
     index: Option<String>,
-    find_links: Option<Vec<String>>,
+    find_links: Option<List<String>>,
     allow_direct: Option<bool>,
     uv: Option<PathBuf>,
-    max_env_mb: Option<u64>,
+    max_env_mb: Option<Bounded<1, 1_048_576>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,70 +145,88 @@ struct ReviewLayer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ValidateLayer {
-    generated_cases: Option<u64>,
-    replay_cases: Option<u64>,
-    budget_secs: Option<u64>,
+    generated_cases: Option<Bounded<0, 10_000>>,
+    replay_cases: Option<Bounded<0, 10_000>>,
+    budget_secs: Option<Bounded<1, 3600>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServicesLayer {
     port_range: Option<String>,
-    health_timeout_secs: Option<u64>,
-    send_timeout_secs: Option<u64>,
-    stop_grace_secs: Option<u64>,
-    log_mb: Option<u64>,
+    health_timeout_secs: Option<Bounded<1, 3600>>,
+    send_timeout_secs: Option<Bounded<1, 86_400>>,
+    stop_grace_secs: Option<Bounded<0, 600>>,
+    // From 1 MiB (a quarter per file still holds many lines) to 64 GiB.
+    log_mb: Option<Bounded<1, 65_536>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApprovalsLayer {
-    timeout_secs: Option<u64>,
+    timeout_secs: Option<Bounded<1, 604_800>>,
     ask: Option<Vec<AskLayer>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AskLayer {
-    tool: String,
+    tool: AskedTool,
+}
+
+/// `[[approvals.ask]] tool`, trimmed, checked as it is read so its error names its line.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "String")]
+struct AskedTool(String);
+
+impl TryFrom<String> for AskedTool {
+    type Error = &'static str;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        match name.trim() {
+            "" => Err("the tool name is empty"),
+            name => Ok(AskedTool(name.to_string())),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct McpLayer {
-    max_proposal_kb: Option<u64>,
-    max_sessions: Option<u64>,
-    session_idle_secs: Option<u64>,
-    task_after_secs: Option<u64>,
-    task_ttl_secs: Option<u64>,
+    max_proposal_kb: Option<Bounded<1, 1_048_576>>,
+    max_sessions: Option<Bounded<1, 65_536>>,
+    session_idle_secs: Option<Bounded<1, 604_800>>,
+    task_after_secs: Option<Bounded<1, 86_400>>,
+    task_ttl_secs: Option<Bounded<1, 604_800>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogLayer {
-    max_tool_mb: Option<u64>,
-    max_tool_files: Option<u64>,
+    // Up to 1 TiB and 10 million files: past that a limit protects nothing.
+    max_tool_mb: Option<Bounded<1, 1_048_576>>,
+    max_tool_files: Option<Bounded<1, 10_000_000>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunLayer {
-    max_processes: Option<u64>,
-    disk_mb: Option<u64>,
+    max_processes: Option<Bounded<1, 65_536>>,
+    disk_mb: Option<Bounded<1, 1_048_576>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SandboxLayer {
-    hide: Option<Vec<PathBuf>>,
+    hide: Option<List<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EvolveLayer {
-    command: Option<Vec<String>>,
+    command: Option<List<String>>,
     network: Option<bool>,
-    pass_env: Option<Vec<String>>,
+    pass_env: Option<List<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,6 +249,113 @@ enum SortSetting {
     Name,
     Tier,
     Quality,
+}
+
+/// A whole number from `MIN` to `MAX`, checked as it is read, so a value out of range is
+/// named at its line in the words a value of the wrong kind is.
+#[derive(Debug, Clone, Copy)]
+struct Bounded<const MIN: u64, const MAX: u64>(u64);
+
+impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Bounded<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Range<const MIN: u64, const MAX: u64>;
+        impl<const MIN: u64, const MAX: u64> Visitor<'_> for Range<MIN, MAX> {
+            type Value = u64;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a whole number from {MIN} to {MAX}")
+            }
+
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<u64, E> {
+                if (MIN..=MAX).contains(&n) {
+                    Ok(n)
+                } else {
+                    Err(E::invalid_value(Unexpected::Unsigned(n), &self))
+                }
+            }
+
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<u64, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(Unexpected::Signed(n), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_u64(Range::<MIN, MAX>).map(Bounded)
+    }
+}
+
+/// A list whose errors say what its items are: serde says only "a sequence".
+#[derive(Debug)]
+struct List<T>(Vec<T>);
+
+/// What the items of a `List` are, in its errors.
+trait Items {
+    const NAME: &'static str;
+}
+
+impl Items for String {
+    const NAME: &'static str = "strings";
+}
+
+impl Items for PathBuf {
+    const NAME: &'static str = "paths";
+}
+
+impl<'de, T: Deserialize<'de> + Items> Deserialize<'de> for List<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Seq<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Items> Visitor<'de> for Seq<T> {
+            type Value = Vec<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list of {}", T::NAME)
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(items)
+            }
+        }
+        deserializer.deserialize_seq(Seq(PhantomData)).map(List)
+    }
+}
+
+/// A settings file being applied: its text, for the line of a field its errors name, and
+/// whether it is a workspace's (which travels with the tools).
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+    workspace: bool,
+}
+
+impl Source<'_> {
+    /// `why` about `field` (`table.key`), at the line that sets it, else that of its table.
+    fn error(&self, field: &str, why: impl fmt::Display) -> ConfigError {
+        let keys: Vec<&str> = field.split('.').collect();
+        let line = (1..=keys.len())
+            .rev()
+            .find_map(|n| key_line(self.text, &keys[..n]));
+        ConfigError(located(self.path, line, Some(field), &why.to_string()))
+    }
+
+    /// Refuses `field` in a workspace's toolbench.toml: agents write the workspace and it
+    /// travels with the tools, so what would let them `what` is the user config's alone.
+    fn user_only(&self, field: &str, what: &str) -> Result<(), ConfigError> {
+        if !self.workspace {
+            return Ok(());
+        }
+        Err(self.error(
+            field,
+            format_args!(
+                "a workspace file cannot {what} (it travels with the tools); set it in the \
+                 user config"
+            ),
+        ))
+    }
 }
 
 impl Config {
@@ -314,6 +445,11 @@ impl Config {
     fn apply_text(&mut self, text: &str, path: &Path, workspace: bool) -> Result<(), ConfigError> {
         let layer: ConfigLayer = toml::from_str(text)
             .map_err(|e| ConfigError(crate::text::describe_toml_error(path, text, &e)))?;
+        let source = Source {
+            path,
+            text,
+            workspace,
+        };
         if let Some(review) = layer.review {
             if let Some(mode) = review.signatures {
                 if workspace {
@@ -324,12 +460,7 @@ impl Config {
                 }
             }
             if let Some(key) = review.signing_key {
-                user_only(
-                    path,
-                    workspace,
-                    "review.signing_key",
-                    "name the signing key",
-                )?;
+                source.user_only("review.signing_key", "name the signing key")?;
                 self.review.signing_key = Some(key).filter(|k| !k.trim().is_empty());
             }
         }
@@ -347,178 +478,125 @@ impl Config {
         }
         if let Some(reviewer) = layer.reviewer {
             let what = "name who decides (the history and the audit log record it)";
-            user_only(path, workspace, "reviewer", what)?;
+            source.user_only("reviewer", what)?;
             self.reviewer = reviewer;
         }
         if let Some(evolve) = layer.evolve {
             if evolve.command.is_some() || evolve.network.is_some() || evolve.pass_env.is_some() {
                 let what = "choose the evolver, its network or its environment";
-                user_only(path, workspace, "evolve", what)?;
+                source.user_only("evolve", what)?;
             }
-            if let Some(command) = evolve.command {
+            if let Some(List(command)) = evolve.command {
                 self.evolve_command = command;
             }
             if let Some(network) = evolve.network {
                 self.evolve_network = network;
             }
-            if let Some(names) = evolve.pass_env {
+            if let Some(List(names)) = evolve.pass_env {
                 self.evolve_pass_env = names;
             }
         }
-        let bounded = |value: Option<u64>, field: &str, range: std::ops::RangeInclusive<u64>| {
-            value
-                .map(|v| {
-                    if range.contains(&v) {
-                        Ok(v)
-                    } else {
-                        Err(ConfigError(format!(
-                            "{}: field `{field}`: {v} is outside {}..={}",
-                            path.display(),
-                            range.start(),
-                            range.end()
-                        )))
-                    }
-                })
-                .transpose()
-        };
         if let Some(run) = layer.run {
-            if let Some(n) = bounded(run.max_processes, "run.max_processes", 1..=65_536)? {
+            if let Some(Bounded(n)) = run.max_processes {
                 self.run.max_processes = limit(self.run.max_processes, n);
             }
-            if let Some(mb) = bounded(run.disk_mb, "run.disk_mb", 1..=1_048_576)? {
+            if let Some(Bounded(mb)) = run.disk_mb {
                 self.run.disk_mb = limit(self.run.disk_mb, mb);
             }
         }
         if let Some(catalog) = layer.catalog {
-            // Up to 1 TiB and 10 million files: past that a limit protects nothing.
-            if let Some(mb) = bounded(catalog.max_tool_mb, "catalog.max_tool_mb", 1..=1_048_576)? {
+            if let Some(Bounded(mb)) = catalog.max_tool_mb {
                 self.catalog.max_tool_bytes = limit(self.catalog.max_tool_bytes, mb * 1024 * 1024);
             }
-            let files = bounded(
-                catalog.max_tool_files,
-                "catalog.max_tool_files",
-                1..=10_000_000,
-            )?;
-            if let Some(n) = files {
+            if let Some(Bounded(n)) = catalog.max_tool_files {
                 self.catalog.max_tool_files = limit(self.catalog.max_tool_files, n);
             }
         }
         if let Some(validate) = layer.validate {
-            let cases = |value, field| bounded(value, field, 0..=10_000);
             let v = &mut self.validate;
-            if let Some(n) = cases(validate.generated_cases, "validate.generated_cases")? {
+            if let Some(Bounded(n)) = validate.generated_cases {
                 v.generated_cases = thorough(v.generated_cases, n);
             }
-            if let Some(n) = cases(validate.replay_cases, "validate.replay_cases")? {
+            if let Some(Bounded(n)) = validate.replay_cases {
                 v.replay_cases = thorough(v.replay_cases, n);
             }
-            if let Some(secs) = bounded(validate.budget_secs, "validate.budget_secs", 1..=3600)? {
+            if let Some(Bounded(secs)) = validate.budget_secs {
                 v.budget_secs = thorough(v.budget_secs, secs);
             }
         }
         if let Some(mcp) = layer.mcp {
-            if let Some(kb) = bounded(mcp.max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
+            if let Some(Bounded(kb)) = mcp.max_proposal_kb {
                 self.max_proposal_kb = limit(self.max_proposal_kb, kb);
             }
-            if let Some(n) = bounded(mcp.max_sessions, "mcp.max_sessions", 1..=65_536)? {
+            if let Some(Bounded(n)) = mcp.max_sessions {
                 self.mcp_sessions.max_sessions = n;
             }
-            let idle = bounded(mcp.session_idle_secs, "mcp.session_idle_secs", 1..=604_800)?;
-            if let Some(secs) = idle {
+            if let Some(Bounded(secs)) = mcp.session_idle_secs {
                 self.mcp_sessions.idle_secs = secs;
             }
-            let after = bounded(mcp.task_after_secs, "mcp.task_after_secs", 1..=86_400)?;
-            if let Some(secs) = after {
+            if let Some(Bounded(secs)) = mcp.task_after_secs {
                 self.mcp_tasks.after_secs = secs;
             }
-            if let Some(secs) = bounded(mcp.task_ttl_secs, "mcp.task_ttl_secs", 1..=604_800)? {
+            if let Some(Bounded(secs)) = mcp.task_ttl_secs {
                 self.mcp_tasks.ttl_secs = secs;
             }
         }
         if let Some(deps) = layer.dependencies {
-            if let Some(mb) = bounded(deps.max_env_mb, "dependencies.max_env_mb", 1..=1_048_576)? {
+            if let Some(Bounded(mb)) = deps.max_env_mb {
                 self.dependencies.max_env_mb = limit(self.dependencies.max_env_mb, mb);
             }
-            self.apply_dependencies(deps, path, workspace)?;
+            self.apply_dependencies(deps, &source)?;
         }
         if let Some(url) = layer.notify.and_then(|notify| notify.webhook) {
-            user_only(
-                path,
-                workspace,
-                "notify.webhook",
-                "name the webhook told of what waits",
-            )?;
-            let webhook = Webhook::parse(&url).map_err(|why| {
-                ConfigError(format!("{}: field `notify.webhook`: {why}", path.display()))
-            })?;
+            source.user_only("notify.webhook", "name the webhook told of what waits")?;
+            let webhook =
+                Webhook::parse(&url).map_err(|why| source.error("notify.webhook", why))?;
             self.notify_webhook = Some(webhook);
         }
         if let Some(web) = layer.web {
-            self.apply_web(web, path, workspace)?;
+            self.apply_web(web, &source)?;
         }
         if let Some(project) = layer.project.and_then(|project| project.path) {
-            self.project_path = Some(project_path(path, workspace, &project)?);
+            self.project_path = Some(project_path(&source, &project)?);
         }
         if let Some(services) = layer.services {
             if let Some(range) = services.port_range {
                 self.services.port_range = parse_port_range(&range).ok_or_else(|| {
-                    ConfigError(format!(
-                        "{}: field `services.port_range`: {range:?} is not of the form \
-                         \"50000-60000\" (two ports from 1 to 65535, low first)",
-                        path.display()
-                    ))
+                    source.error(
+                        "services.port_range",
+                        format_args!(
+                            "{range:?} is not of the form \"50000-60000\" (two ports from 1 to \
+                             65535, low first)"
+                        ),
+                    )
                 })?;
             }
-            let health = bounded(
-                services.health_timeout_secs,
-                "services.health_timeout_secs",
-                1..=3600,
-            )?;
-            let send = bounded(
-                services.send_timeout_secs,
-                "services.send_timeout_secs",
-                1..=86_400,
-            )?;
-            let grace = bounded(
-                services.stop_grace_secs,
-                "services.stop_grace_secs",
-                0..=600,
-            )?;
-            // From 1 MiB (a quarter per file still holds many lines) to 64 GiB.
-            let log_mb = bounded(services.log_mb, "services.log_mb", 1..=65_536)?;
             let s = &mut self.services;
-            s.log_mb = log_mb.map_or(s.log_mb, |mb| limit(s.log_mb, mb));
-            s.health_timeout_secs = health.unwrap_or(s.health_timeout_secs);
-            s.send_timeout_secs = send.unwrap_or(s.send_timeout_secs);
-            s.stop_grace_secs = grace.unwrap_or(s.stop_grace_secs);
+            if let Some(Bounded(mb)) = services.log_mb {
+                s.log_mb = limit(s.log_mb, mb);
+            }
+            if let Some(Bounded(secs)) = services.health_timeout_secs {
+                s.health_timeout_secs = secs;
+            }
+            if let Some(Bounded(secs)) = services.send_timeout_secs {
+                s.send_timeout_secs = secs;
+            }
+            if let Some(Bounded(secs)) = services.stop_grace_secs {
+                s.stop_grace_secs = secs;
+            }
         }
         if let Some(approvals) = layer.approvals {
-            let timeout = bounded(
-                approvals.timeout_secs,
-                "approvals.timeout_secs",
-                1..=604_800,
-            )?;
-            if let Some(secs) = timeout {
+            if let Some(Bounded(secs)) = approvals.timeout_secs {
                 self.approvals.timeout_secs = secs;
             }
             for ask in approvals.ask.unwrap_or_default() {
-                let tool = ask.tool.trim();
-                if tool.is_empty() {
-                    return Err(ConfigError(format!(
-                        "{}: field `approvals.ask.tool`: the tool name is empty",
-                        path.display()
-                    )));
-                }
-                self.approvals.ask_tools.push(tool.to_string());
+                self.approvals.ask_tools.push(ask.tool.0);
             }
         }
-        if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
+        if let Some(List(hide)) = layer.sandbox.and_then(|s| s.hide) {
             if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {
-                return Err(ConfigError(format!(
-                    "{}: field `sandbox.hide`: {} is not an absolute path",
-                    path.display(),
-                    bad.display()
-                )));
+                let why = format_args!("{} is not an absolute path", bad.display());
+                return Err(source.error("sandbox.hide", why));
             }
             self.sandbox_hide.extend(hide);
         }
@@ -567,15 +645,8 @@ impl Config {
 
 /// The name of this process's user in the user database, when it has one.
 impl Config {
-    fn apply_web(
-        &mut self,
-        web: WebLayer,
-        path: &Path,
-        workspace: bool,
-    ) -> Result<(), ConfigError> {
-        let field = |name: &str, why: String| {
-            ConfigError(format!("{}: field `web.{name}`: {why}", path.display()))
-        };
+    fn apply_web(&mut self, web: WebLayer, source: &Source<'_>) -> Result<(), ConfigError> {
+        let field = |name: &str, why: String| source.error(&format!("web.{name}"), why);
         let named = [
             ("web.listen", web.listen.is_some()),
             ("web.tls_cert", web.tls_cert.is_some()),
@@ -584,9 +655,7 @@ impl Config {
             ("web.with_workbench", web.with_workbench.is_some()),
         ];
         for (name, _) in named.iter().filter(|(_, set)| *set) {
-            user_only(
-                path,
-                workspace,
+            source.user_only(
                 name,
                 "set where the review page is served or where its pairing links lead",
             )?;
@@ -696,10 +765,9 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
 
 /// `[project] path` of the file at `path`, against the workspace it lies in. Only a workspace's
 /// file names one: the user config is every workspace's.
-fn project_path(path: &Path, workspace: bool, project: &Path) -> Result<PathBuf, ConfigError> {
-    let field_error =
-        |why: &str| ConfigError(format!("{}: field `project.path`: {why}", path.display()));
-    if !workspace {
+fn project_path(source: &Source<'_>, project: &Path) -> Result<PathBuf, ConfigError> {
+    let field_error = |why: &str| source.error("project.path", why);
+    if !source.workspace {
         return Err(field_error(
             "the user config is every workspace's; name a workspace's project in its toolbench.toml",
         ));
@@ -707,21 +775,8 @@ fn project_path(path: &Path, workspace: bool, project: &Path) -> Result<PathBuf,
     if project.as_os_str().is_empty() {
         return Err(field_error("is empty; name the project's folder"));
     }
-    let workspace_root = path.parent().unwrap_or(Path::new("/"));
+    let workspace_root = source.path.parent().unwrap_or(Path::new("/"));
     Ok(workspace_root.join(project))
-}
-
-/// Refuses `field` in a workspace's toolbench.toml: agents write the workspace and it travels
-/// with the tools, so what would let them `what` is the user config's alone.
-fn user_only(path: &Path, workspace: bool, field: &str, what: &str) -> Result<(), ConfigError> {
-    if !workspace {
-        return Ok(());
-    }
-    Err(ConfigError(format!(
-        "{}: field `{field}`: a workspace file cannot {what} (it travels with the tools); set \
-         it in the user config",
-        path.display()
-    )))
 }
 
 impl Config {
@@ -731,30 +786,25 @@ impl Config {
     fn apply_dependencies(
         &mut self,
         deps: DependenciesLayer,
-        path: &Path,
-        workspace: bool,
+        source: &Source<'_>,
     ) -> Result<(), ConfigError> {
-        let field_error = |field: &str, why: &str| {
-            ConfigError(format!(
-                "{}: field `dependencies.{field}`: {why}",
-                path.display()
-            ))
-        };
+        let field_error =
+            |field: &str, why: &str| source.error(&format!("dependencies.{field}"), why);
         if deps.allow_direct.is_some() {
             let what = "allow direct URL or path requirements";
-            user_only(path, workspace, "dependencies.allow_direct", what)?;
+            source.user_only("dependencies.allow_direct", what)?;
         }
         if deps.uv.is_some() {
             let what = "choose the program that resolves packages";
-            user_only(path, workspace, "dependencies.uv", what)?;
+            source.user_only("dependencies.uv", what)?;
         }
         if let Some(index) = deps.index {
             crate::model::deps::check_index(&index).map_err(|why| field_error("index", &why))?;
             self.dependencies.index = Some(index);
         }
-        if let Some(links) = deps.find_links {
+        if let Some(List(links)) = deps.find_links {
             for link in &links {
-                crate::model::deps::check_find_links(link, workspace)
+                crate::model::deps::check_find_links(link, source.workspace)
                     .map_err(|why| field_error("find_links", &why))?;
             }
             self.dependencies.find_links = links;
@@ -830,7 +880,8 @@ mod tests {
         let err = config.apply_file(&path).expect_err("zero").to_string();
         assert!(
             err.ends_with(
-                "toolbench.toml: field `catalog.max_tool_files`: 0 is outside 1..=10000000"
+                "toolbench.toml:2: field `catalog.max_tool_files`: expected a whole number from 1 \
+                 to 10000000, found 0"
             ),
             "{err}"
         );
@@ -871,13 +922,19 @@ mod tests {
         std::fs::write(&path, "[services]\nlog_mb = 0\n").expect("write");
         let err = config.apply_file(&path).expect_err("zero").to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `services.log_mb`: 0 is outside 1..=65536"),
+            err.ends_with(
+                "toolbench.toml:2: field `services.log_mb`: expected a whole number from 1 to \
+                 65536, found 0"
+            ),
             "{err}"
         );
         std::fs::write(&path, "[services]\nlog_mb = \"big\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("text").to_string();
         assert!(
-            err.contains("toolbench.toml:2: field `services.log_mb`: invalid type"),
+            err.ends_with(
+                "toolbench.toml:2: field `services.log_mb`: expected a whole number from 1 to \
+                 65536, found \"big\""
+            ),
             "{err}"
         );
     }
@@ -903,8 +960,8 @@ mod tests {
             .expect_err("not a bool")
             .to_string();
         assert!(
-            err.contains(
-                "toolbench.toml:2: field `ui.mouse`: invalid type: string \"off\", expected a boolean"
+            err.ends_with(
+                "toolbench.toml:2: field `ui.mouse`: expected true or false, found \"off\""
             ),
             "{err}"
         );
@@ -915,7 +972,10 @@ mod tests {
             .expect_err("bad preset")
             .to_string();
         assert!(
-            err.contains("toolbench.toml:2: field `preset`: unknown variant `fast`"),
+            err.ends_with(
+                "toolbench.toml:2: field `preset`: expected one of: minimal, default, full, found \
+                 \"fast\""
+            ),
             "{err}"
         );
 
@@ -925,7 +985,96 @@ mod tests {
             .expect_err("unknown field")
             .to_string();
         assert!(
-            err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
+            err.ends_with(
+                "toolbench.toml:1: field `prest`: unknown field; expected one of: preset, \
+                 reviewer, ui, evolve, git, run, sandbox, catalog, mcp, services, approvals, \
+                 validate, review, web, notify, dependencies, project"
+            ),
+            "{err}"
+        );
+    }
+
+    /// Each mistake is named at its line, with its table, in the words a person reads: what
+    /// is expected and what was given, the same in the user config as in a workspace's file.
+    #[test]
+    fn every_mistake_names_its_line_field_and_what_is_expected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let workspace = dir.path().join(WORKSPACE_CONFIG);
+        let user = dir.path().join("config.toml");
+        let processes = "field `run.max_processes`: expected a whole number from 1 to 65536";
+        for (text, said) in [
+            (
+                "preset = 5\n",
+                "1: field `preset`: expected a string or a table, found 5".to_string(),
+            ),
+            (
+                "\npreset = \"turbo\"\n",
+                "2: field `preset`: expected one of: minimal, default, full, found \"turbo\""
+                    .to_string(),
+            ),
+            (
+                "[run]\nmax_processes = \"many\"\n",
+                format!("2: {processes}, found \"many\""),
+            ),
+            (
+                "[run]\nmax_processes = -1\n",
+                format!("2: {processes}, found -1"),
+            ),
+            (
+                "[run]\nmax_processes = 1e3\n",
+                format!("2: {processes}, found 1e3"),
+            ),
+            (
+                "[run]\n\nmax_processes = 0\n",
+                format!("3: {processes}, found 0"),
+            ),
+            (
+                "[sandbox]\nhide = \"/srv\"\n",
+                "2: field `sandbox.hide`: expected a list of paths, found \"/srv\"".to_string(),
+            ),
+            (
+                "[sandbox]\nhide = [\"/srv\", 7]\n",
+                "2: field `sandbox.hide`: expected a path, found 7".to_string(),
+            ),
+            (
+                "[sandbox]\nhide = [\n  \"srv\",\n]\n",
+                "2: field `sandbox.hide`: srv is not an absolute path".to_string(),
+            ),
+            (
+                "[dependencies]\nfind_links = \"https://example.com/w\"\n",
+                "2: field `dependencies.find_links`: expected a list of strings, found \
+                 \"https://example.com/w\""
+                    .to_string(),
+            ),
+            (
+                "[services]\nport_range = \"9000-80\"\n",
+                "2: field `services.port_range`: \"9000-80\" is not of the form \"50000-60000\" \
+                 (two ports from 1 to 65535, low first)"
+                    .to_string(),
+            ),
+        ] {
+            for path in [&workspace, &user] {
+                std::fs::write(path, text).expect("write");
+                let mut config = Config::defaults().expect("defaults");
+                let err = config
+                    .apply_layer(path, path == &workspace)
+                    .expect_err(text)
+                    .to_string();
+                assert_eq!(err, format!("{}:{said}", path.display()), "{text}");
+            }
+        }
+        let lists = "[evolve]\nnetwork = false\ncommand = \"python3 ev.py\"\n";
+        std::fs::write(&user, lists).expect("write");
+        let err = Config::defaults()
+            .expect("defaults")
+            .apply_file(&user)
+            .expect_err("a string")
+            .to_string();
+        assert!(
+            err.ends_with(
+                "config.toml:3: field `evolve.command`: expected a list of strings, found \
+                 \"python3 ev.py\""
+            ),
             "{err}"
         );
     }
@@ -954,7 +1103,10 @@ mod tests {
         std::fs::write(&path, "[mcp]\ntask_ttl_secs = 0\n").expect("write");
         let err = config.apply_file(&path).expect_err("zero").to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `mcp.task_ttl_secs`: 0 is outside 1..=604800"),
+            err.ends_with(
+                "toolbench.toml:2: field `mcp.task_ttl_secs`: expected a whole number from 1 to \
+                 604800, found 0"
+            ),
             "{err}"
         );
     }
@@ -983,7 +1135,10 @@ mod tests {
         std::fs::write(&path, "[mcp]\nmax_sessions = 0\n").expect("write");
         let err = config.apply_file(&path).expect_err("zero").to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `mcp.max_sessions`: 0 is outside 1..=65536"),
+            err.ends_with(
+                "toolbench.toml:2: field `mcp.max_sessions`: expected a whole number from 1 to \
+                 65536, found 0"
+            ),
             "{err}"
         );
     }
@@ -1000,7 +1155,7 @@ mod tests {
         std::fs::write(&path, "[web]\nlisten = \"localhost\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("no port").to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `web.listen`: \"localhost\" is not an address and port (e.g. \"127.0.0.1:7878\")"),
+            err.ends_with("toolbench.toml:2: field `web.listen`: \"localhost\" is not an address and port (e.g. \"127.0.0.1:7878\")"),
             "{err}"
         );
     }
@@ -1040,7 +1195,7 @@ mod tests {
                 .to_string();
             assert!(
                 err.contains(&format!(
-                    "toolbench.toml: field `{field}`: a workspace file cannot"
+                    "toolbench.toml:2: field `{field}`: a workspace file cannot"
                 )),
                 "{err}"
             );
@@ -1076,13 +1231,15 @@ mod tests {
         std::fs::write(&path, "[[approvals.ask]]\ntool = \" \"\n").expect("write");
         let err = config.apply_file(&path).expect_err("empty").to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `approvals.ask.tool`: the tool name is empty"),
+            err.ends_with("toolbench.toml:2: field `approvals.ask.tool`: the tool name is empty"),
             "{err}"
         );
         std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("unknown").to_string();
         assert!(
-            err.contains("toolbench.toml:2: field `approvals.ask.name`"),
+            err.ends_with(
+                "toolbench.toml:2: field `approvals.ask.name`: unknown field; expected tool"
+            ),
             "{err}"
         );
     }
@@ -1143,8 +1300,9 @@ mod tests {
                 .expect_err(text)
                 .to_string();
             assert!(
-                err.contains("toolbench.toml: field `")
-                    && err.contains(&format!("`{field}`: a workspace file cannot")),
+                err.contains(&format!(
+                    "toolbench.toml:1: field `{field}`: a workspace file cannot"
+                )),
                 "{err}"
             );
             std::fs::write(&user, text).expect("write");
@@ -1180,7 +1338,7 @@ mod tests {
             .expect_err("a key")
             .to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `review.signing_key`: a workspace file cannot name the signing key (it travels with the tools); set it in the user config"),
+            err.ends_with("toolbench.toml:2: field `review.signing_key`: a workspace file cannot name the signing key (it travels with the tools); set it in the user config"),
             "{err}"
         );
         std::fs::write(&workspace, "[review]\nsignatures = \"maybe\"\n").expect("write");
@@ -1209,7 +1367,7 @@ mod tests {
             .expect_err("a workspace's webhook")
             .to_string();
         assert!(
-            err.ends_with("toolbench.toml: field `notify.webhook`: a workspace file cannot name the webhook told of what waits (it travels with the tools); set it in the user config"),
+            err.ends_with("toolbench.toml:2: field `notify.webhook`: a workspace file cannot name the webhook told of what waits (it travels with the tools); set it in the user config"),
             "{err}"
         );
         assert_eq!(config.notify_webhook, Some(hook), "left as the user set it");
@@ -1222,7 +1380,7 @@ mod tests {
             std::fs::write(&user, format!("[notify]\nwebhook = \"{url}\"\n")).expect("write");
             let err = config.apply_file(&user).expect_err(url).to_string();
             assert!(
-                err.contains("config.toml: field `notify.webhook`: "),
+                err.contains("config.toml:2: field `notify.webhook`: "),
                 "{err}"
             );
             assert!(err.contains(why) && !err.contains('\n'), "{err}");

@@ -191,42 +191,153 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 }
 
 /// One line for a TOML error: `file:line: field `table.key`: message`, the key named with
-/// the table it is in, as a manifest's errors name theirs.
+/// the table it is in, as a manifest's errors name theirs, and the message in a reader's words
+/// (`plain_toml_message`).
 pub(crate) fn describe_toml_error(
     path: &std::path::Path,
     text: &str,
     err: &toml::de::Error,
 ) -> String {
-    let message = err.message().trim().replace('\n', " ");
-    let Some(span) = err.span() else {
-        return format!("{}: {message}", path.display());
+    let unknown_field = err
+        .message()
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let keys = toml_keys(err);
+    let mut field = match (keys, unknown_field) {
+        (Some(keys), Some(name)) => Some(format!("{keys}.{name}")),
+        (keys, name) => keys.or(name.map(str::to_string)),
     };
-    let start = span.start.min(text.len());
-    let line_no = text.as_bytes()[..start]
+    let Some(span) = err.span() else {
+        let message = plain_toml_message(err.message(), None);
+        return located(path, None, field.as_deref(), &message);
+    };
+    let line_no = line_at(text, span.start);
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let header = table_header(line);
+    // The value as written, when it is one on its line: `1e3`, not serde's `1000.0`.
+    let given = text
+        .get(span)
+        .filter(|given| header.is_none() && !given.is_empty() && !given.contains('\n'))
+        .map(|given| shorten(given, 60));
+    let message = plain_toml_message(err.message(), given.as_deref());
+    // The text did not parse (a key set twice): the key is the one on that line.
+    if field.is_none() {
+        field = match line.split_once('=') {
+            Some((key, _)) if !key.trim().is_empty() && header.is_none() => {
+                let table = text
+                    .lines()
+                    .take(line_no - 1)
+                    .filter_map(table_header)
+                    .last();
+                Some(match table {
+                    Some(table) => format!("{table}.{}", key.trim()),
+                    None => key.trim().to_string(),
+                })
+            }
+            // A table opened twice, or over a key of that name.
+            _ => header.map(str::to_string),
+        };
+    }
+    located(path, Some(line_no), field.as_deref(), &message)
+}
+
+/// The dotted key of the value a deserializing error is about (`run.max_processes`), which
+/// toml has no accessor for but writes under its message when it has no text to show.
+fn toml_keys(err: &toml::de::Error) -> Option<String> {
+    let mut bare = err.clone();
+    bare.set_input(None);
+    let shown = bare.to_string();
+    let keys = shown
+        .lines()
+        .last()?
+        .strip_prefix("in `")?
+        .strip_suffix('`')?;
+    Some(keys.to_string())
+}
+
+/// The one shape of a settings file's error: `file:line: field `table.key`: message`, each
+/// part when known.
+pub(crate) fn located(
+    path: &std::path::Path,
+    line: Option<usize>,
+    field: Option<&str>,
+    message: &str,
+) -> String {
+    let mut out = path.display().to_string();
+    if let Some(line) = line {
+        out.push_str(&format!(":{line}"));
+    }
+    if let Some(field) = field {
+        out.push_str(&format!(": field `{field}`"));
+    }
+    out.push_str(&format!(": {message}"));
+    out
+}
+
+/// The line (from 1) of byte `offset` of `text`.
+pub(crate) fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
         .iter()
         .filter(|b| **b == b'\n')
         .count()
-        + 1;
-    let line = text.lines().nth(line_no - 1).unwrap_or("");
-    match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => {
-            let table = text
-                .lines()
-                .take(line_no - 1)
-                .filter_map(table_header)
-                .last();
-            let key = match table {
-                Some(table) => format!("{table}.{}", key.trim()),
-                None => key.trim().to_string(),
-            };
-            format!("{}:{line_no}: field `{key}`: {message}", path.display())
-        }
-        // A table opened twice, or over a key of that name.
-        _ => match table_header(line) {
-            Some(table) => format!("{}:{line_no}: field `{table}`: {message}", path.display()),
-            None => format!("{}:{line_no}: {message}", path.display()),
-        },
+        + 1
+}
+
+/// serde's and toml's words for a value of the wrong kind, as a reader says them:
+/// `invalid type: integer `-1`, expected u64` is `expected a whole number, found -1`, with
+/// `given` (the value as written) as what was found. Other messages pass unchanged.
+fn plain_toml_message(message: &str, given: Option<&str>) -> String {
+    let message = message.trim().replace('\n', " ");
+    let found = given
+        .map(|given| format!(", found {given}"))
+        .unwrap_or_default();
+    let wrong_value = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .or_else(|| message.strip_prefix("unknown variant "));
+    if let Some((_, expected)) = wrong_value.and_then(|rest| rest.rsplit_once(", expected ")) {
+        return format!("expected {}{found}", plain_expected(expected));
     }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return match rest.rsplit_once(", expected ") {
+            Some((_, expected)) => format!("unknown field; expected {}", plain_expected(expected)),
+            None => "unknown field; this table takes none".to_string(),
+        };
+    }
+    match message.as_str() {
+        // toml's refusal of a value for a choice among names, which is neither string nor table.
+        "wanted string or table" => format!("expected a string or a table{found}"),
+        "integer number overflowed" | "floating-point number overflowed" => {
+            "too large a number".to_string()
+        }
+        _ => message,
+    }
+}
+
+/// What serde says a value should have been, in a reader's words: `u64` is `a whole number`,
+/// `one of `a`, `b`` is `one of: a, b`; a description of our own passes unchanged.
+fn plain_expected(expected: &str) -> String {
+    let plain = match expected {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "path string" => "a path",
+        "a sequence" => "a list",
+        "a map" => "a table",
+        struct_name if struct_name.starts_with("struct ") => "a table",
+        // serde's list of the names it takes: "`a`", "`a` or `b`", "one of `a`, `b`, `c`".
+        names => {
+            let names = names.replace('`', "");
+            return match names.strip_prefix("one of ") {
+                Some(names) => format!("one of: {names}"),
+                None => names,
+            };
+        }
+    };
+    plain.to_string()
 }
 
 /// The table a TOML header line opens (`[a.b]` or `[[a]]` gives `a.b` or `a`).
@@ -282,10 +393,6 @@ mod tests {
             "t.toml:5: field `a.n`: duplicate key"
         );
         assert_eq!(
-            described("n = \"x\"\n"),
-            "t.toml:1: field `n`: invalid type: string \"x\", expected u64"
-        );
-        assert_eq!(
             described("[[a.b]]\nk = 1\nk = 2\n"),
             "t.toml:3: field `a.b.k`: duplicate key"
         );
@@ -293,6 +400,87 @@ mod tests {
             described("n = 1\na = { k = 1 }\n[a]\nk = 2\n"),
             "t.toml:3: field `a`: duplicate key"
         );
+    }
+
+    /// serde's wording (`invalid type: …, expected u64`) reads as what is expected and what was
+    /// given, at the line of the value, named with its table however the TOML spells it.
+    #[test]
+    fn a_value_of_the_wrong_kind_is_named_in_plain_words() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "lowercase")]
+        enum Choice {
+            Red,
+            Green,
+            Blue,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Inner {
+            k: u64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Settings {
+            n: Option<u64>,
+            b: Option<bool>,
+            p: Option<std::path::PathBuf>,
+            l: Option<Vec<String>>,
+            c: Option<Choice>,
+            t: Option<Inner>,
+        }
+        let described = |text: &str| {
+            let err = toml::from_str::<Settings>(text).expect_err(text);
+            describe_toml_error(std::path::Path::new("t.toml"), text, &err)
+        };
+        let huge = format!("n = 1{}", "0".repeat(40));
+        for (text, said) in [
+            (
+                "n = \"many\"",
+                "1: field `n`: expected a whole number, found \"many\"",
+            ),
+            ("n = -1", "1: field `n`: expected a whole number, found -1"),
+            (
+                "n = 1e3",
+                "1: field `n`: expected a whole number, found 1e3",
+            ),
+            (huge.as_str(), "1: field `n`: too large a number"),
+            (
+                "b = \"off\"",
+                "1: field `b`: expected true or false, found \"off\"",
+            ),
+            ("p = 3", "1: field `p`: expected a path, found 3"),
+            ("l = \"x\"", "1: field `l`: expected a list, found \"x\""),
+            (
+                "l = [\n\"a\",\n1]",
+                "3: field `l`: expected a string, found 1",
+            ),
+            (
+                "c = 5",
+                "1: field `c`: expected a string or a table, found 5",
+            ),
+            (
+                "c = \"pink\"",
+                "1: field `c`: expected one of: red, green, blue, found \"pink\"",
+            ),
+            ("t = 3", "1: field `t`: expected a table, found 3"),
+            (
+                "t = { k = \"x\" }",
+                "1: field `t.k`: expected a whole number, found \"x\"",
+            ),
+            (
+                "[t]\nk = 1\nz = 2",
+                "3: field `t.z`: unknown field; expected k",
+            ),
+            ("[t]", "1: field `t`: missing field `k`"),
+            (
+                "x = 1",
+                "1: field `x`: unknown field; expected one of: n, b, p, l, c, t",
+            ),
+        ] {
+            assert_eq!(described(text), format!("t.toml:{said}"), "{text}");
+        }
     }
 
     #[test]

@@ -295,14 +295,70 @@ fn completions_are_generated_for_bash() {
     assert!(stdout(&out).contains("toolbench"));
 }
 
+/// A mistake in the workspace's toolbench.toml or the user config stops toolbench with one
+/// line naming the file, the line and the field with its table, and saying what is expected
+/// in words (not serde's `expected u64`, nor Rust's `1..=65536`) and what was given.
 #[test]
-fn bad_workspace_config_names_file_line_and_field() {
-    let ws = tempfile::tempdir().expect("tempdir");
-    std::fs::write(ws.path().join("toolbench.toml"), "preset = \"turbo\"\n").expect("write");
+fn bad_config_names_file_line_field_and_what_is_expected() {
+    let processes = "field `run.max_processes`: expected a whole number from 1 to 65536, found";
+    for (text, said) in [
+        (
+            "preset = \"turbo\"\n",
+            "1: field `preset`: expected one of: minimal, default, full, found \"turbo\""
+                .to_string(),
+        ),
+        (
+            "preset = 5\n",
+            "1: field `preset`: expected a string or a table, found 5".to_string(),
+        ),
+        (
+            "[run]\nmax_processes = \"many\"\n",
+            format!("2: {processes} \"many\""),
+        ),
+        ("[run]\nmax_processes = -1\n", format!("2: {processes} -1")),
+        (
+            "[run]\nmax_processes = 1e3\n",
+            format!("2: {processes} 1e3"),
+        ),
+        ("[run]\nmax_processes = 0\n", format!("2: {processes} 0")),
+        (
+            "[sandbox]\nhide = \"/srv\"\n",
+            "2: field `sandbox.hide`: expected a list of paths, found \"/srv\"".to_string(),
+        ),
+        (
+            "[ui]\nsort = \"size\"\n",
+            "2: field `ui.sort`: expected one of: name, tier, quality, found \"size\"".to_string(),
+        ),
+    ] {
+        let ws = tempfile::tempdir().expect("tempdir");
+        std::fs::write(ws.path().join("toolbench.toml"), text).expect("write");
+        let out = toolbench(ws.path(), &["list"]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let file = ws.path().join("toolbench.toml");
+        assert_eq!(
+            stderr(&out),
+            format!("toolbench: {}:{said}\n", file.display()),
+            "{text}"
+        );
+
+        let ws = empty_workspace();
+        user_config(ws.path(), text);
+        let out = toolbench(ws.path(), &["list"]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("toolbench: /") && err.ends_with(&format!("/config.toml:{said}\n")),
+            "{text}: {err}"
+        );
+    }
+    // A user config's own setting, as a workspace may not name it.
+    let ws = empty_workspace();
+    user_config(ws.path(), "[evolve]\ncommand = \"python3 ev.py\"\n");
     let out = toolbench(ws.path(), &["list"]);
-    assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("toolbench.toml:1: field `preset`: unknown variant `turbo`"),
+        stderr(&out).ends_with(
+            "config.toml:2: field `evolve.command`: expected a list of strings, found \"python3 ev.py\"\n"
+        ),
         "{}",
         stderr(&out)
     );

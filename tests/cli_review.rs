@@ -1512,8 +1512,12 @@ fn an_evolver_the_workspace_file_names_never_runs() {
     };
     let out = evolve();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // `[evolve]` follows the sample's lines and the blank line before it.
+    let line = sample_settings.lines().count() + 2;
     assert!(
-        stderr(&out).contains("toolbench.toml: field `evolve`: a workspace file cannot"),
+        stderr(&out).contains(&format!(
+            "toolbench.toml:{line}: field `evolve`: a workspace file cannot"
+        )),
         "{}",
         stderr(&out)
     );

@@ -914,7 +914,7 @@ fn a_candidate_cannot_show_its_build_a_folder_of_this_machine_through_find_links
     let out = bench.run(&["validate", "control", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
-        stderr(&out).contains("toolbench.toml: field `dependencies.find_links`"),
+        stderr(&out).contains("toolbench.toml:2: field `dependencies.find_links`"),
         "{}",
         stderr(&out)
     );

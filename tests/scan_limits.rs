@@ -160,7 +160,10 @@ fn the_workspace_config_sets_the_limits() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("toolbench.toml: field `catalog.max_tool_mb`: 0 is outside 1..="),
+        stderr.contains(
+            "toolbench.toml:2: field `catalog.max_tool_mb`: expected a whole number from 1 to \
+             1048576, found 0"
+        ),
         "{stderr}"
     );
 }

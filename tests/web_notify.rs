@@ -426,7 +426,7 @@ async fn a_workspace_cannot_name_a_webhook_only_the_user_config_can() {
     assert!(!out.status.success(), "the server does not start");
     let err = stderr(&out);
     assert!(
-        err.contains("toolbench.toml: field `notify.webhook`: a workspace file cannot"),
+        err.contains("toolbench.toml:2: field `notify.webhook`: a workspace file cannot"),
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
