@@ -357,6 +357,8 @@ fn input_from_standard_input_with_at_dash() {
     assert!(stdout(&out).contains(r#""words": 1"#), "{}", stdout(&out));
 }
 
+/// Input that is not text, or too large, is bad input as input that is not JSON is: exit
+/// 65, with one line naming where it came from.
 #[test]
 fn bad_input_from_standard_input_is_refused_in_one_line_and_runs_nothing() {
     let ws = sample_workspace();
@@ -373,9 +375,32 @@ fn bad_input_from_standard_input_is_refused_in_one_line_and_runs_nothing() {
     ];
     for (input, expected) in cases {
         let out = toolbench_fed(ws.path(), &["run", "word_count", "--input", "@-"], input);
-        assert!(!out.status.success());
+        assert_eq!(out.status.code(), Some(65), "{expected}");
         assert_eq!(stderr(&out).trim_end(), expected);
     }
+    let file = ws.path().join("input.bin");
+    std::fs::write(&file, b"{\"text\": \"\xff\"}").expect("input");
+    let at_file = format!("@{}", file.display());
+    let out = toolbench(ws.path(), &["run", "word_count", "--input", &at_file]);
+    assert_eq!(out.status.code(), Some(65));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        format!("toolbench: --input {at_file}: not valid UTF-8 (invalid byte at offset 10)")
+    );
+    assert!(runs_of(ws.path(), "word_count").is_empty(), "nothing ran");
+}
+
+/// `@` alone names no file: said so, not as a file of no name that cannot be read.
+#[test]
+fn input_at_without_a_file_name_says_how_to_give_one() {
+    let ws = sample_workspace();
+    let out = toolbench(ws.path(), &["run", "word_count", "--input", "@"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "toolbench: --input @: names no file; give --input @FILE, or --input @- to read \
+         standard input\n"
+    );
     assert!(runs_of(ws.path(), "word_count").is_empty(), "nothing ran");
 }
 

@@ -110,26 +110,41 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, helper: RunHelper) -> CliResult
 }
 
 /// `--input` as text: JSON inline, `@FILE`, or `@-` for standard input (read to its end).
+/// Input that is not text, or too large, is refused as input that is not JSON is (exit 65);
+/// one that cannot be read at all is a failure.
 pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
     use crate::io_text::{ReadTextError, read_stream_capped, read_text_capped};
     let Some(input) = input else {
         return Ok(None);
     };
-    match input.strip_prefix('@') {
-        None => Ok(Some(input.to_string())),
-        Some("-") => read_stream_capped(std::io::stdin().lock(), MAX_INPUT_BYTES, 0)
-            .map(Some)
-            .map_err(|reason| {
-                let reason = match reason {
-                    ReadTextError::Grew { cap } => format!("larger than the {cap} byte limit"),
-                    other => other.to_string(),
-                };
-                CliError::msg(format!("--input @- (standard input): {reason}"))
-            }),
-        Some(file) => read_text_capped(Path::new(file), MAX_INPUT_BYTES)
-            .map(Some)
-            .map_err(|reason| CliError::msg(format!("{file}: {reason}"))),
-    }
+    let (from, read) = match input.strip_prefix('@') {
+        None => return Ok(Some(input.to_string())),
+        Some("") => {
+            return Err(CliError::msg(
+                "--input @: names no file; give --input @FILE, or --input @- to read standard \
+                 input",
+            ));
+        }
+        Some("-") => (
+            "--input @- (standard input)".to_string(),
+            read_stream_capped(std::io::stdin().lock(), MAX_INPUT_BYTES, 0),
+        ),
+        Some(file) => (
+            format!("--input @{file}"),
+            read_text_capped(Path::new(file), MAX_INPUT_BYTES),
+        ),
+    };
+    read.map(Some).map_err(|reason| match reason {
+        ReadTextError::Grew { cap } => {
+            CliError::input_refused(format!("{from}: larger than the {cap} byte limit"))
+        }
+        ReadTextError::TooLarge { .. } | ReadTextError::NotUtf8 { .. } => {
+            CliError::input_refused(format!("{from}: {reason}"))
+        }
+        ReadTextError::Io(_) | ReadTextError::NotRegular => {
+            CliError::msg(format!("{from}: {reason}"))
+        }
+    })
 }
 
 /// A tool whose input was refused, run without `--input`: say how to give it one.

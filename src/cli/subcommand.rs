@@ -19,6 +19,12 @@ impl CliError {
         CliError(message.into().into())
     }
 
+    /// The caller's input, refused by the command line before anything ran (`--input` that
+    /// is not text): the caller's to fix, as input a run refuses is.
+    pub(crate) fn input_refused(message: impl Into<String>) -> Self {
+        CliError(Box::new(InputRefused(message.into())))
+    }
+
     /// A write to stdout that found its reader gone.
     pub(super) fn is_broken_pipe(&self) -> bool {
         self.0
@@ -26,10 +32,10 @@ impl CliError {
             .is_some_and(is_broken_pipe)
     }
 
-    /// 65 when the caller's input was refused before the run (`RunError::is_bad_input`), as
-    /// when the tool itself refuses it; 1 for everything else.
+    /// 65 when the caller's input was refused before the run (`RunError::is_bad_input`, or
+    /// `CliError::input_refused`), as when the tool itself refuses it; 1 for everything else.
     pub(super) fn exit_code(&self) -> u8 {
-        if crate::command::input_refused(self.0.as_ref()) {
+        if crate::command::input_refused(self.0.as_ref()) || self.0.is::<InputRefused>() {
             65
         } else {
             1
@@ -46,6 +52,11 @@ impl CliError {
         crate::error_chain::one_line(self.0.as_ref())
     }
 }
+
+/// See `CliError::input_refused`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct InputRefused(String);
 
 impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for CliError {
     fn from(e: E) -> Self {
