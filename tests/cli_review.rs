@@ -858,6 +858,52 @@ fn evolve_with_an_evolver_applies_its_files_and_marks_the_origin() {
     assert_eq!(decisions[0]["to_tier"], "experimental");
 }
 
+/// `--with` runs as from the folder it was typed in: a script named there bare is the one
+/// it finds, and a path is shown whole, without `./`.
+#[test]
+fn evolve_with_takes_its_files_from_the_current_directory() {
+    let ws = workspace();
+    let root = ws.path();
+    let here = tempfile::tempdir().expect("tempdir");
+    let evolver = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/evolvers/append_note.py");
+    std::fs::copy(&evolver, here.path().join("append_note.py")).expect("copy");
+    std::fs::write(
+        here.path().join("badevo.py"),
+        "import sys\nsys.exit('no idea')\n",
+    )
+    .expect("write");
+    let config = tempfile::tempdir().expect("config");
+    let evolve = |tool: &str, with: &str| {
+        toolbench_command(
+            root,
+            config.path(),
+            &["evolve", tool, "--hint", "h", "--with", with],
+        )
+        .current_dir(here.path())
+        .output()
+        .expect("evolve")
+    };
+    let out = evolve("slugify", "python3 append_note.py");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script =
+        std::fs::read_to_string(root.join("experimental/slugify-1.1.0/main.py")).expect("evolved");
+    assert!(
+        script.ends_with("# evolve: h (0 failure(s) reported)\n"),
+        "{script}"
+    );
+
+    let out = evolve("word_count", "python3 ./badevo.py");
+    assert_eq!(out.status.code(), Some(1));
+    let script = here.path().join("badevo.py");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "toolbench: evolver \"python3 {}\" for word_count@1.0.0: exited with status 1: no idea\n",
+            script.display()
+        )
+    );
+}
+
 #[test]
 fn evolve_uses_the_configured_evolver_when_none_is_given() {
     let ws = workspace();

@@ -986,7 +986,10 @@ async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
         tool: toolbench::model::ToolId::named("probe"),
         decision: toolbench::model::review_command::ReviewCommand::Evolve {
             hint: "say more".into(),
-            with: Some(evolver.map(String::from).to_vec()),
+            with: Some(toolbench::model::review_command::EvolverCommand {
+                argv: evolver.map(String::from).to_vec(),
+                from: ws.path().to_path_buf(),
+            }),
         },
     };
     let applied = tokio::time::timeout(PATIENCE, workbench.apply(&ctx, command))

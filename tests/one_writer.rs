@@ -126,7 +126,10 @@ fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
     ctx.who = "ana".into();
     let command = toolbench::model::review_command::ReviewCommand::Evolve {
         hint: "slower".into(),
-        with: Some(vec!["sh".into(), evolver.display().to_string()]),
+        with: Some(toolbench::model::review_command::EvolverCommand {
+            argv: vec!["sh".into(), evolver.display().to_string()],
+            from: outside.path().to_path_buf(),
+        }),
     };
     let deciding = {
         let store = store.clone();

@@ -1,9 +1,7 @@
-use std::path::Path;
-
 use clap::Args;
 
 use super::{CliError, CliResult, Workbench, decide};
-use crate::model::review_command::ReviewCommand;
+use crate::model::review_command::{EvolverCommand, ReviewCommand};
 
 #[derive(Debug, Args)]
 pub(crate) struct EvolveArgs {
@@ -15,9 +13,11 @@ pub(crate) struct EvolveArgs {
     #[arg(long, value_name = "H")]
     hint: String,
     /// The evolver command, as one string split on whitespace (no shell), e.g.
-    /// --with "python3 assets/evolvers/append_note.py". Relative paths are taken from the
-    /// current directory. Default: `[evolve] command` from the config; when that is empty too,
-    /// evolve only makes the bumped copy for you to edit.
+    /// --with "python3 assets/evolvers/append_note.py". It runs in a scratch folder of its
+    /// own, so its paths are taken from the current directory: a word with a `/`, or an
+    /// argument naming a file there (`append_note.py`); the program's bare name is found on
+    /// PATH. Default: `[evolve] command` from the config; when that is empty too, evolve only
+    /// makes the bumped copy for you to edit.
     #[arg(long, value_name = "CMD")]
     with: Option<String>,
 }
@@ -25,15 +25,15 @@ pub(crate) struct EvolveArgs {
 pub(crate) fn run(args: EvolveArgs, ws: &Workbench) -> CliResult {
     let with = match &args.with {
         Some(command) => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
-            let words = absolute_words(command, &cwd);
-            if words.is_empty() {
+            let argv: Vec<String> = command.split_whitespace().map(str::to_string).collect();
+            if argv.is_empty() {
                 return Err(CliError::msg(
                     "--with: the evolver command is empty".to_string(),
                 ));
             }
-            Some(words)
+            let from = std::env::current_dir()
+                .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
+            Some(EvolverCommand { argv, from })
         }
         None => None,
     };
@@ -44,20 +44,4 @@ pub(crate) fn run(args: EvolveArgs, ws: &Workbench) -> CliResult {
         &args.content,
         ReviewCommand::Evolve { hint, with },
     )
-}
-
-/// Splits on whitespace; words that name an existing relative path become absolute, because
-/// the evolver runs in a temporary folder.
-fn absolute_words(command: &str, cwd: &Path) -> Vec<String> {
-    command
-        .split_whitespace()
-        .map(|word| {
-            let path = Path::new(word);
-            if word.contains('/') && path.is_relative() && cwd.join(path).exists() {
-                cwd.join(path).to_string_lossy().into_owned()
-            } else {
-                word.to_string()
-            }
-        })
-        .collect()
 }

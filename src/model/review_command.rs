@@ -4,6 +4,7 @@
 //! dialog took. Plain nouns: the review applies them, front ends make them.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::model::decisions::DecisionKind;
 
@@ -49,6 +50,14 @@ impl DecisionKind {
     }
 }
 
+/// An evolver a person named for one evolve (`--with`): its words, and the folder its relative
+/// paths are taken from, the one the person named it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvolverCommand {
+    pub argv: Vec<String>,
+    pub from: PathBuf,
+}
+
 /// One decision with everything it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewCommand {
@@ -74,7 +83,7 @@ pub enum ReviewCommand {
     /// A new candidate from the tool and a hint, by the configured evolver or `with`.
     Evolve {
         hint: String,
-        with: Option<Vec<String>>,
+        with: Option<EvolverCommand>,
     },
     /// A new candidate from files the human edited (relative path → new text).
     EvolveEdited {

@@ -90,7 +90,7 @@ fn decide(
             store,
             tool,
             hint,
-            with.as_deref(),
+            with.as_ref(),
             evolve::EVOLVER_TIMEOUT,
             progress,
         ),

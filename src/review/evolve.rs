@@ -24,6 +24,7 @@ use crate::io_text::{read_text_capped, read_tool_text};
 use crate::model::MANIFEST_FILE;
 use crate::model::decided::{Decision, REVIEW_FILE};
 use crate::model::decisions::DecisionKind;
+use crate::model::review_command::EvolverCommand;
 use crate::model::{Origin, Tier, ToolEntry, ToolId};
 use crate::runner::confined_program::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
@@ -40,14 +41,14 @@ const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
 const FAILURES_SENT: usize = 20;
 
 /// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
-/// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
+/// evolver a person named; `None` uses the configured one; an empty command makes a plain copy.
 /// `progress` is told what it is doing (`review::apply_reporting`).
 pub(crate) fn evolve_reporting(
     ctx: &ReviewContext,
     store: &SharedStore,
     spec: &ToolId,
     hint: &str,
-    with: Option<&[String]>,
+    with: Option<&EvolverCommand>,
     timeout: Duration,
     progress: &dyn Fn(EvolveProgress),
 ) -> Result<Decision, ReviewError> {
@@ -90,7 +91,7 @@ pub(crate) fn evolve_with_edits(
 enum Changes<'a> {
     /// An evolver program (or, with none configured, no changes at all).
     Evolver {
-        with: Option<&'a [String]>,
+        with: Option<&'a EvolverCommand>,
         timeout: Duration,
         progress: &'a dyn Fn(EvolveProgress),
     },
@@ -222,22 +223,24 @@ fn evolve_from(
     // The files as the tool has them, then as the evolver wants them.
     let mut sources = read_sources(&entry, &manifest);
     let no_progress = |_| {};
-    let (with, timeout, progress): (_, _, &dyn Fn(EvolveProgress)) = match changes {
+    let (command, timeout, progress): (_, _, &dyn Fn(EvolveProgress)) = match changes {
         Changes::Evolver {
             with,
             timeout,
             progress,
-        } => (with, timeout, progress),
+        } => {
+            let command = match with {
+                Some(with) => evolver_argv(&with.argv, &with.from),
+                None => evolver_argv(&ctx.config().evolve_command, ctx.root()),
+            };
+            (command, timeout, progress)
+        }
         Changes::Edited(edits) => {
             sources.texts.extend(edits);
-            (Some(&[][..]), Duration::ZERO, &no_progress)
+            (Vec::new(), Duration::ZERO, &no_progress)
         }
-        Changes::Resubmit => (Some(&[][..]), Duration::ZERO, &no_progress),
+        Changes::Resubmit => (Vec::new(), Duration::ZERO, &no_progress),
     };
-    let command: Vec<String> = with
-        .map(<[String]>::to_vec)
-        .unwrap_or_else(|| ctx.config().evolve_command.clone());
-    let command = absolute_command(&command, ctx.root());
     let origin = if resubmitting {
         // Whoever changed it is not known: the candidate is no person's work.
         manifest.provenance.origin.unwrap_or(Origin::Ai)
@@ -535,15 +538,27 @@ fn stage(
     Ok(())
 }
 
-/// Relative paths in an evolver command are taken from the workspace root (the evolver runs
-/// in a temporary folder).
-fn absolute_command(command: &[String], root: &Path) -> Vec<String> {
+/// `command` with its relative paths taken from `from` (the folder a person named it in, or
+/// the workspace root for `[evolve] command`), as absolute paths without `.` parts: the evolver
+/// runs in a scratch folder of its own, where they would name nothing. A word is such a path
+/// when it is there and is written as one (with a `/`), or is an argument naming a file; the
+/// program's bare name is left to be found on PATH, as a shell finds it.
+fn evolver_argv(command: &[String], from: &Path) -> Vec<String> {
     command
         .iter()
-        .map(|word| {
+        .enumerate()
+        .map(|(at, word)| {
             let path = Path::new(word);
-            if word.contains('/') && path.is_relative() && root.join(path).exists() {
-                root.join(path).to_string_lossy().into_owned()
+            let full = from.join(path);
+            let taken = path.is_relative()
+                && if word.contains('/') {
+                    full.exists()
+                } else {
+                    at > 0 && full.is_file()
+                };
+            if taken {
+                let clean: PathBuf = full.components().collect();
+                clean.to_string_lossy().into_owned()
             } else {
                 word.clone()
             }
@@ -797,6 +812,49 @@ fn set_value(table: &mut dyn toml_edit::TableLike, key: &str, mut value: toml_ed
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The evolver runs in a scratch folder: what names a file where the person is must
+    /// reach it whole, as a shell would have found it, and nothing else is taken as a path.
+    #[test]
+    fn evolver_paths_are_taken_from_where_the_command_was_named() {
+        let from = tempfile::tempdir().expect("tempdir");
+        let dir = from.path();
+        for file in ["append_note.py", "python3", "sub/x.py"] {
+            std::fs::create_dir_all(dir.join(file).parent().expect("parent")).expect("dir");
+            std::fs::write(dir.join(file), "").expect("file");
+        }
+        let argv = |words: &[&str]| {
+            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            evolver_argv(&words, dir)
+        };
+        let at = |path: &str| dir.join(path).to_string_lossy().into_owned();
+        assert_eq!(
+            argv(&["python3", "append_note.py"]),
+            ["python3".to_string(), at("append_note.py")],
+            "a bare program is found on PATH; an argument naming a file here is that file"
+        );
+        assert_eq!(
+            argv(&["python3", "./append_note.py", "sub/./x.py", "./python3"]),
+            [
+                "python3".to_string(),
+                at("append_note.py"),
+                at("sub/x.py"),
+                at("python3")
+            ],
+            "written with `./`, shown without it"
+        );
+        assert_eq!(
+            argv(&["./sub/x.py", "--mode", "sub", "missing.py", "/abs/./y.py"]),
+            [
+                at("sub/x.py"),
+                "--mode".into(),
+                "sub".into(),
+                "missing.py".into(),
+                "/abs/./y.py".into()
+            ],
+            "a folder's bare name, a missing file and an absolute path stay as given"
+        );
+    }
 
     fn parent() -> ToolId {
         "csv_to_json@1.2.0".parse().expect("valid")
