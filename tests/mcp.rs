@@ -143,6 +143,21 @@ impl Workspace {
         common::mcp_server(self.root(), self.config.path())
     }
 
+    /// `toolbench mcp` on pipes of the test's own, for what the SDK's client never sends.
+    fn raw_server(&self, stderr: Stdio) -> std::process::Child {
+        Command::new(bin())
+            .arg("--root")
+            .arg(self.root())
+            .arg("mcp")
+            .envs(common::user_dirs(self.config.path()))
+            .env_remove("TOOLBENCH_ROOT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn toolbench mcp")
+    }
+
     /// Starts `toolbench mcp` and connects a recording client to it.
     async fn connect(&self) -> (Client, Recorder) {
         let transport = TokioChildProcess::new(self.server_command()).expect("spawn toolbench mcp");
@@ -548,17 +563,7 @@ struct RawServer {
 
 impl RawServer {
     fn start(ws: &Workspace) -> Self {
-        let mut child = Command::new(bin())
-            .arg("--root")
-            .arg(ws.root())
-            .arg("mcp")
-            .envs(common::user_dirs(ws.config.path()))
-            .env_remove("TOOLBENCH_ROOT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn toolbench mcp");
+        let mut child = ws.raw_server(Stdio::inherit());
         let stdin = child.stdin.take().expect("stdin");
         let lines = lines_of(child.stdout.take().expect("stdout"));
         let mut server = Self {
@@ -680,17 +685,7 @@ fn malformed_json_rpc_does_not_stop_the_server() {
 fn a_client_that_closes_its_input_gets_every_answer_before_the_server_exits() {
     let ws = Workspace::sample();
     for round in 0..3 {
-        let mut child = Command::new(bin())
-            .arg("--root")
-            .arg(ws.root())
-            .arg("mcp")
-            .envs(common::user_dirs(ws.config.path()))
-            .env_remove("TOOLBENCH_ROOT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn toolbench mcp");
+        let mut child = ws.raw_server(Stdio::inherit());
         let requests = [
             json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "protocolVersion": "2025-11-25", "capabilities": {},
@@ -731,19 +726,7 @@ fn a_client_that_closes_its_input_gets_every_answer_before_the_server_exits() {
 #[test]
 fn a_session_never_opened_ends_in_words_and_a_signal_before_it_ends_cleanly() {
     let ws = Workspace::sample();
-    let server = || {
-        Command::new(bin())
-            .arg("--root")
-            .arg(ws.root())
-            .arg("mcp")
-            .envs(common::user_dirs(ws.config.path()))
-            .env_remove("TOOLBENCH_ROOT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn toolbench mcp")
-    };
+    let server = || ws.raw_server(Stdio::piped());
     for (sent, said) in [
         (
             "",

@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -82,6 +82,18 @@ struct Device {
 }
 
 impl Bench {
+    /// A candidate `experimental/greet` that prints "hi".
+    fn greet_candidate(&self) -> PathBuf {
+        let folder = write_tool(
+            self.root(),
+            "experimental",
+            "greet",
+            &minimal_manifest("greet"),
+        );
+        std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+        folder
+    }
+
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for tier in ["core", "approved", "experimental", "archived"] {
@@ -864,13 +876,7 @@ async fn a_tool_request_is_answered_on_the_page_bound_to_the_request_shown() {
 #[test]
 fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
     let bench = Bench::new();
-    let folder = write_tool(
-        bench.root(),
-        "experimental",
-        "greet",
-        &minimal_manifest("greet"),
-    );
-    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    bench.greet_candidate();
     validate(bench.root(), "greet");
     let device = bench.pair("phone");
     let page = bench.get("/", &device.cookie);
@@ -1072,13 +1078,7 @@ fn a_name_pairs_one_device_and_a_second_link_for_it_is_refused_cleanly() {
 fn an_error_of_the_machine_shows_the_device_nothing_of_the_machine() {
     let bench = Bench::new();
     // A candidate's form on the page carries the session's CSRF token.
-    let folder = write_tool(
-        bench.root(),
-        "experimental",
-        "greet",
-        &minimal_manifest("greet"),
-    );
-    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    bench.greet_candidate();
     validate(bench.root(), "greet");
     let device = bench.pair("phone");
     assert!(!device.csrf.is_empty());
@@ -1119,13 +1119,7 @@ fn an_error_of_the_machine_shows_the_device_nothing_of_the_machine() {
 #[test]
 fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
     let bench = Bench::new();
-    let folder = write_tool(
-        bench.root(),
-        "experimental",
-        "greet",
-        &minimal_manifest("greet"),
-    );
-    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    let folder = bench.greet_candidate();
     std::fs::create_dir_all(folder.join("tests")).expect("tests");
     std::fs::write(
         folder.join("tests/says_bye.toml"),
@@ -1185,13 +1179,7 @@ fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_acc
 #[test]
 fn changes_asked_and_a_rejection_on_the_page_need_words_and_reach_the_candidate() {
     let bench = Bench::new();
-    let folder = write_tool(
-        bench.root(),
-        "experimental",
-        "greet",
-        &minimal_manifest("greet"),
-    );
-    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    let folder = bench.greet_candidate();
     validate(bench.root(), "greet");
     let device = bench.pair("phone");
     let page = bench.get("/", &device.cookie);
@@ -1250,13 +1238,7 @@ fn a_candidate_shows_its_diff_against_the_active_version_with_its_markup_as_text
         "cat\necho '<script>alert(1)</script>'\n",
     )
     .expect("run.sh");
-    let fresh = write_tool(
-        bench.root(),
-        "experimental",
-        "greet",
-        &minimal_manifest("greet"),
-    );
-    std::fs::write(fresh.join("run.sh"), "echo hi\n").expect("script");
+    bench.greet_candidate();
     let blob = write_tool(
         bench.root(),
         "experimental",
