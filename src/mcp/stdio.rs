@@ -86,15 +86,17 @@ impl Unanswered {
 
     /// Notes the answers the session's line `text` carries.
     fn written(&self, text: &[u8]) {
-        let Ok(message) = serde_json::from_slice::<Outgoing>(text) else {
-            return;
+        let answered: Vec<Value> = match answered_at_start(text) {
+            Some(answered) => answered.into_iter().collect(),
+            None => match serde_json::from_slice::<Outgoing>(text) {
+                Ok(Outgoing::One(head)) => head.answer_id().cloned().into_iter().collect(),
+                Ok(Outgoing::Batch(heads)) => {
+                    heads.iter().filter_map(Head::answer_id).cloned().collect()
+                }
+                Err(_) => return,
+            },
         };
-        let heads = match message {
-            Outgoing::One(head) => vec![head],
-            Outgoing::Batch(heads) => heads,
-        };
-        let mut answered = heads.iter().filter_map(Head::answer_id).peekable();
-        if answered.peek().is_some() {
+        if !answered.is_empty() {
             let mut ids = self.ids();
             for id in answered {
                 ids.remove(&id.to_string());
@@ -102,6 +104,31 @@ impl Unanswered {
             drop(ids);
             self.changed.notify_waiters();
         }
+    }
+}
+
+/// What a line written as rmcp writes a message to the client answers, read from its opening
+/// (`{"jsonrpc":"2.0","id":ID,"result":…`): a tool's result or a listing of megabytes is not
+/// read through to tell its id. `Some(None)`: a request of the server's own; `None`: a line
+/// that opens otherwise, read whole (`Outgoing`).
+fn answered_at_start(line: &[u8]) -> Option<Option<Value>> {
+    let head = &line[..line.len().min(HEAD_BYTES)];
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(cut) => std::str::from_utf8(&head[..cut.valid_up_to()]).ok()?,
+    };
+    let rest = text.strip_prefix("{\"jsonrpc\":\"2.0\",\"id\":")?;
+    let end = rest.find(',')?;
+    let id: Value = serde_json::from_str(&rest[..end])
+        .ok()
+        .filter(|id: &Value| id.is_number() || id.is_string())?;
+    let after = &rest[end + 1..];
+    if after.starts_with("\"result\":") || after.starts_with("\"error\":") {
+        Some(Some(id))
+    } else if after.starts_with("\"method\":") {
+        Some(None)
+    } else {
+        None
     }
 }
 
@@ -424,6 +451,48 @@ mod tests {
         assert_eq!(*unanswered.ids(), HashSet::from(["\"b\"".to_string()]));
         unanswered
             .read(&json!({"method": "notifications/cancelled", "params": {"requestId": "b"}}));
+        assert!(unanswered.ids().is_empty());
+    }
+
+    /// The opening tells what a line answers as reading it whole does, for the lines rmcp
+    /// writes; any other opening is left to the whole reading.
+    #[test]
+    fn an_answer_is_told_by_its_opening_as_by_the_whole_line() {
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":"a,b","result":{{"text":"{}"}}}}"#,
+            "x".repeat(5000)
+        );
+        for line in [
+            r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[]}}"#,
+            r#"{"jsonrpc":"2.0","id":"c-9","error":{"code":-32602,"message":"no"}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"method":"roots/list"}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{}}"#,
+            r#"{"id":5,"jsonrpc":"2.0","result":{}}"#,
+            big.as_str(),
+        ] {
+            let whole = match serde_json::from_str::<Outgoing>(line).expect("JSON") {
+                Outgoing::One(head) => head.answer_id().cloned(),
+                Outgoing::Batch(_) => None,
+            };
+            if let Some(opening) = answered_at_start(line.as_bytes()) {
+                assert_eq!(opening, whole, "{line}");
+            }
+        }
+        let told = |line: &str| answered_at_start(line.as_bytes());
+        assert_eq!(
+            told(r#"{"jsonrpc":"2.0","id":3,"result":{}}"#),
+            Some(Some(json!(3)))
+        );
+        assert_eq!(
+            told(r#"{"jsonrpc":"2.0","id":4,"method":"ping"}"#),
+            Some(None)
+        );
+        // An id holding a comma, or another opening, is read whole.
+        assert_eq!(told(&big), None);
+        assert_eq!(told(r#"{"id":5,"jsonrpc":"2.0","result":{}}"#), None);
+        let unanswered = Unanswered::default();
+        unanswered.read(&json!({"jsonrpc": "2.0", "id": "a,b", "method": "tools/call"}));
+        unanswered.written(big.as_bytes());
         assert!(unanswered.ids().is_empty());
     }
 
