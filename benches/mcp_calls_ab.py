@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Builds of toolbench side by side: a `tools/call` of a trivial tool through each one's warm
-MCP server, in the same rounds.
+MCP server, in the same rounds (`METHOD=list`: a `tools/list` instead).
 
     python3 benches/mcp_calls_ab.py BIN [BIN ...]     (N=200 rounds, TOOLS=1000)
+    METHOD=list TOOLS=10000 N=40 python3 benches/mcp_calls_ab.py OLD NEW
 
 Each binary serves a workspace of its own (TOOLS tools, as `benches/mcp.py` makes them); every
 round calls each server once, in alternating order, so a slow second of a shared machine slows
@@ -42,6 +43,10 @@ def main():
         sys.exit(__doc__)
     rounds = int(os.environ.get("N", "200"))
     tools = int(os.environ.get("TOOLS", "1000"))
+    if os.environ.get("METHOD") == "list":
+        asked = ("tools/list", None)
+    else:
+        asked = ("tools/call", {"name": "noop", "arguments": {}})
     served = [serve(b, tools) for b in binaries]
     samples = [[] for _ in binaries]
     try:
@@ -51,7 +56,7 @@ def main():
                 order.reverse()
             for k in order:
                 started = time.perf_counter()
-                result = served[k][1].request("tools/call", {"name": "noop", "arguments": {}})
+                result = served[k][1].request(*asked)
                 took = time.perf_counter() - started
                 if result.get("isError"):
                     raise RuntimeError(result)
